@@ -1,0 +1,44 @@
+# fleetlab: `make serve` to open the playground, `make test` to check everything.
+# Each target installs what it needs first (scripts/setup.sh skips what is already there).
+SHELL := /bin/bash
+PORT ?= 8080
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: serve test bench setup wasm lint unit wasm-test page-test clean
+
+setup:
+	scripts/setup.sh test
+
+wasm:
+	scripts/setup.sh build
+	wasm-pack build --target web --release --out-dir www/pkg --no-pack
+	rm -f www/pkg/.gitignore
+
+serve: wasm
+	PORT=$(PORT) node scripts/serve.mjs
+
+lint:
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+
+unit:
+	cargo test --release
+
+wasm-test:
+	CHROMEDRIVER=/usr/bin/chromedriver GECKODRIVER=$$(command -v geckodriver) \
+	  wasm-pack test --headless --chrome --firefox --release
+
+page-test: wasm
+	cargo build --release --bin fleetlab
+	node --test tests/e2e/
+
+test: setup lint unit wasm-test page-test
+
+bench: setup wasm
+	cargo bench --bench engine
+	node tests/e2e/bench.mjs
+
+clean:
+	cargo clean
+	rm -rf www/pkg node_modules

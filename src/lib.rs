@@ -1,0 +1,26 @@
+//! fleetlab simulates a fleet of service instances request by request, to show how
+//! microservices find each other, share load and scale.
+//!
+//! The core is plain Rust, free of the browser: [`scenario`] describes a run (JSON, validated,
+//! every error naming its field); [`sim`] is the discrete-event engine (integer-nanosecond
+//! clock, event heap, seeded generators from [`rng`]) that moves requests through the fleet;
+//! [`registry`] holds registrations, leases and heartbeats; [`balance`] has one file per
+//! load-balancing algorithm; [`autoscale`] has the seed's rule and a faithful Kubernetes HPA;
+//! [`metrics`] measures latency and keeps the time series; [`theory`] has the closed forms
+//! (the seed's L/N and ceil(L/C), M/M/1, M/D/1, M/M/c) the measurements are checked against.
+//! `wasm.rs` is the only file that knows wasm-bindgen: a thin facade for the page.
+
+pub mod autoscale;
+pub mod balance;
+pub mod error;
+pub mod metrics;
+pub mod registry;
+pub mod rng;
+pub mod scenario;
+pub mod sim;
+pub mod theory;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use error::Error;

@@ -1,0 +1,233 @@
+//! What the simulation measures: request counters, a latency histogram (HdrHistogram, 3
+//! significant digits, so every percentile is within 0.1 % of the exact order statistic), the
+//! exact mean and maximum, and a bounded time series sampled once per simulated second for the
+//! page's charts and the CLI's `--timeline` CSV.
+
+use std::collections::VecDeque;
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+/// Latency of completed requests, in nanoseconds of simulated time.
+#[derive(Clone)]
+pub struct LatencyRecorder {
+    histogram: Histogram<u64>,
+    count: u64,
+    sum_ns: u128,
+    max_ns: u64,
+}
+
+impl LatencyRecorder {
+    pub fn new(significant_digits: u8) -> Self {
+        LatencyRecorder {
+            // Auto-resizing: memory follows the largest latency actually seen.
+            histogram: Histogram::new(significant_digits)
+                .expect("1..=5 significant digits is valid"),
+            count: 0,
+            sum_ns: 0,
+            max_ns: 0,
+        }
+    }
+
+    #[inline]
+    pub fn record(&mut self, latency_ns: u64) {
+        // Auto-resizing makes recording infallible up to u64::MAX / 2; saturate beyond.
+        if self.histogram.record(latency_ns).is_err() {
+            self.histogram.saturating_record(latency_ns);
+        }
+        self.count += 1;
+        self.sum_ns += u128::from(latency_ns);
+        self.max_ns = self.max_ns.max(latency_ns);
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    pub fn mean_s(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            (self.sum_ns as f64 / self.count as f64) / 1e9
+        }
+    }
+
+    /// Quantile q in [0, 1], in seconds (0 when nothing was recorded).
+    pub fn quantile_s(&self, q: f64) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            self.histogram.value_at_quantile(q) as f64 / 1e9
+        }
+    }
+
+    pub fn max_s(&self) -> f64 {
+        self.max_ns as f64 / 1e9
+    }
+
+    pub fn reset(&mut self) {
+        self.histogram.reset();
+        self.count = 0;
+        self.sum_ns = 0;
+        self.max_ns = 0;
+    }
+
+    pub fn stats(&self) -> LatencyStats {
+        LatencyStats {
+            mean: self.mean_s(),
+            p50: self.quantile_s(0.50),
+            p95: self.quantile_s(0.95),
+            p99: self.quantile_s(0.99),
+            max: self.max_s(),
+        }
+    }
+}
+
+/// Request outcomes. At every instant: arrived = completed + dropped + failed + in_flight.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Requests {
+    pub arrived: u64,
+    pub completed: u64,
+    /// Turned away by a full queue.
+    pub dropped: u64,
+    /// Lost: no instance to send to, sent to a dead or departed instance, or lost in a crash.
+    pub failed: u64,
+    pub in_flight: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct LatencyStats {
+    pub mean: f64,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+/// One sample of the time series: what happened during the simulated second ending at `t_s`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Sample {
+    pub t_s: f64,
+    /// Configured arrival rate L at the end of the second.
+    pub offered_rps: f64,
+    /// Arrivals during the second.
+    pub arrived_rps: f64,
+    /// Completions during the second.
+    pub throughput_rps: f64,
+    pub dropped: u64,
+    pub failed: u64,
+    /// Instances taking traffic (ready) at the end of the second.
+    pub ready: u32,
+    /// Instances the fleet wants (ready + starting), i.e. the autoscaler's last desired count.
+    pub desired: u32,
+    /// Latency percentiles of requests completed during the second (0 when none).
+    pub p50_s: f64,
+    pub p99_s: f64,
+    /// Mean busy fraction of ready instances during the second.
+    pub utilization: f64,
+    /// Requests in the system at the end of the second.
+    pub in_flight: u64,
+}
+
+/// A ring of the most recent samples: memory stays bounded however long the run.
+#[derive(Debug, Clone)]
+pub struct Timeline {
+    samples: VecDeque<Sample>,
+    capacity: usize,
+    /// Samples pushed since the start, including those the ring has forgotten.
+    total: u64,
+}
+
+impl Timeline {
+    pub fn with_capacity(capacity: usize) -> Self {
+        let capacity = capacity.max(1);
+        Timeline {
+            samples: VecDeque::with_capacity(capacity.min(4096)),
+            capacity,
+            total: 0,
+        }
+    }
+
+    pub fn push(&mut self, sample: Sample) {
+        if self.samples.len() == self.capacity {
+            self.samples.pop_front();
+        }
+        self.samples.push_back(sample);
+        self.total += 1;
+    }
+
+    pub fn samples(&self) -> impl ExactSizeIterator<Item = &Sample> + '_ {
+        self.samples.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.samples.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.samples.is_empty()
+    }
+
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    pub const CSV_HEADER: &'static str =
+        "t_s,offered_rps,arrived_rps,throughput_rps,dropped,failed,ready,desired,p50_s,p99_s,utilization,in_flight";
+
+    pub fn to_csv(&self) -> String {
+        let mut out = String::with_capacity(64 * (self.samples.len() + 1));
+        out.push_str(Self::CSV_HEADER);
+        out.push('\n');
+        for s in &self.samples {
+            out.push_str(&format!(
+                "{},{},{},{},{},{},{},{},{:.9},{:.9},{:.6},{}\n",
+                s.t_s,
+                s.offered_rps,
+                s.arrived_rps,
+                s.throughput_rps,
+                s.dropped,
+                s.failed,
+                s.ready,
+                s.desired,
+                s.p50_s,
+                s.p99_s,
+                s.utilization,
+                s.in_flight
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_within_the_histogram_precision() {
+        let mut r = LatencyRecorder::new(3);
+        for v in 1..=100_000u64 {
+            r.record(v * 1000);
+        }
+        let p99 = r.quantile_s(0.99);
+        assert!((p99 - 0.099).abs() / 0.099 < 1e-3, "{p99}");
+        assert!((r.mean_s() - 0.0500005).abs() < 1e-9);
+        assert_eq!(r.max_s(), 0.1);
+    }
+
+    #[test]
+    fn timeline_forgets_the_oldest() {
+        let mut t = Timeline::with_capacity(3);
+        for i in 0..5 {
+            t.push(Sample {
+                t_s: f64::from(i),
+                ..Sample::default()
+            });
+        }
+        let ts: Vec<f64> = t.samples().map(|s| s.t_s).collect();
+        assert_eq!(ts, vec![2.0, 3.0, 4.0]);
+        assert_eq!(t.total(), 5);
+        assert_eq!(t.to_csv().lines().count(), 4);
+    }
+}
