@@ -120,7 +120,8 @@ pub struct Sample {
     pub ready: u32,
     /// Instances the fleet wants (ready + starting), i.e. the autoscaler's last desired count.
     pub desired: u32,
-    /// Latency percentiles of requests completed during the second (0 when none).
+    /// Latency of requests completed during the second (0 when none).
+    pub mean_s: f64,
     pub p50_s: f64,
     pub p99_s: f64,
     /// Mean busy fraction of ready instances during the second.
@@ -173,7 +174,7 @@ impl Timeline {
     }
 
     pub const CSV_HEADER: &'static str =
-        "t_s,offered_rps,arrived_rps,throughput_rps,dropped,failed,ready,desired,p50_s,p99_s,utilization,in_flight";
+        "t_s,offered_rps,arrived_rps,throughput_rps,dropped,failed,ready,desired,mean_s,p50_s,p99_s,utilization,in_flight";
 
     pub fn to_csv(&self) -> String {
         let mut out = String::with_capacity(64 * (self.samples.len() + 1));
@@ -181,7 +182,7 @@ impl Timeline {
         out.push('\n');
         for s in &self.samples {
             out.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{:.9},{:.9},{:.6},{}\n",
+                "{},{},{},{},{},{},{},{},{:.9},{:.9},{:.9},{:.6},{}\n",
                 s.t_s,
                 s.offered_rps,
                 s.arrived_rps,
@@ -190,6 +191,7 @@ impl Timeline {
                 s.failed,
                 s.ready,
                 s.desired,
+                s.mean_s,
                 s.p50_s,
                 s.p99_s,
                 s.utilization,

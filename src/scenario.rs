@@ -306,9 +306,11 @@ impl<'de> Deserialize<'de> for AutoscalerConfig {
         };
         let kind = match fields.remove("kind") {
             Some(serde_json::Value::String(kind)) => kind,
-            Some(other) => return Err(D::Error::custom(format!(
+            Some(other) => {
+                return Err(D::Error::custom(format!(
                 "{PATH_MARK}kind{PATH_MARK}must be \"none\", \"formula\" or \"hpa\", got {other}"
-            ))),
+            )))
+            }
             None => {
                 return Err(D::Error::custom(
                     "missing field `kind` (none, formula or hpa)",

@@ -207,6 +207,7 @@ struct Columns {
     failed: Vec<f64>,
     ready: Vec<f64>,
     desired: Vec<f64>,
+    mean_s: Vec<f64>,
     p50_s: Vec<f64>,
     p99_s: Vec<f64>,
     utilization: Vec<f64>,
@@ -225,6 +226,7 @@ impl From<&crate::metrics::Timeline> for Columns {
             c.failed.push(s.failed as f64);
             c.ready.push(f64::from(s.ready));
             c.desired.push(f64::from(s.desired));
+            c.mean_s.push(s.mean_s);
             c.p50_s.push(s.p50_s);
             c.p99_s.push(s.p99_s);
             c.utilization.push(s.utilization);

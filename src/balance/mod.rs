@@ -7,6 +7,28 @@
 use crate::rng::SimRng;
 use crate::scenario::BalancerConfig;
 
+mod common;
+mod jump_hash;
+mod least_connections;
+mod maglev;
+mod peak_ewma;
+mod power_of_two;
+mod random;
+mod ring_hash;
+mod round_robin;
+mod smooth_weighted;
+
+pub use common::{key_hash, mod_n, moved_fraction};
+pub use jump_hash::{jump_hash, JumpHash};
+pub use least_connections::LeastConnections;
+pub use maglev::{maglev_table, Maglev};
+pub use peak_ewma::PeakEwma;
+pub use power_of_two::PowerOfTwo;
+pub use random::WeightedRandom;
+pub use ring_hash::RingHash;
+pub use round_robin::RoundRobin;
+pub use smooth_weighted::{SmoothWeighted, WeightedRoundRobin};
+
 /// One instance as the balancer knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Endpoint {
@@ -41,21 +63,25 @@ pub trait Balancer {
     fn on_response(&mut self, _id: u32, _latency_ns: u64, _now_ns: u64) {}
 }
 
-// TEMPORARY until the algorithm files land: plain rotation for every algorithm.
+/// The balancer `config.algorithm` names, configured from `config`; `None` for
+/// `SharedQueue`, which is not a per-request choice (the simulator runs one central queue).
+/// Balancers start with no endpoints: call `set_endpoints` before the first `pick`.
 pub fn build(config: &BalancerConfig) -> Option<Box<dyn Balancer>> {
-    struct Rotate(usize, usize);
-    impl Balancer for Rotate {
-        fn set_endpoints(&mut self, e: &[Endpoint]) {
-            self.1 = e.len();
-        }
-        fn pick(&mut self, _: u64, _: &dyn LoadView, _: &mut SimRng, _: u64) -> Option<usize> {
-            if self.1 == 0 {
-                return None;
-            }
-            self.0 = (self.0 + 1) % self.1;
-            Some(self.0)
-        }
-    }
-    (config.algorithm != crate::scenario::Algorithm::SharedQueue)
-        .then(|| Box::new(Rotate(0, 0)) as Box<dyn Balancer>)
+    use crate::scenario::Algorithm;
+    let balancer: Box<dyn Balancer> = match config.algorithm {
+        Algorithm::RoundRobin => Box::new(RoundRobin::new()),
+        Algorithm::WeightedRoundRobin => Box::new(WeightedRoundRobin::new()),
+        Algorithm::Random => Box::new(WeightedRandom::new()),
+        Algorithm::LeastConnections => Box::new(LeastConnections::new()),
+        Algorithm::PowerOfTwo => Box::new(PowerOfTwo::new(config.choice_count)),
+        Algorithm::PeakEwma => Box::new(PeakEwma::new(config.decay_s)),
+        Algorithm::RingHash => Box::new(RingHash::new(config.points_per_instance)),
+        Algorithm::Maglev => Box::new(Maglev::new(config.table_size)),
+        Algorithm::JumpHash => Box::new(JumpHash::new()),
+        Algorithm::SharedQueue => return None,
+    };
+    Some(balancer)
 }
+
+#[cfg(test)]
+mod build_tests;

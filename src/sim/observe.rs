@@ -229,6 +229,7 @@ impl Simulation {
             failed: w.failed,
             ready,
             desired: self.desired,
+            mean_s: w.latency.mean_s(),
             p50_s: w.latency.quantile_s(0.5),
             p99_s: w.latency.quantile_s(0.99),
             utilization: if servers > 0.0 {

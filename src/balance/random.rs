@@ -1,0 +1,115 @@
+//! Weighted random choice, like Envoy's `RANDOM` policy: a uniform draw over the hosts when all
+//! weights are equal, otherwise a draw proportional to weight (each host owns a slice of
+//! `[0, total weight)` and a uniform point in that range picks the host whose slice holds it,
+//! found by binary search over the prefix sums). Stateless apart from the prefix sums, so it
+//! needs no coordination between clients and is the baseline the load-aware policies beat: it
+//! splits a Poisson arrival stream into independent Poisson streams, so with exponential service
+//! every instance is its own M/M/1 queue and sees none of the pooling benefit.
+
+use super::common::weight;
+use super::{Balancer, Endpoint, LoadView};
+use crate::rng::SimRng;
+
+#[derive(Debug, Clone, Default)]
+pub struct WeightedRandom {
+    /// Running sums of the weights: endpoint i owns `[cumulative[i-1], cumulative[i])`.
+    cumulative: Vec<u64>,
+    equal_weights: bool,
+}
+
+impl WeightedRandom {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Balancer for WeightedRandom {
+    fn set_endpoints(&mut self, endpoints: &[Endpoint]) {
+        let mut sum = 0u64;
+        self.cumulative = endpoints
+            .iter()
+            .map(|e| {
+                sum += u64::from(weight(e.weight));
+                sum
+            })
+            .collect();
+        self.equal_weights = endpoints
+            .windows(2)
+            .all(|w| weight(w[0].weight) == weight(w[1].weight));
+    }
+
+    fn pick(
+        &mut self,
+        _key: u64,
+        _load: &dyn LoadView,
+        rng: &mut SimRng,
+        _now_ns: u64,
+    ) -> Option<usize> {
+        let n = self.cumulative.len();
+        let total = *self.cumulative.last()?;
+        if self.equal_weights {
+            return Some(rng.below(n as u32) as usize);
+        }
+        let point = if let Ok(total32) = u32::try_from(total) {
+            u64::from(rng.below(total32))
+        } else {
+            // Unreachable with validated inputs (1000 × 100 000 < 2^32); a uniform u64 modulo
+            // total is biased by less than total / 2^64 here.
+            rng.next_u64() % total
+        };
+        Some(self.cumulative.partition_point(|&c| c <= point))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::common::testing::{assert_binomial, Loads};
+    use super::*;
+
+    fn counts(weights: &[u32], picks: u64, seed: u64) -> Vec<u64> {
+        let eps: Vec<Endpoint> = weights
+            .iter()
+            .enumerate()
+            .map(|(i, &w)| Endpoint {
+                id: i as u32 * 10,
+                weight: w,
+            })
+            .collect();
+        let mut b = WeightedRandom::new();
+        b.set_endpoints(&eps);
+        let mut rng = SimRng::seed(seed);
+        let loads = Loads(vec![0; eps.len()]);
+        let mut c = vec![0u64; eps.len()];
+        for _ in 0..picks {
+            c[b.pick(0, &loads, &mut rng, 0).unwrap()] += 1;
+        }
+        c
+    }
+
+    #[test]
+    fn proportional_to_weight() {
+        let weights = [1u32, 2, 3, 4];
+        let picks = 200_000;
+        let c = counts(&weights, picks, 11);
+        for (i, &w) in weights.iter().enumerate() {
+            assert_binomial(c[i], picks, f64::from(w) / 10.0, &format!("endpoint {i}"));
+        }
+    }
+
+    #[test]
+    fn uniform_when_weights_are_equal() {
+        let picks = 100_000;
+        let c = counts(&[3; 8], picks, 5);
+        for (i, &n) in c.iter().enumerate() {
+            assert_binomial(n, picks, 1.0 / 8.0, &format!("endpoint {i}"));
+        }
+    }
+
+    #[test]
+    fn a_single_endpoint_and_an_empty_set() {
+        assert_eq!(counts(&[7], 10, 1), [10]);
+        let mut b = WeightedRandom::new();
+        b.set_endpoints(&[]);
+        assert_eq!(b.pick(0, &Loads(vec![]), &mut SimRng::seed(1), 0), None);
+    }
+}
