@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PORT ?= 8080
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: serve test bench setup wasm lint unit wasm-test page-test clean
+.PHONY: serve test bench setup wasm lint unit determinism wasm-test page-test clean
 
 setup:
 	scripts/setup.sh test
@@ -17,15 +17,21 @@ wasm:
 serve: wasm
 	PORT=$(PORT) node scripts/serve.mjs
 
-lint:
+lint: determinism
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
-	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
 
 unit:
 	cargo test --release
 
-wasm-test:
+# The browsers' runs are compared byte for byte with the native CLI's output of this run.
+determinism:
+	cargo build --release --bin fleetlab
+	mkdir -p target/determinism
+	for f in tests/scenarios/*.json; do target/release/fleetlab run $$f > target/determinism/$$(basename $$f) || exit 1; done
+
+wasm-test: determinism
 	CHROMEDRIVER=/usr/bin/chromedriver GECKODRIVER=$$(command -v geckodriver) \
 	  wasm-pack test --headless --chrome --firefox --release
 

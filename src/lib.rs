@@ -21,6 +21,6 @@ pub mod sim;
 pub mod theory;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 pub use error::Error;

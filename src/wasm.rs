@@ -23,8 +23,15 @@ fn js_error(e: Error) -> JsError {
     JsError::new(&e.to_string())
 }
 
+/// Reads a JS value as the CLI reads a file: through JSON text and serde_json, so unknown
+/// fields are rejected (serde-wasm-bindgen looks up only the fields it knows, and would let a
+/// misspelt one pass silently) and errors carry the same paths.
 fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, Error> {
-    let de = serde_wasm_bindgen::Deserializer::from(value);
+    let text = js_sys::JSON::stringify(&value)
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| Error::new("", "must be a plain object that JSON can represent"))?;
+    let de = &mut serde_json::Deserializer::from_str(&text);
     serde_path_to_error::deserialize(de)
         .map_err(|e| scenario::path_error(&e.path().to_string(), &e.inner().to_string()))
 }

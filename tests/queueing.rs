@@ -3,16 +3,19 @@
 //! of about 1/(μ(1−√ρ)²), so a run of T seconds holds roughly T·μ(1−√ρ)²/2 independent
 //! observations; the tolerances below are at least 4 standard errors of that estimate, and
 //! they are tight enough that a wrong service rate, a LIFO queue or a lost request fails them.
+#![cfg(not(target_arch = "wasm32"))]
 
 use fleetlab::scenario::{Algorithm, Scenario, ServiceTime};
 use fleetlab::sim::Simulation;
 use fleetlab::theory;
 
 fn scenario(seed: u64, duration_s: f64, rate_rps: f64, count: u32, capacity_rps: f64) -> Scenario {
-    let mut s = Scenario::default();
-    s.seed = seed;
-    s.duration_s = duration_s;
-    s.warmup_s = 100.0;
+    let mut s = Scenario {
+        seed,
+        duration_s,
+        warmup_s: 100.0,
+        ..Scenario::default()
+    };
     s.traffic.rate_rps = rate_rps;
     s.instances.count = count;
     s.instances.capacity_rps = capacity_rps;

@@ -88,7 +88,12 @@ impl Simulation {
             speed,
         ));
         self.alive.push(id);
-        let startup = seconds_to_ns(cfg.startup_s);
+        // The scenario's initial fleet is already running at t = 0; later ones start up.
+        let startup = if self.now_ns == 0 && self.events_processed == 0 {
+            0
+        } else {
+            seconds_to_ns(cfg.startup_s)
+        };
         if startup == 0 {
             self.on_ready(id, 0);
         } else {

@@ -1,0 +1,176 @@
+//! The CLI as a user runs it: a summary on stdout for good input; for bad input one line on
+//! stderr naming the field, exit status 2, and never a panic.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn fleetlab(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fleetlab"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    // The process may exit before reading its input (bad arguments): a broken pipe is fine.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child.wait_with_output().unwrap()
+}
+
+fn rejects(json: &str, field: &str) {
+    let out = fleetlab(&["run", "-"], json);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{json}: {stderr}");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "one line for {json}: {stderr}"
+    );
+    assert!(
+        stderr.contains(field),
+        "{json}: expected {field:?} in {stderr:?}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn run_prints_the_contract_summary() {
+    let out = fleetlab(
+        &["run", "-"],
+        r#"{"duration_s": 10, "traffic": {"rate_rps": 450}}"#,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    for k in [
+        "seed",
+        "simulated_s",
+        "events_processed",
+        "requests",
+        "latency_s",
+        "instances",
+        "per_instance",
+        "scale_events",
+    ] {
+        assert!(keys.contains(&k), "missing {k}");
+    }
+    for k in ["arrived", "completed", "dropped", "failed", "in_flight"] {
+        assert!(v["requests"][k].is_u64(), "requests.{k}");
+    }
+    for k in ["mean", "p50", "p95", "p99", "max"] {
+        assert!(v["latency_s"][k].is_number(), "latency_s.{k}");
+    }
+    assert_eq!(v["instances"]["final"], 5);
+    assert_eq!(v["per_instance"].as_array().unwrap().len(), 5);
+    assert_eq!(v["simulated_s"], 10.0);
+    let r = &v["requests"];
+    let sum = r["completed"].as_u64().unwrap()
+        + r["dropped"].as_u64().unwrap()
+        + r["failed"].as_u64().unwrap()
+        + r["in_flight"].as_u64().unwrap();
+    assert_eq!(r["arrived"].as_u64().unwrap(), sum);
+}
+
+#[test]
+fn same_scenario_gives_byte_identical_output() {
+    let s = r#"{"seed": 42, "duration_s": 300, "traffic": {"rate_rps": 470, "keys": 1000},
+               "balancer": {"algorithm": "power_of_two"},
+               "autoscaler": {"kind": "hpa", "target_utilization_pct": 60, "max_replicas": 20},
+               "faults": [{"at_s": 50, "kind": "crash", "instance": 1}]}"#;
+    let a = fleetlab(&["run", "-"], s);
+    let b = fleetlab(&["run", "-"], s);
+    assert_eq!(a.status.code(), Some(0));
+    assert_eq!(a.stdout, b.stdout);
+    let other_seed = fleetlab(&["run", "-"], &s.replace("42", "43"));
+    assert_ne!(a.stdout, other_seed.stdout);
+}
+
+#[test]
+fn bad_input_names_the_field() {
+    rejects("", "EOF");
+    rejects("[1", "EOF");
+    rejects(
+        r#"{"instances": {"count": 0}}"#,
+        "instances.count: must be between 1 and 100000, got 0",
+    );
+    rejects(r#"{"instances": {"count": -3}}"#, "instances.count");
+    rejects(r#"{"instances": {"count": 1e9}}"#, "instances.count");
+    rejects(
+        r#"{"instances": {"capacity_rps": 0}}"#,
+        "instances.capacity_rps",
+    );
+    rejects(r#"{"traffic": {"rate_rps": 1e300}}"#, "traffic.rate_rps");
+    rejects(r#"{"traffic": {"rate_rps": "fast"}}"#, "traffic.rate_rps");
+    rejects(r#"{"traffic": {"rate": 5}}"#, "traffic.rate");
+    rejects(r#"{"duration_s": 1e12}"#, "duration_s");
+    rejects(r#"{"warmup_s": 700}"#, "warmup_s");
+    rejects(r#"{"seed": 9007199254740993}"#, "seed");
+    rejects(
+        r#"{"balancer": {"algorithm": "fastest"}}"#,
+        "balancer.algorithm",
+    );
+    rejects(r#"{"balancer": {"algorithm": "maglev"}}"#, "traffic.keys");
+    rejects(
+        r#"{"balancer": {"table_size": 65536}}"#,
+        "balancer.table_size",
+    );
+    rejects(
+        r#"{"autoscaler": {"kind": "hpa", "min_replicas": 5, "max_replicas": 2}}"#,
+        "autoscaler.max_replicas",
+    );
+    rejects(
+        r#"{"autoscaler": {"kind": "hpa", "behavior": {"scale_down": {"policies": [{"kind": "pods", "value": 4, "period_s": 0}]}}}}"#,
+        "autoscaler.behavior.scale_down.policies[0].period_s",
+    );
+    rejects(r#"{"autoscaler": {"kind": "magic"}}"#, "autoscaler.kind");
+    rejects(r#"{"registry": {"ttl_s": -1}}"#, "registry.ttl_s");
+    rejects(
+        r#"{"faults": [{"at_s": 10, "kind": "explode", "instance": 0}]}"#,
+        "faults[0].kind",
+    );
+    rejects(
+        r#"{"traffic": {"changes": [{"at_s": 20, "rate_rps": 1}, {"at_s": 10, "rate_rps": 2}]}}"#,
+        "traffic.changes[1].at_s",
+    );
+    rejects(r#"{"surprise": true}"#, "surprise");
+}
+
+#[test]
+fn missing_file_and_bad_usage_exit_2() {
+    let out = fleetlab(&["run", "/nonexistent/scenario.json"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/scenario.json"));
+    assert_eq!(fleetlab(&[], "").status.code(), Some(2));
+    assert_eq!(fleetlab(&["frobnicate"], "").status.code(), Some(2));
+    assert_eq!(
+        fleetlab(&["run", "-", "--timeline"], "{}").status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn validate_and_timeline() {
+    let out = fleetlab(&["validate", "-"], "{}");
+    assert_eq!(out.status.code(), Some(0));
+    let dir = std::env::temp_dir().join(format!("fleetlab-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("timeline.csv");
+    let out = fleetlab(
+        &["run", "-", "--timeline", csv.to_str().unwrap()],
+        r#"{"duration_s": 30}"#,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("t_s,offered_rps,"));
+    assert_eq!(lines.len(), 31, "a header and one row per simulated second");
+    assert!(lines[30].starts_with("30,500,"));
+    std::fs::remove_dir_all(dir).ok();
+}

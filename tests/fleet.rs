@@ -1,0 +1,271 @@
+//! The fleet over time: scaling and draining, conservation through every kind of event,
+//! registry leases under crashes and partitions, and both autoscalers end to end.
+#![cfg(not(target_arch = "wasm32"))]
+
+use fleetlab::scenario::{
+    AutoscalerConfig, Fault, FaultKind, FormulaConfig, HpaConfig, OutlierConfig, RateChange,
+    Scenario,
+};
+use fleetlab::sim::{Lifecycle, Simulation};
+
+fn base(rate_rps: f64, count: u32) -> Scenario {
+    let mut s = Scenario::default();
+    s.traffic.rate_rps = rate_rps;
+    s.instances.count = count;
+    s
+}
+
+fn fault(at_s: f64, kind: FaultKind, instance: u32) -> Fault {
+    Fault {
+        at_s,
+        kind,
+        instance,
+        factor: 0.25,
+    }
+}
+
+/// Failed requests per one-second sample, as (t_s, failed).
+fn failures(sim: &Simulation) -> Vec<(f64, u64)> {
+    sim.timeline()
+        .samples()
+        .map(|s| (s.t_s, s.failed))
+        .collect()
+}
+
+#[test]
+fn conservation_holds_after_every_event() {
+    let mut s = base(450.0, 5);
+    s.duration_s = 240.0;
+    s.instances.startup_s = 3.0;
+    s.instances.queue_limit = 20;
+    s.balancer.retries = 1;
+    s.balancer.outlier_detection = Some(OutlierConfig {
+        consecutive_failures: 3,
+        base_ejection_s: 10.0,
+        max_ejection_pct: 50,
+    });
+    s.registry.refresh_s = 4.0;
+    s.traffic.changes = vec![
+        RateChange {
+            at_s: 60.0,
+            rate_rps: 900.0,
+        },
+        RateChange {
+            at_s: 150.0,
+            rate_rps: 200.0,
+        },
+    ];
+    s.autoscaler = AutoscalerConfig::Hpa(HpaConfig {
+        target_utilization_pct: 70,
+        max_replicas: 20,
+        sync_s: 10.0,
+        ..HpaConfig::default()
+    });
+    s.faults = vec![
+        fault(20.0, FaultKind::Crash, 1),
+        fault(30.0, FaultKind::Slow, 2),
+        fault(40.0, FaultKind::Partition, 3),
+        fault(70.0, FaultKind::Recover, 1),
+        fault(80.0, FaultKind::Recover, 3),
+        fault(100.0, FaultKind::Crash, 6),
+    ];
+    let mut sim = Simulation::new(s).unwrap();
+    let end = 240_000_000_000;
+    let mut steps = 0u64;
+    while !sim.advance_to(end, 1) {
+        let r = sim.requests();
+        assert_eq!(r.arrived, r.completed + r.dropped + r.failed + r.in_flight);
+        assert_eq!(
+            r.in_flight,
+            sim.count_in_system(),
+            "at t = {} s after {steps} events",
+            sim.now_s()
+        );
+        steps += 1;
+    }
+    let r = sim.requests();
+    assert!(steps > 100_000, "{steps}");
+    assert!(
+        r.dropped > 0 && r.failed > 0,
+        "the scenario exercises drops and failures: {r:?}"
+    );
+    assert!(!sim.summary().scale_events.is_empty());
+}
+
+#[test]
+fn scaling_down_drains_then_stops_and_scaling_up_starts() {
+    let mut s = base(150.0, 5);
+    s.instances.startup_s = 5.0;
+    let mut sim = Simulation::new(s).unwrap();
+    sim.advance(10.0);
+    sim.set_instances(2.0).unwrap();
+    assert_eq!(sim.members(), 2);
+    let summary = sim.summary();
+    // The newest three leave; the ones with work drain first rather than dropping it.
+    assert_eq!(summary.per_instance.len(), 5);
+    sim.advance(10.0);
+    let failed_after_drain = sim.requests().failed;
+    assert_eq!(failed_after_drain, 0, "draining loses nothing");
+    sim.set_instances(4.0).unwrap();
+    assert_eq!(sim.members(), 4);
+    sim.advance(1.0);
+    assert_eq!(sim.details().ready, 2, "new instances are still starting");
+    sim.advance(5.0);
+    assert_eq!(sim.details().ready, 4);
+    assert!(sim.set_instances(0.0).is_err());
+    assert!(sim.set_instances(2.5).is_err());
+    assert!(sim.set_instances(f64::NAN).is_err());
+    assert_eq!(
+        sim.members(),
+        4,
+        "a refused change leaves the last good state"
+    );
+    let err = sim.set_capacity(0.0).unwrap_err();
+    assert_eq!(err.field, "instances.capacity_rps");
+    assert!(sim.set_load(-1.0).is_err());
+    assert!(sim.set_load(f64::INFINITY).is_err());
+}
+
+/// Crashes instance 2 of 5 at t = 100 s under round robin and returns the failed count and the
+/// last second with a failure.
+fn crash_run(ttl_s: f64, heartbeat_s: f64, refresh_s: f64, threshold: f64) -> (u64, f64) {
+    let mut s = base(400.0, 5);
+    s.duration_s = 300.0;
+    s.registry.ttl_s = ttl_s;
+    s.registry.heartbeat_s = heartbeat_s;
+    s.registry.refresh_s = refresh_s;
+    s.registry.self_preservation_threshold = threshold;
+    s.faults = vec![fault(100.0, FaultKind::Crash, 2)];
+    let mut sim = Simulation::new(s).unwrap();
+    sim.run_to_end();
+    let last = failures(&sim)
+        .into_iter()
+        .filter(|&(_, f)| f > 0)
+        .map(|(t, _)| t)
+        .fold(0.0, f64::max);
+    (sim.requests().failed, last)
+}
+
+#[test]
+fn after_a_crash_requests_fail_until_eviction_and_refresh() {
+    // Heartbeats every 5 s from registration at t = 0. The crash at t = 100 comes before the
+    // heartbeat due at the same instant (it was scheduled first), so the last renewal was at
+    // 95 s and the lease expires at 110 s. Round robin sends 80 req/s to the dead instance:
+    // ≈ 10 s × 80 = 800 failures, plus the few requests queued in it when it died.
+    let (failed, last) = crash_run(15.0, 5.0, 0.0, 0.0);
+    assert!(
+        (109.0..=111.0).contains(&last),
+        "failures stop at eviction: last at {last}"
+    );
+    assert!((700..=1_000).contains(&failed), "{failed}");
+
+    // A shorter lease fails fewer; a stale discovery cache fails more.
+    let (short, _) = crash_run(6.0, 2.0, 0.0, 0.0);
+    assert!(short < failed / 2, "{short} vs {failed}");
+    let (stale, stale_last) = crash_run(15.0, 5.0, 30.0, 0.0);
+    assert!(stale > failed, "{stale} vs {failed}");
+    assert!(
+        stale_last <= 146.0,
+        "the cache refreshes every 30 s after eviction: last at {stale_last}"
+    );
+
+    // Eureka self-preservation with 1 of 5 leases lost (80 % < 85 %): never evicted.
+    let (preserved, preserved_last) = crash_run(15.0, 5.0, 0.0, 0.85);
+    assert!(preserved_last >= 299.0, "{preserved_last}");
+    assert!(preserved > 10_000, "{preserved}");
+}
+
+#[test]
+fn a_partition_evicts_a_healthy_instance() {
+    let mut s = base(400.0, 5);
+    s.duration_s = 200.0;
+    s.faults = vec![
+        fault(50.0, FaultKind::Partition, 2),
+        fault(120.0, FaultKind::Recover, 2),
+    ];
+    let mut sim = Simulation::new(s).unwrap();
+    sim.advance(70.0);
+    let d = sim.details();
+    assert_eq!(d.in_view, 4, "evicted from discovery");
+    assert_eq!(d.ready, 5, "yet alive and serving");
+    assert_eq!(
+        sim.requests().failed,
+        0,
+        "a partition from the registry fails nothing"
+    );
+    let served_at_70 = sim.summary().per_instance[2].completed;
+    sim.advance(40.0);
+    assert_eq!(
+        sim.summary().per_instance[2].completed,
+        served_at_70,
+        "no traffic while evicted"
+    );
+    sim.advance(20.0);
+    assert_eq!(
+        sim.details().in_view,
+        5,
+        "its next heartbeat after recovery registers it again"
+    );
+}
+
+#[test]
+fn formula_autoscaler_applies_the_seed_rule() {
+    for (load, expected) in [(500.0, 5), (501.0, 6), (450.0, 5), (100.0, 1)] {
+        let mut s = base(load, 1);
+        s.duration_s = 20.0;
+        s.autoscaler = AutoscalerConfig::Formula(FormulaConfig::default());
+        let mut sim = Simulation::new(s).unwrap();
+        sim.run_to_end();
+        assert_eq!(sim.members(), expected, "L = {load}");
+    }
+}
+
+#[test]
+fn hpa_follows_a_traffic_spike_up_and_later_down() {
+    let mut s = base(300.0, 5);
+    s.duration_s = 1_200.0;
+    s.instances.startup_s = 10.0;
+    s.traffic.changes = vec![
+        RateChange {
+            at_s: 300.0,
+            rate_rps: 900.0,
+        },
+        RateChange {
+            at_s: 600.0,
+            rate_rps: 300.0,
+        },
+    ];
+    s.autoscaler = AutoscalerConfig::Hpa(HpaConfig {
+        target_utilization_pct: 60,
+        max_replicas: 50,
+        ..HpaConfig::default()
+    });
+    let mut sim = Simulation::new(s).unwrap();
+    sim.advance(299.0);
+    // 300 req/s at 60 % of 100 req/s: 5 instances already suffice (ratio 1.0).
+    assert_eq!(sim.members(), 5);
+    sim.advance(290.0);
+    // 900 req/s → ceil(900 / 60) = 15 instances, within tolerance.
+    let at_peak = sim.members();
+    assert!((14..=17).contains(&at_peak), "{at_peak}");
+    sim.advance(150.0);
+    // Load fell at 600 s, but the default 300 s downscale stabilization holds the count.
+    assert_eq!(sim.members(), at_peak, "stabilization window");
+    sim.advance(400.0);
+    assert!(sim.members() <= 6, "{}", sim.members());
+    let events = sim.summary().scale_events;
+    assert!(events.iter().any(|e| e.to > e.from) && events.iter().any(|e| e.to < e.from));
+    assert!(events.iter().all(|e| !e.reason.is_empty()));
+    let first_up = events.iter().find(|e| e.to > e.from).unwrap();
+    assert!(
+        first_up.t_s > 300.0 && first_up.t_s <= 316.0,
+        "first reaction within one sync: {}",
+        first_up.t_s
+    );
+    assert!(sim
+        .summary()
+        .per_instance
+        .iter()
+        .all(|i| i.utilization <= 1.0));
+    let _ = Lifecycle::Ready;
+}

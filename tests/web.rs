@@ -1,0 +1,139 @@
+//! The core and the wasm facade in real browsers (`wasm-pack test --headless --chrome
+//! --firefox`). The determinism tests compare, byte for byte, the summary computed here with
+//! the one the native CLI printed for the same scenario earlier in the same `make test` run
+//! (target/determinism/, written by the Makefile before these tests are compiled).
+#![cfg(target_arch = "wasm32")]
+
+use fleetlab::scenario::Scenario;
+use fleetlab::sim::Simulation;
+use fleetlab::wasm;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+macro_rules! same_as_native {
+    ($name:ident, $file:literal) => {
+        #[wasm_bindgen_test]
+        fn $name() {
+            let scenario = include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/scenarios/",
+                $file
+            ));
+            let native = include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/target/determinism/",
+                $file
+            ));
+            let mut sim = Simulation::new(Scenario::from_json(scenario).unwrap()).unwrap();
+            sim.run_to_end();
+            let here = serde_json::to_string_pretty(&sim.summary()).unwrap();
+            assert_eq!(
+                here.trim_end(),
+                native.trim_end(),
+                "{} differs from the native run",
+                $file
+            );
+        }
+    };
+}
+
+same_as_native!(seed_example_matches_native, "seed-example.json");
+same_as_native!(reference_fleet_matches_native, "reference-fleet.json");
+same_as_native!(shared_queue_matches_native, "shared-queue.json");
+same_as_native!(spike_hpa_crash_matches_native, "spike-hpa-crash.json");
+same_as_native!(zipf_maglev_matches_native, "zipf-maglev.json");
+
+fn js_scenario(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn facade_summary_equals_the_core_summary() {
+    let json = r#"{"seed": 9, "duration_s": 30, "traffic": {"rate_rps": 420}}"#;
+    let mut facade = wasm::Simulation::new(js_scenario(json)).unwrap();
+    facade.run_to_end();
+    let from_js: serde_json::Value = serde_json::from_str(&String::from(
+        js_sys::JSON::stringify(&facade.summary()).unwrap(),
+    ))
+    .unwrap();
+    let mut core = Simulation::new(Scenario::from_json(json).unwrap()).unwrap();
+    core.run_to_end();
+    let direct: serde_json::Value =
+        serde_json::from_str(&serde_json::to_string(&core.summary()).unwrap()).unwrap();
+    // JSON.stringify writes 30.0 as 30: compare the numbers as numbers.
+    assert_eq!(numbers_as_f64(from_js), numbers_as_f64(direct));
+}
+
+fn numbers_as_f64(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) => serde_json::json!(n.as_f64().unwrap()),
+        Value::Array(a) => Value::Array(a.into_iter().map(numbers_as_f64).collect()),
+        Value::Object(o) => {
+            Value::Object(o.into_iter().map(|(k, v)| (k, numbers_as_f64(v))).collect())
+        }
+        other => other,
+    }
+}
+
+#[wasm_bindgen_test]
+fn bad_scenarios_throw_errors_naming_the_field() {
+    for (json, field) in [
+        (r#"{"instances": {"count": 0}}"#, "instances.count"),
+        (
+            r#"{"instances": {"capacity_rps": -5}}"#,
+            "instances.capacity_rps",
+        ),
+        (r#"{"traffic": {"rate_rps": "lots"}}"#, "traffic.rate_rps"),
+        (r#"{"bogus": 1}"#, "bogus"),
+        (
+            r#"{"autoscaler": {"kind": "hpa", "min_replicas": 0}}"#,
+            "autoscaler.min_replicas",
+        ),
+    ] {
+        match wasm::Simulation::new(js_scenario(json)) {
+            Ok(_) => panic!("accepted {json}"),
+            Err(err) => {
+                let message = String::from(js_sys::Error::from(JsValue::from(err)).message());
+                assert!(message.starts_with(field), "{json}: {message}");
+            }
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn live_setters_refuse_bad_values_and_keep_state() {
+    let mut sim = wasm::Simulation::new(JsValue::UNDEFINED).unwrap();
+    sim.advance(1.0);
+    assert!(sim.set_instances(0.0).is_err());
+    assert!(sim.set_instances(f64::NAN).is_err());
+    assert!(sim.set_capacity(0.0).is_err());
+    assert!(sim.set_load(1e12).is_err());
+    sim.set_instances(12.0).unwrap();
+    let rows = sim.refresh_view(0.0);
+    assert_eq!(rows, 12);
+    assert_eq!(sim.view_len(), 12 * wasm::Simulation::view_fields().len());
+}
+
+#[wasm_bindgen_test]
+fn mm1_in_the_browser_agrees_with_theory() {
+    // 3,000 s at λ = 70, μ = 100: ≈ 4,000 independent observations, relative standard error
+    // ≈ 1.6 %; 8 % is 5 standard errors.
+    let mut s = Scenario {
+        duration_s: 3000.0,
+        warmup_s: 50.0,
+        ..Scenario::default()
+    };
+    s.traffic.rate_rps = 70.0;
+    s.instances.count = 1;
+    let mut sim = Simulation::new(s).unwrap();
+    sim.run_to_end();
+    let mean = sim.summary().latency_s.mean;
+    let expected = fleetlab::theory::mm1_mean_response_s(70.0, 100.0).unwrap();
+    assert!(
+        (mean - expected).abs() / expected < 0.08,
+        "{mean} vs {expected}"
+    );
+}
