@@ -32,8 +32,11 @@ determinism:
 	for f in tests/scenarios/*.json; do target/release/fleetlab run $$f > target/determinism/$$(basename $$f) || exit 1; done
 
 wasm-test: determinism
-	CHROMEDRIVER=/usr/bin/chromedriver GECKODRIVER=$$(command -v geckodriver) \
-	  wasm-pack test --headless --chrome --firefox --release
+	# One driver per run: with both CHROMEDRIVER and GECKODRIVER in the environment the test
+	# runner would pick geckodriver for the Chrome run too.
+	env -u CHROMEDRIVER -u GECKODRIVER wasm-pack test --headless --release \
+	  --chrome --chromedriver /usr/bin/chromedriver --firefox --geckodriver $$(command -v geckodriver) \
+	  --test web
 
 page-test: wasm
 	cargo build --release --bin fleetlab

@@ -317,3 +317,17 @@ pub fn random_seed() -> f64 {
 pub fn default_scenario() -> JsValue {
     to_js(&Scenario::default())
 }
+
+/// The HPA settings (`autoscaler` with kind "hpa") as an autoscaling/v2 manifest.
+#[wasm_bindgen]
+pub fn hpa_yaml(autoscaler: JsValue, name: &str) -> Result<String, JsError> {
+    let config: AutoscalerConfig =
+        from_js(autoscaler).map_err(|e| js_error(prefix("autoscaler", e)))?;
+    match config {
+        AutoscalerConfig::Hpa(h) => Ok(crate::autoscale::manifest::hpa_yaml(&h, name)),
+        _ => Err(js_error(Error::new(
+            "autoscaler.kind",
+            "the export is for kind \"hpa\"",
+        ))),
+    }
+}

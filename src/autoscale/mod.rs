@@ -6,6 +6,7 @@
 
 pub mod formula;
 pub mod hpa;
+pub mod manifest;
 
 use crate::error::Error;
 use crate::scenario::{
