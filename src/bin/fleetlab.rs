@@ -42,25 +42,17 @@ fn run(args: &[String]) -> Result<(), String> {
                     .map_err(|e| format!("--timeline {out}: {e}"))?;
             }
             let json = serde_json::to_string_pretty(&sim.summary()).map_err(|e| e.to_string())?;
-            println!("{json}");
-            Ok(())
+            print_out(&json)
         }
         Some("validate") => {
             let [path] = &args[1..] else {
                 return Err(format!("validate takes one file\n{USAGE}"));
             };
             load(path)?;
-            println!("{path}: valid");
-            Ok(())
+            print_out(&format!("{path}: valid"))
         }
-        Some("example") => {
-            println!("{}", Scenario::default().to_json());
-            Ok(())
-        }
-        Some("-h" | "--help" | "help") => {
-            println!("{USAGE}");
-            Ok(())
-        }
+        Some("example") => print_out(&Scenario::default().to_json()),
+        Some("-h" | "--help" | "help") => print_out(USAGE),
         Some(other) => Err(format!("unknown command {other:?}\n{USAGE}")),
         None => Err(USAGE.to_string()),
     }
@@ -103,4 +95,15 @@ fn load(path: &str) -> Result<Scenario, String> {
         std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?
     };
     Scenario::from_json(&text).map_err(|e| format!("{path}: {e}"))
+}
+
+/// Writes a line to stdout; a reader that went away (`fleetlab run x | head`) is not an error.
+fn print_out(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    match writeln!(std::io::stdout().lock(), "{text}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("standard output: {e}"))
+        }
+        _ => Ok(()),
+    }
 }

@@ -5,17 +5,15 @@
 
 use std::collections::VecDeque;
 
-/// One request; it travels inside the events that concern it.
+/// One request; it travels inside the events that concern it. Retries happen at the instant
+/// of the failed attempt, so the time it was routed is always its arrival time.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Request {
     pub arrived_ns: u64,
-    /// When the balancer sent it to its instance (differs from arrival for retries).
-    pub routed_ns: u64,
     /// Amount of work: service time is work / (instance capacity).
     pub work: f64,
     /// Routing key, 1..=keys (0: no key).
     pub key: u32,
-    pub retried: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -340,7 +340,7 @@ impl Simulation {
 
     // ---- routing -------------------------------------------------------------------------
 
-    fn route(&mut self, mut request: Request) {
+    fn route(&mut self, request: Request) {
         self.ensure_view();
         let max_attempts = 1 + self.scenario.balancer.retries;
         let mut previous: Option<u32> = None;
@@ -349,7 +349,6 @@ impl Simulation {
                 self.fail_request();
                 return;
             };
-            request.routed_ns = self.now_ns;
             if self.instances[id as usize].state == Lifecycle::Ready {
                 self.record_success(id);
                 self.deliver(id, request);
@@ -360,7 +359,6 @@ impl Simulation {
             self.record_failure(id);
             if attempt + 1 < max_attempts {
                 self.retries += 1;
-                request.retried = true;
                 previous = Some(id);
             }
         }
@@ -466,7 +464,7 @@ impl Simulation {
         self.requests.completed += 1;
         self.window.completed += 1;
         if let Some(b) = self.balancer.as_mut() {
-            b.on_response(id, now - request.routed_ns, now);
+            b.on_response(id, latency, now);
         }
         let shared = self.balancer.is_none();
         let inst = &mut self.instances[id as usize];

@@ -61,10 +61,8 @@ impl Workload {
         };
         Request {
             arrived_ns: now_ns,
-            routed_ns: now_ns,
             work,
             key,
-            retried: false,
         }
     }
 }
