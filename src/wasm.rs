@@ -198,6 +198,15 @@ impl Simulation {
         self.inner.timeline().total() as f64
     }
 
+    /// For hash balancers: the instance id that keys 1..=count map to now (-1: none).
+    pub fn key_owners(&mut self, count: u32) -> Vec<i32> {
+        self.inner
+            .key_owners(count.min(100_000))
+            .into_iter()
+            .map(|o| o.map_or(-1, |id| id as i32))
+            .collect()
+    }
+
     /// Event-log entries with sequence number >= `since`.
     pub fn log_since(&self, since: f64) -> JsValue {
         to_js(&self.inner.log_since(since.max(0.0) as u64))

@@ -518,7 +518,7 @@ impl Simulation {
         if view == self.view {
             return;
         }
-        let before = self.key_owners();
+        let before = self.sampled_key_owners();
         self.view = view;
         let endpoints: Vec<Endpoint> = self
             .view
@@ -533,7 +533,7 @@ impl Simulation {
         }
         self.report_load();
         if let Some(before) = before {
-            let after = self.key_owners().unwrap_or_default();
+            let after = self.sampled_key_owners().unwrap_or_default();
             let moved = before.iter().zip(&after).filter(|(a, b)| a != b).count();
             let fraction = moved as f64 / before.len().max(1) as f64;
             self.last_moved_fraction = Some(fraction);
@@ -551,12 +551,20 @@ impl Simulation {
 
     /// For hash-based balancers, the owner of each of a sample of keys (to measure how many
     /// keys move when the set of instances changes).
-    fn key_owners(&mut self) -> Option<Vec<Option<u32>>> {
+    fn sampled_key_owners(&mut self) -> Option<Vec<Option<u32>>> {
         let keys = self.scenario.traffic.keys;
-        if !self.scenario.balancer.algorithm.uses_keys() || keys == 0 || self.view.is_empty() {
+        if keys == 0 || self.view.is_empty() {
             return None;
         }
         let sample = keys.min(4096);
+        let step = (keys / sample).max(1);
+        self.owners_of((0..sample).map(|i| 1 + i * step))
+    }
+
+    fn owners_of(&mut self, keys: impl Iterator<Item = u32>) -> Option<Vec<Option<u32>>> {
+        if !self.scenario.balancer.algorithm.uses_keys() {
+            return None;
+        }
         let balancer = self.balancer.as_mut()?;
         // Hash balancers ignore load and randomness; a scratch generator keeps the run's own
         // stream untouched.
@@ -567,16 +575,22 @@ impl Simulation {
             reported: &[],
             delayed: false,
         };
-        let step = (keys / sample).max(1);
         Some(
-            (0..sample)
-                .map(|i| {
-                    balancer
-                        .pick(u64::from(1 + i * step), &load, &mut scratch, self.now_ns)
-                        .and_then(|ix| self.view.get(ix).copied())
-                })
-                .collect(),
+            keys.map(|k| {
+                balancer
+                    .pick(u64::from(k), &load, &mut scratch, self.now_ns)
+                    .and_then(|ix| self.view.get(ix).copied())
+            })
+            .collect(),
         )
+    }
+
+    /// The instance each of keys 1..=count would go to now (hash balancers only; None for
+    /// other balancers or an empty view). The page draws key ownership from this.
+    pub fn key_owners(&mut self, count: u32) -> Vec<Option<u32>> {
+        self.ensure_view();
+        self.owners_of(1..=count)
+            .unwrap_or_else(|| vec![None; count as usize])
     }
 
     fn report_load(&mut self) {
