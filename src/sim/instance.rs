@@ -80,11 +80,13 @@ pub struct Instance {
     pub ejected: bool,
     pub ejections: u32,
     /// Busy area at the last sample, sync and page view (for per-window utilization).
-    pub busy_at_sample: u128,
-    pub busy_at_sync: u128,
-    pub busy_at_view: u128,
+    pub busy_at_sample: u64,
+    pub busy_at_sync: u64,
+    pub busy_at_view: u64,
     pub routed_at_view: u64,
-    busy_area_ns: u128,
+    /// Busy server-nanoseconds: at most 10,000 servers × 10^15 ns fits in a u64, and u64
+    /// arithmetic is native in wasm (u128 is not).
+    busy_area_ns: u64,
     last_change_ns: u64,
 }
 
@@ -142,14 +144,14 @@ impl Instance {
 
     #[inline]
     fn accumulate(&mut self, now_ns: u64) {
-        self.busy_area_ns += u128::from(self.in_service) * u128::from(now_ns - self.last_change_ns);
+        self.busy_area_ns += u64::from(self.in_service) * (now_ns - self.last_change_ns);
         self.last_change_ns = now_ns;
     }
 
     /// Busy server-nanoseconds since creation, up to `now_ns`.
-    pub fn busy_area_ns(&self, now_ns: u64) -> u128 {
+    pub fn busy_area_ns(&self, now_ns: u64) -> u64 {
         self.busy_area_ns
-            + u128::from(self.in_service) * u128::from(now_ns.saturating_sub(self.last_change_ns))
+            + u64::from(self.in_service) * now_ns.saturating_sub(self.last_change_ns)
     }
 
     /// Busy fraction over the instance's life so far (all its servers counted).
