@@ -269,3 +269,40 @@ fn hpa_follows_a_traffic_spike_up_and_later_down() {
         .all(|i| i.utilization <= 1.0));
     let _ = Lifecycle::Ready;
 }
+
+#[test]
+fn balancer_side_health_stops_failures_before_the_registry_does() {
+    // The same crash as above, with a 60 s lease so the registry alone would fail ≈ 55 s × 80.
+    let run = |configure: &dyn Fn(&mut Scenario)| {
+        let mut s = base(400.0, 5);
+        s.duration_s = 200.0;
+        s.registry.ttl_s = 60.0;
+        s.faults = vec![fault(100.0, FaultKind::Crash, 2)];
+        configure(&mut s);
+        let mut sim = Simulation::new(s).unwrap();
+        sim.run_to_end();
+        sim.requests().failed
+    };
+    let registry_only = run(&|_| {});
+    assert!(registry_only > 4_000, "{registry_only}");
+    // Outlier detection: the 5th consecutive failure ejects it; round robin reaches it every
+    // 5th request, so that takes about 25 requests.
+    let ejected = run(&|s| {
+        s.balancer.outlier_detection = Some(OutlierConfig {
+            consecutive_failures: 5,
+            base_ejection_s: 30.0,
+            max_ejection_pct: 20,
+        })
+    });
+    assert!(ejected < 40, "{ejected}");
+    // Active checks every second, unhealthy after 2 failures: out within 2 s (≤ 160 failures),
+    // though not before the first probe after the crash (> 80 × 1 s would mean 1 probe).
+    let checked = run(&|s| {
+        s.balancer.health_check = Some(fleetlab::scenario::HealthCheckConfig {
+            interval_s: 1.0,
+            unhealthy_threshold: 2,
+            healthy_threshold: 2,
+        })
+    });
+    assert!((80..=170).contains(&checked), "{checked}");
+}
