@@ -150,8 +150,7 @@ impl Instance {
 
     /// Busy server-nanoseconds since creation, up to `now_ns`.
     pub fn busy_area_ns(&self, now_ns: u64) -> u64 {
-        self.busy_area_ns
-            + u64::from(self.in_service) * now_ns.saturating_sub(self.last_change_ns)
+        self.busy_area_ns + u64::from(self.in_service) * now_ns.saturating_sub(self.last_change_ns)
     }
 
     /// Busy fraction over the instance's life so far (all its servers counted).

@@ -14,7 +14,8 @@ const server = await startServer();
 const browser = await launchBrowser();
 try {
   const page = await browser.newPage();
-  await page.goto(`${server.url}bench.html`);
+  // A blank same-origin page (the server's 404), so the page's own simulation does not compete.
+  await page.goto(`${server.url}__blank`);
   for (const w of workloads) {
     const r = await page.evaluate(async (scenario) => {
       const { default: init, Simulation } = await import('/pkg/fleetlab.js');
