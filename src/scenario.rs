@@ -21,6 +21,7 @@ pub const MAX_SEED: u64 = (1 << 53) - 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Scenario {
+    #[serde(deserialize_with = "seed_value")]
     pub seed: u64,
     pub duration_s: f64,
     pub warmup_s: f64,
@@ -797,6 +798,18 @@ impl Scenario {
             check_range(&format!("faults[{i}].factor"), f.factor, 0.01, 1.0)?;
         }
         Ok(())
+    }
+}
+
+/// The seed as any JSON number, so that -4 or 1.5 get the same range message as other fields.
+fn seed_value<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    use serde::de::Error as _;
+    let value = serde_json::Value::deserialize(deserializer)?;
+    match value.as_u64() {
+        Some(seed) if seed <= MAX_SEED => Ok(seed),
+        _ => Err(D::Error::custom(format!(
+            "must be a whole number between 0 and {MAX_SEED}, got {value}"
+        ))),
     }
 }
 

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::Error;
 use crate::scenario::{
-    self, AutoscalerConfig, BalancerConfig, FaultKind, RegistryConfig, Scenario,
+    self, AutoscalerConfig, BalancerConfig, FaultKind, KeyDistribution, RegistryConfig, Scenario,
 };
 use crate::sim::{self, VIEW_FIELDS};
 use crate::theory;
@@ -123,6 +123,23 @@ impl Simulation {
 
     pub fn set_capacity(&mut self, capacity_rps: f64) -> Result<(), JsError> {
         self.inner.set_capacity(capacity_rps).map_err(js_error)
+    }
+
+    /// Request keys from now on: `distribution` is "uniform" or "zipf".
+    pub fn set_keys(&mut self, keys: f64, distribution: &str, zipf_s: f64) -> Result<(), JsError> {
+        let distribution = match distribution {
+            "uniform" => KeyDistribution::Uniform,
+            "zipf" => KeyDistribution::Zipf,
+            other => {
+                return Err(js_error(Error::new(
+                    "traffic.key_distribution",
+                    format!("must be uniform or zipf, got {other:?}"),
+                )))
+            }
+        };
+        self.inner
+            .set_keys(keys, distribution, zipf_s)
+            .map_err(js_error)
     }
 
     pub fn set_balancer(&mut self, config: JsValue) -> Result<(), JsError> {

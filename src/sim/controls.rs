@@ -8,8 +8,8 @@ use crate::balance;
 use crate::error::{check_int, check_range, Error};
 use crate::registry::seconds_to_ns;
 use crate::scenario::{
-    AutoscalerConfig, BalancerConfig, RegistryConfig, Scenario, MAX_CAPACITY_RPS, MAX_INSTANCES,
-    MAX_RATE_RPS,
+    AutoscalerConfig, BalancerConfig, KeyDistribution, RegistryConfig, Scenario, MAX_CAPACITY_RPS,
+    MAX_INSTANCES, MAX_RATE_RPS,
 };
 
 use super::{Event, Simulation};
@@ -41,6 +41,25 @@ impl Simulation {
             MAX_CAPACITY_RPS,
         )?;
         self.scenario.instances.capacity_rps = capacity_rps;
+        Ok(())
+    }
+
+    /// Sets the request keys from now on: `keys` distinct keys (0: none), uniform or Zipf with
+    /// exponent `zipf_s`. A hash balancer needs keys, so 0 is refused while one is in use.
+    pub fn set_keys(
+        &mut self,
+        keys: f64,
+        distribution: KeyDistribution,
+        zipf_s: f64,
+    ) -> Result<(), Error> {
+        let keys = whole("traffic.keys", keys, 0.0, 1e9)?;
+        let mut candidate = self.scenario.clone();
+        candidate.traffic.keys = keys;
+        candidate.traffic.key_distribution = distribution;
+        candidate.traffic.zipf_s = zipf_s;
+        candidate.validate()?;
+        self.scenario.traffic = candidate.traffic;
+        self.workload.set_keys(keys, distribution, zipf_s);
         Ok(())
     }
 

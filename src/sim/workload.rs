@@ -48,6 +48,13 @@ impl Workload {
         Some(((gap_s * 1e9) as u64).max(1))
     }
 
+    /// New key settings from now on (the page's key view and hash balancers).
+    pub fn set_keys(&mut self, keys: u32, distribution: KeyDistribution, zipf_s: f64) {
+        self.keys = keys;
+        self.zipf =
+            (keys > 0 && distribution == KeyDistribution::Zipf).then(|| Zipf::new(keys, zipf_s));
+    }
+
     #[inline]
     pub fn next_request(&mut self, now_ns: u64) -> Request {
         let work = match self.service {
