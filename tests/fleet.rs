@@ -245,12 +245,15 @@ fn hpa_follows_a_traffic_spike_up_and_later_down() {
     // 300 req/s at 60 % of 100 req/s: 5 instances already suffice (ratio 1.0).
     assert_eq!(sim.members(), 5);
     sim.advance(290.0);
-    // 900 req/s → ceil(900 / 60) = 15 instances, within tolerance.
+    // 900 req/s needs ceil(900 / 60) = 15 instances. Utilization saturates at 100 %, so each
+    // sync can see at most 100/60 = 1.67× the need, and the backlog built while
+    // under-provisioned keeps the new instances busy for a while: the HPA may overshoot a few.
     let at_peak = sim.members();
-    assert!((14..=17).contains(&at_peak), "{at_peak}");
+    assert!((15..=20).contains(&at_peak), "{at_peak}");
     sim.advance(150.0);
-    // Load fell at 600 s, but the default 300 s downscale stabilization holds the count.
-    assert_eq!(sim.members(), at_peak, "stabilization window");
+    // Load fell at 600 s, but the default 300 s downscale stabilization keeps the highest
+    // recommendation of the last 300 s, made while 900 req/s needed 15 or more.
+    assert!(sim.members() >= 15, "stabilization window: {}", sim.members());
     sim.advance(400.0);
     assert!(sim.members() <= 6, "{}", sim.members());
     let events = sim.summary().scale_events;

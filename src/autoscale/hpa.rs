@@ -752,7 +752,8 @@ fn convert_with_rules(current: i64, desired: i64, min: i64, max: i64) -> Limited
         Limited {
             replicas: desired,
             reason: LimitReason::DesiredWithinRange,
-            rate,
+            // The scale-up limit has nothing to say about a scale-down.
+            rate: if desired >= current { rate } else { None },
         }
     }
 }

@@ -154,6 +154,7 @@ impl Simulation {
             return;
         }
         inst.state = Lifecycle::Ready;
+        inst.ready_ns = now;
         inst.hc_healthy = true;
         inst.hc_streak = 0;
         inst.heartbeat_epoch += 1;
@@ -509,12 +510,15 @@ impl Simulation {
                 .round()
                 .max(1.0) as u64;
             let busy_fraction = delta as f64 / (window_ns as f64 * f64::from(inst.concurrency));
+            // As Kubernetes' groupPods does for CPU within a pod's initialization period: a
+            // pod that became ready during the metric window has a sample that mixes start-up
+            // time in, so it counts as unready and its sample is dropped.
+            let fresh = inst.ready_ns > self.last_sync_ns;
             let (state, usage) = match inst.state {
-                Lifecycle::Ready => (
+                Lifecycle::Ready if !fresh => (
                     PodState::Ready,
                     Some((busy_fraction * request_milli as f64).round() as u64),
                 ),
-                Lifecycle::Starting => (PodState::Unready, None),
                 _ => (PodState::Unready, None),
             };
             pods.push(PodMetric {

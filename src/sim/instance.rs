@@ -65,6 +65,8 @@ pub struct Instance {
     pub queue: VecDeque<Request>,
     pub in_service: u32,
     pub created_ns: u64,
+    /// When it last became ready.
+    pub ready_ns: u64,
     pub stopped_ns: Option<u64>,
     pub routed: u64,
     pub completed: u64,
@@ -104,6 +106,7 @@ impl Instance {
             queue: VecDeque::new(),
             in_service: 0,
             created_ns: now_ns,
+            ready_ns: now_ns,
             stopped_ns: None,
             routed: 0,
             completed: 0,
