@@ -253,7 +253,11 @@ fn hpa_follows_a_traffic_spike_up_and_later_down() {
     sim.advance(150.0);
     // Load fell at 600 s, but the default 300 s downscale stabilization keeps the highest
     // recommendation of the last 300 s, made while 900 req/s needed 15 or more.
-    assert!(sim.members() >= 15, "stabilization window: {}", sim.members());
+    assert!(
+        sim.members() >= 15,
+        "stabilization window: {}",
+        sim.members()
+    );
     sim.advance(400.0);
     assert!(sim.members() <= 6, "{}", sim.members());
     let events = sim.summary().scale_events;
