@@ -215,6 +215,8 @@ export class FleetView {
     ctx.fillStyle = '#e3f1ff';
     for (const d of this.dots) {
       const it = this.items.get(d.id);
+      // a request sent to a crashed (or stopped) instance fails: red
+      ctx.fillStyle = it.life >= 3 ? '#ff4d4d' : '#e3f1ff';
       const p = Math.max(0, d.t / DOT_S);
       const e = 1 - (1 - p) * (1 - p);
       const tx = it.x + it.s * 0.3, ty = it.y + it.s * (0.5 + d.jitter * 0.5);
@@ -228,6 +230,7 @@ export class FleetView {
     ctx.globalAlpha = 1;
 
     for (const id of this.order) this.drawCell(this.items.get(id), detail);
+    this.overlay?.(ctx, this); // e.g. faults.js: failure pulses and tags
   }
 
   drawCell(it, detail) {
@@ -297,6 +300,9 @@ export class FleetView {
       ctx.textBaseline = 'top';
       ctx.font = `600 ${big ? 13 : 10}px system-ui, sans-serif`;
       ctx.fillText(`#${it.id}`, x + 4, y + 3);
+      // balancer weight and speed (capacity multiplier), shown only when not 1
+      const tag = [it.weight !== 1 && `w${it.weight}`, it.speed !== 1 && `×${Number(it.speed.toPrecision(3))}`].filter(Boolean).join(' ');
+      if (tag) ctx.fillText(tag, x + 4 + ctx.measureText(`#${it.id} `).width, y + 3);
       ctx.font = `${big ? 12 : 9.5}px system-ui, sans-serif`;
       const lines = [];
       if (it.life === 1) lines.push(`${Math.round(it.util * 100)}%`);

@@ -8,21 +8,12 @@ import { TheoryPanel } from './theory-panel.js';
 import { readScenarioFromHash, scheduleHashUpdate } from './url-state.js';
 import { num, int, ms, pct } from './format.js';
 import { setupTabs, EventLog } from './panels.js';
+import { BalancerPanel } from './balancer-panel.js';
+import { AutoscalerPanel } from './autoscaler-panel.js';
+import { RegistryPanel } from './registry-panel.js';
+import { FailureOverlay, FaultMarks } from './faults.js';
 
 const $ = (id) => document.getElementById(id);
-const HASH_ALGOS = new Set(['ring_hash', 'maglev', 'jump_hash']);
-const ALGO_NOTES = {
-  round_robin: 'Each instance in turn (nginx default).',
-  weighted_round_robin: 'nginx smooth weighted round robin: turns in proportion to weight.',
-  random: 'Uniformly random instance per request.',
-  least_connections: 'Envoy least_request: the instance with the fewest active requests.',
-  power_of_two: 'Pick two at random, send to the less loaded (Mitzenmacher).',
-  peak_ewma: 'Lowest peak-EWMA latency × load (Finagle / linkerd / tower).',
-  ring_hash: 'Consistent hashing on a ring (Karger): requests with the same key go to the same instance.',
-  maglev: 'Google Maglev lookup table: even spread, minimal disruption on change.',
-  jump_hash: 'Lamping & Veach jump consistent hash.',
-  shared_queue: 'Not a real balancer: one central queue feeding all instances — the M/M/c ideal.',
-};
 
 const wasm = await init();
 const defaults = default_scenario();
@@ -35,6 +26,13 @@ const charts = new Charts();
 const theory = new TheoryPanel(theory_readout);
 const eventLog = new EventLog($('event-log'));
 setupTabs(document.querySelector('.tabs'));
+// registry tab, failure overlay on the canvas, fault markers on the charts (registry-panel.js, faults.js)
+const registry = new RegistryPanel({ root: $('registry-panel'), live: $('registry-live'), log: $('event-log'), getSim: () => sim, fleet, onChange: () => settingsChanged(), failedOf: (it) => failures.failedOf(it) });
+const failures = new FailureOverlay();
+fleet.overlay = (ctx, view) => failures.draw(ctx, view);
+const faultMarks = new FaultMarks();
+faultMarks.attach(charts);
+let faultSim = null;
 
 /** @type {Simulation} */
 let sim = null;
@@ -111,44 +109,11 @@ $('explain').addEventListener('click', (e) => {
   $('in-l').focus();
 });
 
-const selAlgo = $('sel-algo');
-selAlgo.addEventListener('change', () => {
-  const algorithm = selAlgo.value;
-  const sc = sim.scenario();
-  const note = $('algo-note');
-  try {
-    if (HASH_ALGOS.has(algorithm) && !(sc.traffic.keys > 0)) {
-      // keyed balancers need request keys: restart with 1000 keys
-      build({ ...sc, traffic: { ...sc.traffic, keys: 1000 }, balancer: { ...sc.balancer, algorithm } });
-      note.textContent = `${ALGO_NOTES[algorithm]} Requests now carry one of 1,000 keys (traffic.keys = 1000); the run restarted.`;
-    } else {
-      sim.set_balancer({ ...sc.balancer, algorithm });
-      note.textContent = ALGO_NOTES[algorithm] ?? '';
-      settingsChanged();
-    }
-    $('err-algo').textContent = '';
-  } catch (e) {
-    $('err-algo').textContent = e.message;
-    selAlgo.value = sim.scenario().balancer.algorithm;
-  }
-});
+// the Balancer tab (balancer-panel.js): algorithm, options, keys, key view, weights, comparison
+const balancer = new BalancerPanel({ getSim: () => sim, changed: () => settingsChanged(), fleet });
 
-const selAs = $('sel-autoscaler');
-const AUTOSCALERS = {
-  none: { kind: 'none' },
-  formula: { kind: 'formula', target_utilization_pct: 80 },
-  hpa: { kind: 'hpa', min_replicas: 1, max_replicas: 200, target_utilization_pct: 70 },
-};
-selAs.addEventListener('change', () => {
-  try {
-    sim.set_autoscaler(AUTOSCALERS[selAs.value]);
-    $('err-as').textContent = '';
-    settingsChanged();
-  } catch (e) {
-    $('err-as').textContent = e.message;
-    selAs.value = sim.scenario().autoscaler.kind;
-  }
-});
+// the Autoscaler tab (autoscaler-panel.js): settings, decisions, presets, chart, HPA export
+const autoscaler = new AutoscalerPanel({ getSim: () => sim, build, settingsChanged });
 
 const btnPlay = $('btn-play');
 btnPlay.addEventListener('click', () => {
@@ -165,9 +130,8 @@ function syncControlsFromSim() {
   ctlL.set(sc.traffic.rate_rps);
   ctlC.set(sc.instances.capacity_rps);
   ctlSeed.set(sc.seed);
-  selAlgo.value = sc.balancer.algorithm;
-  $('algo-note').textContent = ALGO_NOTES[sc.balancer.algorithm] ?? '';
-  selAs.value = sc.autoscaler.kind in AUTOSCALERS ? sc.autoscaler.kind : 'none';
+  balancer.sync();
+  autoscaler.sync();
   fleet.queueLimit = sc.instances.queue_limit;
 }
 
@@ -199,6 +163,7 @@ function select(id) {
   renderInspector();
 }
 function renderInspector() {
+  balancer.inspect(fleet.selected);
   if (fleet.selected == null) return;
   const d = fleet.describe(fleet.selected);
   if (!d) { $('insp-body').textContent = 'This instance has stopped and left the fleet.'; return; }
@@ -299,6 +264,7 @@ function frame(now) {
     lastTotal = total;
     const tl = sim.timeline();
     charts.update(tl);
+    autoscaler.timeline(tl);
     const k = tl.p99_s.length - 1;
     theory.lastP99(k >= 0 ? tl.p99_s[k] : null);
   }
@@ -321,7 +287,13 @@ function tick() {
   ctlL.follow(d.offered_rps);
   settingsChanged({ hash: false });
   theory.measured(d);
-  eventLog.append(sim.log_since(eventLog.next));
+  if (faultSim !== sim) { faultSim = sim; faultMarks.reset(); failures.reset(); }
+  const entries = sim.log_since(eventLog.next);
+  eventLog.append(entries);
+  faultMarks.add(entries);
+  failures.observe(d.requests.failed, fleet);
+  registry.tick(d);
+  autoscaler.tick(d);
   renderInspector();
   $('fleet-summary').textContent =
     `${int(d.ready)} ready of ${int(d.members)} · ${int(d.in_view)} in the balancer's view · capacity ${num(d.ready * d.capacity_rps)} req/s for ${num(d.offered_rps)} req/s offered`;

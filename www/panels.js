@@ -20,7 +20,15 @@ export function setupTabs(list) {
   });
 }
 
-const MAX_ITEMS = 200;
+const MAX_ITEMS = 300;
+
+/** Event kinds by the log filter's groups (registry-panel.js shows a checkbox per group). */
+export const KIND_GROUP = {
+  registered: 'registry', missed: 'registry', evicted: 'registry', preserved: 'registry', heartbeat: 'registry',
+  ejected: 'health', unejected: 'health', healthy: 'health', unhealthy: 'health',
+  crash: 'faults', slow: 'faults', partition: 'faults', recover: 'faults', fault: 'faults',
+  draining: 'scaling', stopped: 'scaling', scale: 'scaling', autoscaler: 'scaling', traffic: 'scaling', rebalance: 'scaling',
+};
 
 export class EventLog {
   constructor(ol) {
@@ -33,17 +41,26 @@ export class EventLog {
     this.ol.textContent = '';
   }
 
-  /** @param {{seq,t_s,instance,kind,text}[]} entries */
+  /** Newest first: each entry is "time · #instance · kind · text"; its group (li.g-…) lets CSS filter it. */
   append(entries) {
     if (!entries?.length) return;
     const frag = document.createDocumentFragment();
     for (const e of entries) {
       const li = document.createElement('li');
-      li.className = `k-${e.kind}`;
+      li.className = `k-${e.kind} g-${KIND_GROUP[e.kind] ?? 'other'}`;
       const t = document.createElement('span');
       t.className = 't';
-      t.textContent = `${e.t_s.toFixed(2)} s `;
-      li.append(t, `${e.instance == null ? '' : `#${e.instance} `}${e.kind}: ${e.text}`);
+      t.textContent = `${e.t_s.toFixed(2)} s`;
+      const who = document.createElement('span');
+      who.className = 'who';
+      who.textContent = e.instance == null ? '' : `#${e.instance}`;
+      const kind = document.createElement('span');
+      kind.className = 'kind';
+      kind.textContent = e.kind;
+      const text = document.createElement('span');
+      text.className = 'txt';
+      text.textContent = e.text;
+      li.append(t, ' ', who, ' ', kind, ' ', text);
       frag.prepend(li);
       this.next = e.seq + 1;
     }

@@ -68,9 +68,12 @@ pub struct Instance {
     /// When it last became ready.
     pub ready_ns: u64,
     pub stopped_ns: Option<u64>,
+    /// Attempts sent to it, including refused ones.
     pub routed: u64,
     pub completed: u64,
     pub dropped: u64,
+    /// Attempts that failed here: lost in a crash, or refused because it was gone or leaving
+    /// (a refused attempt that a retry then served elsewhere still counts here).
     pub failed: u64,
     /// Heartbeat chain of the current registration; a new registration starts a new chain.
     pub heartbeat_epoch: u32,

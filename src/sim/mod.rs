@@ -355,7 +355,10 @@ impl Simulation {
                 return;
             }
             // Sent to an instance the (stale) view still lists, but which is gone or leaving:
-            // the connection is refused.
+            // the connection is refused. The attempt counts against that instance.
+            let inst = &mut self.instances[id as usize];
+            inst.routed += 1;
+            inst.failed += 1;
             self.record_failure(id);
             if attempt + 1 < max_attempts {
                 self.retries += 1;
