@@ -70,7 +70,19 @@ pub(crate) fn weight(w: u32) -> u32 {
 
 #[cfg(test)]
 pub(crate) mod testing {
-    use super::super::LoadView;
+    use super::super::{Endpoint, LoadView};
+
+    /// Endpoints with ids `first_id, first_id + 1, ...` and the given weights.
+    pub fn weighted(first_id: u32, weights: &[u32]) -> Vec<Endpoint> {
+        weights
+            .iter()
+            .enumerate()
+            .map(|(i, &weight)| Endpoint {
+                id: first_id + i as u32,
+                weight,
+            })
+            .collect()
+    }
 
     /// A fixed load per endpoint index.
     pub struct Loads(pub Vec<u32>);

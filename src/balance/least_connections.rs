@@ -108,18 +108,11 @@ impl Balancer for LeastConnections {
 
 #[cfg(test)]
 mod tests {
-    use super::super::common::testing::Loads;
+    use super::super::common::testing::{weighted, Loads};
     use super::*;
 
     fn eps(weights: &[u32]) -> Vec<Endpoint> {
-        weights
-            .iter()
-            .enumerate()
-            .map(|(i, &w)| Endpoint {
-                id: 100 + i as u32,
-                weight: w,
-            })
-            .collect()
+        weighted(100, weights)
     }
 
     #[test]

@@ -166,18 +166,11 @@ impl Edf {
 
 #[cfg(test)]
 mod tests {
-    use super::super::common::testing::{assert_binomial, Loads};
+    use super::super::common::testing::{assert_binomial, weighted, Loads};
     use super::*;
 
     fn eps(weights: &[u32]) -> Vec<Endpoint> {
-        weights
-            .iter()
-            .enumerate()
-            .map(|(i, &w)| Endpoint {
-                id: i as u32,
-                weight: w,
-            })
-            .collect()
+        weighted(0, weights)
     }
 
     fn counts(b: &mut PowerOfTwo, loads: &Loads, picks: u64, seed: u64) -> Vec<u64> {
