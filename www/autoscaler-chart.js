@@ -51,7 +51,7 @@ export class AutoscalerChart {
       ],
       hooks: {
         drawClear: [(u) => drawBand(u, band())],
-        draw: [(u) => drawEvents(u, events())],
+        draw: [(u) => { drawEvents(u, events()); drawBandLabel(u, band()); }],
       },
     };
     this.plot = new uPlot(opts, [[], [], [], [], []], el);
@@ -109,17 +109,27 @@ function drawBand(u, band) {
   ctx.lineTo(left + width, yt);
   ctx.stroke();
   ctx.setLineDash([]);
-  // the label sits just above the band, at the right, on a light plate
+  ctx.restore();
+}
+
+/** After the series: the band's label, just above it at the left (away from the newest samples), on a light plate. */
+function drawBandLabel(u, band) {
+  if (!band) return;
+  const { ctx } = u;
+  const { left } = u.bbox;
+  const y = (v) => u.valToPos(v, 'pct', true);
+  const yt = Math.round(y(band.target_pct)) + 0.5;
+  ctx.save();
   const px = devicePixelRatio;
   ctx.font = `${Math.round(10.5 * px)}px system-ui, sans-serif`;
   ctx.textBaseline = 'bottom';
-  ctx.textAlign = 'right';
+  ctx.textAlign = 'left';
   const yl = Math.min(y(band.hi_pct), yt) - 3 * px;
   const w = ctx.measureText(band.label).width;
   ctx.fillStyle = 'rgba(255, 255, 255, 0.94)';
-  ctx.fillRect(left + width - 6 * px - w - 3 * px, yl - 13 * px, w + 6 * px, 14 * px);
+  ctx.fillRect(left + 3 * px, yl - 13 * px, w + 6 * px, 14 * px);
   ctx.fillStyle = 'rgba(90, 40, 140, 0.95)';
-  ctx.fillText(band.label, left + width - 6 * px, yl);
+  ctx.fillText(band.label, left + 6 * px, yl);
   ctx.restore();
 }
 
