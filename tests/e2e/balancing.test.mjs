@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, launchBrowser, root } from './harness.mjs';
+import { startServer, launchBrowser, root, openPage } from './harness.mjs';
 
 let server;
 let browser;
@@ -26,19 +26,8 @@ after(async () => {
 });
 
 async function open(scenario) {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
-  const origin = new URL(base).origin;
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-  page.on('request', (r) => {
-    const u = r.url();
-    if (!u.startsWith('data:') && !u.startsWith('blob:') && new URL(u).origin !== origin) problems.push(`request outside the origin: ${u}`);
-  });
   const hash = scenario ? `#scenario=${encodeURIComponent(JSON.stringify(scenario))}` : '';
-  await page.goto(base + hash);
-  await page.waitForFunction(() => window.fleetlab?.sim && window.fleetlab.sim.now_s > 0, null, { timeout: 10000 });
-  return page;
+  return openPage(browser, base + hash, problems);
 }
 
 const algo = (page) => page.getByRole('combobox', { name: 'Algorithm', exact: true });

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, writeFileSync, existsSync, readdirSync, readFil
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, launchBrowser } from './harness.mjs';
+import { startServer, launchBrowser, openPage } from './harness.mjs';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const CLI = join(root, 'target/release/fleetlab');
@@ -33,19 +33,7 @@ after(async () => {
 
 /** Opens the page (optionally with a hash) and waits until the simulation is running. */
 async function open(hash = '') {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
-  const origin = new URL(base).origin;
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-  page.on('request', (r) => {
-    const u = r.url();
-    if (!u.startsWith('data:') && !u.startsWith('blob:') && new URL(u).origin !== origin) problems.push(`request outside the origin: ${u}`);
-  });
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
-  await page.goto(base + hash);
-  await page.waitForFunction(() => window.fleetlab?.sim && window.fleetlab.sim.now_s > 0, null, { timeout: 10000 });
-  return page;
+  return openPage(browser, base + hash, problems);
 }
 
 const N = (page) => page.getByRole('textbox', { name: 'Instances (N)' });

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, launchBrowser, root } from './harness.mjs';
+import { startServer, launchBrowser, root, openPage } from './harness.mjs';
 
 let server;
 let browser;
@@ -23,12 +23,7 @@ after(async () => {
 
 /** Opens the page (optionally with a hash), waits for the simulation, shows the Registry tab. */
 async function open(hash = '') {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-  await page.goto(server.url + hash);
-  await page.waitForFunction(() => window.fleetlab?.sim && window.fleetlab.sim.now_s > 0, null, { timeout: 10000 });
+  const page = await openPage(browser, server.url + hash, problems);
   await page.getByRole('tab', { name: 'Registry & log' }).click();
   return page;
 }
