@@ -1,7 +1,9 @@
-// A number field with an optional log-scale slider beside it. The field is applied on every
-// keystroke; if the simulator's setter throws, its message (naming the field and the allowed
-// range) is shown in the role="alert" element tied to the field by aria-describedby, the field
-// gets aria-invalid="true", and the simulation keeps its last good value.
+// A number field with an optional log-scale slider beside it. The field is applied when the
+// user pauses typing (debounced, so typing "12" never passes through N = 1 and drains four
+// instances on the way), on Enter or when it loses focus; the slider and arrow keys apply at
+// once. If the simulator's setter throws, its message (naming the field and the allowed range)
+// is shown in the role="alert" element tied to the field by aria-describedby, the field gets
+// aria-invalid="true", and the simulation keeps its last good value.
 import { num } from './format.js';
 
 /** Slider position 0..1000 <-> value on a log scale from lo to hi. */
@@ -30,12 +32,20 @@ export class NumberControl {
    * @param {()=>string} o.keeping  describes the last good value, e.g. "N = 5"
    * @param {{toSlider, fromSlider}} [o.scale]
    * @param {number} [o.step]  arrow-key step
-   * @param {string} [o.event]  'input' (live) or 'change' (on commit)
+   * @param {string} [o.event]  'input' (applied after a pause in typing, and on Enter or blur)
+   *   or 'change' (on Enter or blur only)
    */
   constructor(o) {
     Object.assign(this, o);
     this.step ??= 1;
-    this.input.addEventListener(o.event ?? 'input', () => this.commit(this.input.value));
+    const now = () => { clearTimeout(this.pending); this.commit(this.input.value); };
+    this.input.addEventListener('change', now);
+    if ((o.event ?? 'input') === 'input') {
+      this.input.addEventListener('input', () => {
+        clearTimeout(this.pending);
+        this.pending = setTimeout(now, NumberControl.TYPING_PAUSE_MS);
+      });
+    }
     this.input.addEventListener('keydown', (e) => this.onKey(e));
     this.slider?.addEventListener('input', () => {
       const v = this.scale.fromSlider(this.slider.value);
@@ -43,6 +53,9 @@ export class NumberControl {
       this.commit(String(v));
     });
   }
+
+  /** How long typing must pause before the value applies. */
+  static TYPING_PAUSE_MS = 500;
 
   onKey(e) {
     if (e.key !== 'ArrowUp' && e.key !== 'ArrowDown') return;

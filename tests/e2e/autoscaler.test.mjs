@@ -248,6 +248,7 @@ test('the seed’s rule at L = 501, C = 100 runs 6 instances, and the page state
   await kindSelect(p2).selectOption('formula');
   await pause(p2);
   await p2.getByRole('textbox', { name: 'Load L (requests/s)' }).fill('501');
+  await p2.getByRole('textbox', { name: 'Load L (requests/s)' }).press('Enter');
   await p2.evaluate(() => window.fleetlab.sim.advance(16));
   assert.equal((await p2.evaluate(() => window.fleetlab.sim.details())).desired, 6);
   await page.close();

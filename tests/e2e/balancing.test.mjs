@@ -51,11 +51,14 @@ test('the algorithm picker sets the live balancer, explains it and keeps the URL
   // a bad option: the setter's message next to the field, the balancer keeps its last good value
   const choice = page.getByRole('textbox', { name: 'Choices per request' });
   await choice.fill('1');
+  await choice.press('Enter');
   assert.equal(await choice.getAttribute('aria-invalid'), 'true');
   assert.match(await page.locator('#err-choice').textContent(), /balancer\.choice_count: must be between 2 and 100, got 1.*Keeping choice_count = 2/);
   await choice.fill('2.5');
+  await choice.press('Enter');
   assert.match(await page.locator('#err-choice').textContent(), /balancer\.choice_count: must be a whole number/);
   await choice.fill('3');
+  await choice.press('Enter');
   assert.equal(await choice.getAttribute('aria-invalid'), null);
   assert.equal((await scenario(page)).balancer.choice_count, 3);
 
@@ -67,6 +70,7 @@ test('the algorithm picker sets the live balancer, explains it and keeps the URL
   assert.match(await page.locator('#bal-note').textContent(), /Herding/);
   const delay = page.getByRole('textbox', { name: 'Load info delay (s)' });
   await delay.fill('-1');
+  await delay.press('Enter');
   assert.match(await page.locator('#err-delay').textContent(), /balancer\.load_delay_s: must be between 0 and 3600, got -1/);
   assert.equal((await scenario(page)).balancer.load_delay_s, 1);
   await page.close();
@@ -89,6 +93,7 @@ test('hash balancers: keys are added live, the key view shows who owns which key
 
   // N 5 -> 6: about 1/6 of the keys move, far from mod-N's 5/6
   await page.getByRole('textbox', { name: 'Instances (N)' }).fill('6');
+  await page.getByRole('textbox', { name: 'Instances (N)' }).press('Enter');
   await page.waitForFunction(() => document.querySelector('#key-moved').dataset.moved, null, { timeout: 3000 });
   const moved = Number(await page.locator('#key-moved').getAttribute('data-moved'));
   assert.ok(moved > 0.10 && moved < 0.25, `moved fraction ${moved}`);
@@ -131,9 +136,11 @@ test('the inspector edits weight and speed through set_instance, with alerts for
   const speed = page.getByRole('textbox', { name: 'Speed ×' });
   assert.equal(await weight.inputValue(), '1');
   await weight.fill('3');
+  await weight.press('Enter');
   assert.deepEqual((await scenario(page)).instances.overrides, [{ instance: 0, weight: 3, speed: 1 }]);
   for (const [value, re] of [['0', /weight: must be between 1 and 1000, got 0/], ['x', /weight: .*"x", which is not a number/], ['1.5', /weight: must be a whole number/]]) {
     await weight.fill(value);
+    await weight.press('Enter');
     assert.equal(await weight.getAttribute('aria-invalid'), 'true');
     const alert = page.getByRole('alert').filter({ hasText: 'weight:' });
     assert.equal(await alert.count(), 1);
@@ -142,9 +149,12 @@ test('the inspector edits weight and speed through set_instance, with alerts for
   }
   assert.deepEqual((await scenario(page)).instances.overrides, [{ instance: 0, weight: 3, speed: 1 }]);
   await weight.fill('3');
+  await weight.press('Enter');
   await speed.fill('0');
+  await speed.press('Enter');
   assert.match(await page.locator('#err-speed').textContent(), /speed: must be between 0\.01 and 100, got 0/);
   await speed.fill('0.5');
+  await speed.press('Enter');
   assert.deepEqual((await scenario(page)).instances.overrides, [{ instance: 0, weight: 3, speed: 0.5 }]);
   await page.waitForFunction(() => /overrides/.test(decodeURIComponent(location.hash)), null, { timeout: 3000 });
 

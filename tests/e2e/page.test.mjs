@@ -54,10 +54,12 @@ test('default view is the worked example; L = 501 needs 6 instances', async () =
   assert.equal(await page.locator('#overload').isVisible(), true);
 
   await L(page).fill('501');
+    await L(page).press('Enter');
   assert.equal(await out(page, 'Per-instance load'), '100.2 req/s');
   assert.equal(await out(page, 'Instances needed'), '6');
   assert.match(await page.locator('#overload').textContent(), /Overloaded/);
   await L(page).fill('450');
+    await L(page).press('Enter');
   assert.equal(await out(page, 'Per-instance load'), '90 req/s');
   assert.equal(await out(page, 'Utilization'), '0.9 (90%)');
   assert.equal(await page.locator('#overload').isVisible(), false);
@@ -72,16 +74,19 @@ test('the canvas draws N instances, and follows N up and down', async () => {
   const canvas = page.locator('canvas#fleet');
   assert.equal(await canvas.getAttribute('data-instances-drawn'), '5');
   await N(page).fill('12');
+    await N(page).press('Enter');
   await page.waitForFunction(() => document.querySelector('#fleet').dataset.instancesDrawn === '12', null, { timeout: 3000 });
   assert.equal(await out(page, 'Per-instance load'), '41.67 req/s');
   // slider moves with the field
   assert.ok(Number(await page.locator('#rg-n').inputValue()) > 300);
   // scale down: removed instances drain and linger, then leave
   await N(page).fill('3');
+    await N(page).press('Enter');
   await page.waitForFunction(() => document.querySelector('#fleet').dataset.instancesReady === '3', null, { timeout: 3000 });
   await page.waitForFunction(() => document.querySelector('#fleet').dataset.instancesDrawn === '3', null, { timeout: 8000 });
   // a large fleet still renders (no per-instance text, cells shrink)
   await N(page).fill('1000');
+    await N(page).press('Enter');
   await page.waitForFunction(() => document.querySelector('#fleet').dataset.instancesDrawn === '1000', null, { timeout: 3000 });
   await page.close();
 });
@@ -99,6 +104,7 @@ test('bad input shows an alert naming the field and range, and the simulation ke
   const n = N(page);
   for (const [value, message] of cases) {
     await n.fill(value);
+    await n.press('Enter');
     assert.equal(await n.getAttribute('aria-invalid'), 'true', `aria-invalid for N = "${value}"`);
     const describedBy = (await n.getAttribute('aria-describedby')).split(/\s+/);
     const alert = page.locator('#err-n');
@@ -114,11 +120,14 @@ test('bad input shows an alert naming the field and range, and the simulation ke
   assert.ok((await page.getByRole('alert').filter({ hasText: 'instances.count' }).count()) === 1);
 
   await C(page).fill('0');
+    await C(page).press('Enter');
   assert.equal(await C(page).getAttribute('aria-invalid'), 'true');
   assert.match(await page.locator('#err-c').textContent(), /instances\.capacity_rps: must be between 0\.001 and 10000000, got 0/);
   await L(page).fill('-1');
+    await L(page).press('Enter');
   assert.match(await page.locator('#err-l').textContent(), /traffic\.rate_rps: must be between 0 and 10000000, got -1/);
   await L(page).fill('NaN');
+    await L(page).press('Enter');
   assert.equal(await L(page).getAttribute('aria-invalid'), 'true');
   assert.match(await page.locator('#err-l').textContent(), /traffic\.rate_rps/);
   assert.equal(await out(page, 'Per-instance load'), '100 req/s');
@@ -129,6 +138,7 @@ test('bad input shows an alert naming the field and range, and the simulation ke
 
   // a good value clears the error
   await n.fill('10');
+    await n.press('Enter');
   assert.equal(await n.getAttribute('aria-invalid'), null);
   assert.equal(await page.locator('#err-n').textContent(), '');
   assert.equal(await out(page, 'Per-instance load'), '50 req/s');
@@ -142,6 +152,7 @@ test('URL: #scenario loads a scenario, the page keeps the hash in step, invalid 
   assert.equal(await L(page).inputValue(), '350');
   assert.equal(await out(page, 'Per-instance load'), '50 req/s');
   await C(page).fill('80');
+    await C(page).press('Enter');
   await page.waitForFunction(() => /capacity_rps/.test(decodeURIComponent(location.hash)), null, { timeout: 3000 });
   const sc = await page.evaluate(() => JSON.parse(decodeURIComponent(location.hash.replace(/^#scenario=/, ''))));
   assert.equal(sc.instances.count, 7);

@@ -74,6 +74,7 @@ test('lease TTL: the labelled control sets registry.ttl_s; bad values alert and 
 test('crash: the table shows it crashed, then evicted; failures stop once it leaves the view', async () => {
   const page = await open();
   await page.getByLabel('Load L (requests/s)', { exact: true }).fill('400');
+  await page.getByLabel('Load L (requests/s)', { exact: true }).press('Enter');
   await speed(page, 5);
   await page.getByRole('button', { name: 'Crash one instance' }).click();
   const t0 = await sim(page, (s) => s.now_s);
@@ -122,6 +123,7 @@ test('partition: the instance is evicted while still ready and serving', async (
 test('outlier detection: failures after a crash stay small', async () => {
   const page = await open();
   await page.getByLabel('Load L (requests/s)', { exact: true }).fill('400');
+  await page.getByLabel('Load L (requests/s)', { exact: true }).press('Enter');
   await openSettings(page);
   await page.getByRole('checkbox', { name: 'Outlier detection' }).check();
   assert.equal(await sim(page, (s) => s.scenario().balancer.outlier_detection?.consecutive_failures), 5);
