@@ -297,7 +297,11 @@ struct TheoryReadout {
 pub fn theory_readout(load_rps: f64, instances: f64, capacity_rps: f64) -> JsValue {
     let mut errors = Vec::new();
     let mut keep = |r: Result<f64, Error>| r.map_err(|e| errors.push(e.to_string())).ok();
-    let n = if instances >= 1.0 && instances <= f64::from(u32::MAX) && instances.fract() == 0.0 {
+    // Bounded like the fleet itself: Erlang B costs one step per server.
+    let n = if instances >= 1.0
+        && instances <= f64::from(scenario::MAX_INSTANCES)
+        && instances.fract() == 0.0
+    {
         instances as u32
     } else {
         0

@@ -313,3 +313,116 @@ fn balancer_side_health_stops_failures_before_the_registry_does() {
     });
     assert!((80..=170).contains(&checked), "{checked}");
 }
+
+/// Live changes found in review: each of these once froze the clock, stranded requests,
+/// doubled a periodic chain or misread utilization.
+#[test]
+fn turning_a_periodic_chain_off_never_freezes_the_clock() {
+    let mut s = base(300.0, 5);
+    s.registry.refresh_s = 10.0;
+    s.balancer.load_delay_s = 1.0;
+    let mut sim = Simulation::new(s).unwrap();
+    sim.advance(5.0);
+    let mut registry = sim.scenario().registry.clone();
+    registry.refresh_s = 0.0;
+    sim.set_registry(registry).unwrap();
+    let mut balancer = sim.scenario().balancer.clone();
+    balancer.load_delay_s = 0.0;
+    sim.set_balancer(balancer).unwrap();
+    assert!(
+        sim.advance_to(sim.now_ns() + 20_000_000_000, 1_000_000),
+        "20 s in far fewer than a million events"
+    );
+    assert!((sim.now_s() - 25.0).abs() < 1e-9);
+}
+
+#[test]
+fn switching_to_the_shared_queue_keeps_every_waiting_request() {
+    let mut s = base(1000.0, 5);
+    s.instances.queue_limit = 100_000;
+    let mut sim = Simulation::new(s).unwrap();
+    sim.advance(10.0);
+    assert!(
+        sim.requests().in_flight > 3_000,
+        "a backlog: {:?}",
+        sim.requests()
+    );
+    let mut balancer = sim.scenario().balancer.clone();
+    balancer.algorithm = fleetlab::scenario::Algorithm::SharedQueue;
+    sim.set_balancer(balancer).unwrap();
+    sim.set_load(100.0).unwrap();
+    sim.advance(200.0);
+    let r = sim.requests();
+    assert_eq!(r.in_flight, sim.count_in_system());
+    assert!(r.in_flight < 30, "the backlog was served: {r:?}");
+    // And back: the central queue is handed to the balancer.
+    sim.set_load(1000.0).unwrap();
+    sim.advance(10.0);
+    let mut balancer = sim.scenario().balancer.clone();
+    balancer.algorithm = fleetlab::scenario::Algorithm::LeastConnections;
+    sim.set_balancer(balancer).unwrap();
+    sim.set_load(100.0).unwrap();
+    sim.advance(200.0);
+    assert!(sim.requests().in_flight < 30, "{:?}", sim.requests());
+}
+
+#[test]
+fn an_autoscaler_switched_on_late_measures_only_from_then() {
+    // 250 req/s on 5 × 100: 50 % busy for 600 s, then an HPA targeting 50 %: no reason to scale.
+    let mut sim = Simulation::new(base(250.0, 5)).unwrap();
+    sim.advance(600.0);
+    let hpa = AutoscalerConfig::Hpa(HpaConfig {
+        target_utilization_pct: 50,
+        tolerance: fleetlab::scenario::ToleranceConfig {
+            scale_up: 0.3,
+            scale_down: 0.3,
+        },
+        ..HpaConfig::default()
+    });
+    sim.set_autoscaler(hpa.clone()).unwrap();
+    sim.advance(16.0);
+    assert_eq!(sim.members(), 5, "{:?}", sim.summary().scale_events);
+    // Off and on again within one sync period: still one reconcile per period.
+    sim.set_autoscaler(AutoscalerConfig::None).unwrap();
+    sim.advance(5.0);
+    sim.set_autoscaler(hpa).unwrap();
+    let seq = sim.details().log_total;
+    sim.advance(100.0);
+    let reconciles = sim
+        .log_since(seq)
+        .iter()
+        .filter(|e| e.kind == "autoscaler" || e.kind == "scale")
+        .count();
+    assert!(
+        (6..=7).contains(&reconciles),
+        "one reconcile every 15 s: {reconciles}"
+    );
+}
+
+#[test]
+fn a_huge_shared_queue_fleet_needs_no_huge_allocation() {
+    // 100,000 instances × 10,000 servers each: the idle list holds instances, not servers.
+    let mut s = base(1000.0, 100_000);
+    s.instances.concurrency = 10_000;
+    s.balancer.algorithm = fleetlab::scenario::Algorithm::SharedQueue;
+    let mut sim = Simulation::new(s).unwrap();
+    sim.advance(1.0);
+    assert_eq!(sim.requests().in_flight, sim.count_in_system());
+}
+
+#[test]
+fn scheduled_changes_leave_the_scenario_describing_the_start() {
+    let mut s = base(300.0, 5);
+    s.traffic.changes = vec![RateChange {
+        at_s: 10.0,
+        rate_rps: 900.0,
+    }];
+    let mut sim = Simulation::new(s).unwrap();
+    sim.advance(20.0);
+    assert_eq!(sim.details().offered_rps, 900.0);
+    assert_eq!(
+        sim.current_scenario().traffic.rate_rps,
+        300.0,
+        "a link replays the run from t = 0"
+    );
+}

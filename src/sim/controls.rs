@@ -6,13 +6,12 @@
 use crate::autoscale;
 use crate::balance;
 use crate::error::{check_int, check_range, Error};
-use crate::registry::seconds_to_ns;
 use crate::scenario::{
     AutoscalerConfig, BalancerConfig, KeyDistribution, RegistryConfig, Scenario, MAX_CAPACITY_RPS,
     MAX_INSTANCES, MAX_RATE_RPS,
 };
 
-use super::{Event, Simulation};
+use super::{Simulation, Timer};
 
 impl Simulation {
     /// Scales the fleet to `count` instances now (an autoscaler, if any, may change it again at
@@ -27,6 +26,7 @@ impl Simulation {
     /// Sets the arrival rate L now.
     pub fn set_load(&mut self, rate_rps: f64) -> Result<(), Error> {
         check_range("traffic.rate_rps", rate_rps, 0.0, MAX_RATE_RPS)?;
+        self.scenario.traffic.rate_rps = rate_rps;
         self.apply_rate(rate_rps);
         Ok(())
     }
@@ -69,63 +69,72 @@ impl Simulation {
         candidate.balancer = config.clone();
         candidate.validate()?;
         let was_shared = self.balancer.is_none();
-        let had_delay = self.scenario.balancer.load_delay_s > 0.0;
-        let had_hc = self.scenario.balancer.health_check.is_some();
         self.scenario.balancer = config;
         self.balancer = balance::build(&self.scenario.balancer);
-        if was_shared && self.balancer.is_some() {
+        let now_shared = self.balancer.is_none();
+        self.view.clear();
+        self.view_dirty = true;
+        if was_shared && !now_shared {
             // Requests waiting centrally are handed out through the new balancer.
+            self.idle.clear();
+            for &id in &self.alive {
+                self.instances[id as usize].idle_listed = false;
+            }
             let waiting: Vec<_> = self.shared_queue.drain(..).collect();
-            self.idle_slots.clear();
-            self.view.clear();
-            self.view_dirty = true;
             for r in waiting {
                 self.route(r);
             }
-        } else if self.balancer.is_none() {
-            self.idle_slots.clear();
+        } else if !was_shared && now_shared {
+            // Every instance's waiting requests join the one central queue, oldest first; the
+            // instances then take from it as their servers free up.
+            let mut waiting: Vec<_> = Vec::new();
             for &id in &self.alive {
-                let inst = &self.instances[id as usize];
-                if inst.state == super::Lifecycle::Ready {
-                    for _ in inst.in_service..inst.concurrency {
-                        self.idle_slots.push_back(id);
-                    }
+                waiting.extend(self.instances[id as usize].queue.drain(..));
+            }
+            waiting.sort_by_key(|r| r.arrived_ns);
+            self.shared_queue.extend(waiting);
+            let ids = self.alive.clone();
+            for id in ids {
+                self.list_idle(id);
+                if self.instances[id as usize].state == super::Lifecycle::Draining
+                    && self.instances[id as usize].active() == 0
+                {
+                    self.stop(id);
                 }
             }
-        }
-        self.view.clear();
-        self.view_dirty = true;
-        if !had_delay && self.scenario.balancer.load_delay_s > 0.0 {
-            self.queue.schedule(self.now_ns, Event::LoadReport);
-        }
-        if !had_hc {
-            if let Some(h) = &self.scenario.balancer.health_check {
-                self.queue.schedule(
-                    self.now_ns + seconds_to_ns(h.interval_s),
-                    Event::HealthCheck,
-                );
+            while !self.shared_queue.is_empty() {
+                let Some(id) = self.idle.pop_front() else {
+                    break;
+                };
+                self.instances[id as usize].idle_listed = false;
+                let request = self.shared_queue.pop_front().expect("not empty");
+                self.start_service(id, request);
+                self.list_idle(id);
             }
         }
+        self.restart_timer(Timer::LoadReport);
+        self.report_load();
+        self.restart_timer(Timer::HealthCheck);
         Ok(())
     }
 
-    /// Replaces the autoscaler now; its first sync is one sync period from now.
+    /// Replaces the autoscaler now; its first sync is one sync period from now, and measures
+    /// only what happens from now on.
     pub fn set_autoscaler(&mut self, config: AutoscalerConfig) -> Result<(), Error> {
         let mut candidate = self.scenario.clone();
         candidate.autoscaler = config.clone();
         candidate.validate()?;
         let autoscaler = autoscale::build(&config)?;
-        let had = self.autoscaler.is_some();
         self.scenario.autoscaler = config;
         self.autoscaler = autoscaler;
         self.last_sync_ns = self.now_ns;
         self.arrivals_at_sync = self.requests.arrived;
-        if !had {
-            if let Some(a) = &self.autoscaler {
-                self.queue
-                    .schedule(self.now_ns + seconds_to_ns(a.sync_s()), Event::Autoscale);
-            }
+        let now = self.now_ns;
+        for &id in &self.alive {
+            let inst = &mut self.instances[id as usize];
+            inst.busy_at_sync = inst.busy_area_ns(now);
         }
+        self.restart_timer(Timer::Autoscale);
         Ok(())
     }
 
@@ -134,16 +143,11 @@ impl Simulation {
         let mut candidate = self.scenario.clone();
         candidate.registry = config.clone();
         candidate.validate()?;
-        let was_live = self.scenario.registry.refresh_s <= 0.0;
         self.scenario.registry = config.clone();
         self.registry.set_config(config);
-        if was_live && self.scenario.registry.refresh_s > 0.0 {
-            self.discovered = self.registry.discoverable();
-            self.queue.schedule(
-                self.now_ns + seconds_to_ns(self.scenario.registry.refresh_s),
-                Event::DiscoveryRefresh,
-            );
-        }
+        // The cache starts from the registry as it is now, whatever the new period.
+        self.discovered = self.registry.discoverable();
+        self.restart_timer(Timer::DiscoveryRefresh);
         self.view_dirty = true;
         Ok(())
     }

@@ -32,7 +32,6 @@ pub enum Event {
     Fault {
         index: u32,
     },
-    Autoscale,
     /// The registry expects a heartbeat from the instance now.
     Heartbeat {
         instance: u32,
@@ -43,15 +42,30 @@ pub enum Event {
         instance: u32,
         renewed_ns: u64,
     },
-    DiscoveryRefresh,
-    /// The balancer's delayed copy of the instances' load is refreshed.
-    LoadReport,
-    HealthCheck,
+    /// A tick of one of the periodic chains; ticks of an older epoch (the chain was restarted
+    /// when its setting changed) are ignored, so a chain never runs twice.
+    Timer {
+        timer: Timer,
+        epoch: u32,
+    },
     /// An outlier-ejected instance returns to the balancer's set.
     Unejection {
         instance: u32,
         ejection: u32,
     },
+}
+
+/// The periodic chains of the simulation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    /// The discovery cache is refreshed from the registry (every `registry.refresh_s`).
+    DiscoveryRefresh = 0,
+    /// The balancer's delayed copy of the instances' load (every `balancer.load_delay_s`).
+    LoadReport = 1,
+    /// Active health checks (every `balancer.health_check.interval_s`).
+    HealthCheck = 2,
+    /// The autoscaler's reconcile (every `autoscaler.sync_s`).
+    Autoscale = 3,
 }
 
 #[derive(Debug, Clone, Copy)]

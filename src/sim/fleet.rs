@@ -160,18 +160,18 @@ impl Simulation {
         inst.heartbeat_epoch += 1;
         let hb_epoch = inst.heartbeat_epoch;
         if self.balancer.is_none() {
-            for _ in 0..inst.concurrency {
-                self.idle_slots.push_back(id);
-            }
             // Work may be waiting in the central queue.
-            while let Some(request) = self.shared_queue.pop_front() {
+            loop {
                 let inst = &self.instances[id as usize];
                 if inst.in_service >= inst.concurrency {
-                    self.shared_queue.push_front(request);
                     break;
                 }
+                let Some(request) = self.shared_queue.pop_front() else {
+                    break;
+                };
                 self.start_service(id, request);
             }
+            self.list_idle(id);
         }
         self.registry.register(id, now);
         self.schedule_lease(id, now, hb_epoch);
@@ -482,10 +482,6 @@ impl Simulation {
                 self.push_log(Some(id), if passed { "healthy" } else { "unhealthy" }, text);
             }
         }
-        self.queue.schedule(
-            self.now_ns + seconds_to_ns(hc.interval_s),
-            Event::HealthCheck,
-        );
     }
 
     // ---- autoscaling ---------------------------------------------------------------------
@@ -540,9 +536,7 @@ impl Simulation {
         let current = observation.current_replicas;
         self.arrivals_at_sync = self.requests.arrived;
         self.last_sync_ns = now;
-        let next = now + seconds_to_ns(autoscaler.sync_s());
         self.autoscaler = Some(autoscaler);
-        self.queue.schedule(next, Event::Autoscale);
         if decision.desired_replicas != current {
             self.scale_to(decision.desired_replicas, Some(decision.reason));
         } else {

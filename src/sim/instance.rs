@@ -75,6 +75,8 @@ pub struct Instance {
     /// Attempts that failed here: lost in a crash, or refused because it was gone or leaving
     /// (a refused attempt that a retry then served elsewhere still counts here).
     pub failed: u64,
+    /// On the shared queue's idle list.
+    pub idle_listed: bool,
     /// Heartbeat chain of the current registration; a new registration starts a new chain.
     pub heartbeat_epoch: u32,
     /// Active health checking, as the balancer sees this instance.
@@ -89,8 +91,7 @@ pub struct Instance {
     pub busy_at_sync: u64,
     pub busy_at_view: u64,
     pub routed_at_view: u64,
-    /// Busy server-nanoseconds: at most 10,000 servers × 10^15 ns fits in a u64, and u64
-    /// arithmetic is native in wasm (u128 is not).
+    /// Busy server-nanoseconds (u64 arithmetic is native in wasm; u128 is not).
     busy_area_ns: u64,
     last_change_ns: u64,
 }
@@ -115,6 +116,7 @@ impl Instance {
             completed: 0,
             dropped: 0,
             failed: 0,
+            idle_listed: false,
             heartbeat_epoch: 0,
             hc_healthy: true,
             hc_streak: 0,
@@ -150,13 +152,18 @@ impl Instance {
 
     #[inline]
     fn accumulate(&mut self, now_ns: u64) {
-        self.busy_area_ns += u64::from(self.in_service) * (now_ns - self.last_change_ns);
+        // Saturating: 10,000 busy servers fill a u64 after 1.8 × 10^6 s, which only a page left
+        // running far past any scenario's duration can reach.
+        let area = u64::from(self.in_service).saturating_mul(now_ns - self.last_change_ns);
+        self.busy_area_ns = self.busy_area_ns.saturating_add(area);
         self.last_change_ns = now_ns;
     }
 
     /// Busy server-nanoseconds since creation, up to `now_ns`.
     pub fn busy_area_ns(&self, now_ns: u64) -> u64 {
-        self.busy_area_ns + u64::from(self.in_service) * now_ns.saturating_sub(self.last_change_ns)
+        self.busy_area_ns.saturating_add(
+            u64::from(self.in_service).saturating_mul(now_ns.saturating_sub(self.last_change_ns)),
+        )
     }
 
     /// Busy fraction over the instance's life so far (all its servers counted).

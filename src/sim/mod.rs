@@ -22,7 +22,7 @@ use crate::registry::{seconds_to_ns, Registry};
 use crate::rng::SimRng;
 use crate::scenario::Scenario;
 
-pub use events::{Event, EventQueue};
+pub use events::{Event, EventQueue, Timer};
 pub use instance::{Instance, Lifecycle, Request};
 pub use observe::{
     Details, InstanceSummary, InstancesSummary, LogEntry, ScaleEvent, Summary, VIEW_FIELDS,
@@ -63,8 +63,11 @@ pub struct Simulation {
     /// Load as last reported to the balancer (used when load_delay_s > 0), per endpoint index.
     reported_load: Vec<u32>,
     shared_queue: VecDeque<Request>,
-    /// Free server slots in shared-queue mode, longest idle first.
-    idle_slots: VecDeque<u32>,
+    /// Shared-queue mode: instances with a free server, each at most once (flag
+    /// `Instance::idle_listed`), longest waiting first.
+    idle: VecDeque<u32>,
+    /// Current epoch of each periodic chain (indexed by `Timer`).
+    timer_epochs: [u32; 4],
     registry: Registry,
     autoscaler: Option<Box<dyn Autoscaler>>,
     requests: Requests,
@@ -143,7 +146,8 @@ impl Simulation {
             discovered: Vec::new(),
             reported_load: Vec::new(),
             shared_queue: VecDeque::new(),
-            idle_slots: VecDeque::new(),
+            idle: VecDeque::new(),
+            timer_epochs: [0; 4],
             registry: Registry::new(scenario.registry.clone()),
             autoscaler,
             requests: Requests::default(),
@@ -170,14 +174,8 @@ impl Simulation {
     fn start(&mut self) {
         let n = self.scenario.instances.count;
         self.scale_to(n, None);
-        if self.scenario.registry.refresh_s > 0.0 {
-            // The client's first fetch happens at start-up, after the initial fleet registered.
-            self.discovered = self.registry.discoverable();
-            self.queue.schedule(
-                seconds_to_ns(self.scenario.registry.refresh_s),
-                Event::DiscoveryRefresh,
-            );
-        }
+        // The client's first fetch happens at start-up, after the initial fleet registered.
+        self.discovered = self.registry.discoverable();
         self.schedule_next_arrival();
         self.queue.schedule(NS, Event::Sample);
         for (i, change) in self.scenario.traffic.changes.iter().enumerate() {
@@ -190,16 +188,63 @@ impl Simulation {
             self.queue
                 .schedule(seconds_to_ns(fault.at_s), Event::Fault { index: i as u32 });
         }
-        if let Some(a) = &self.autoscaler {
-            self.queue
-                .schedule(seconds_to_ns(a.sync_s()), Event::Autoscale);
+        for timer in [
+            Timer::DiscoveryRefresh,
+            Timer::LoadReport,
+            Timer::HealthCheck,
+            Timer::Autoscale,
+        ] {
+            self.restart_timer(timer);
         }
-        if self.scenario.balancer.load_delay_s > 0.0 {
-            self.queue.schedule(0, Event::LoadReport);
-        }
-        if let Some(h) = &self.scenario.balancer.health_check {
+    }
+
+    /// The period of a chain under the current settings (0: the chain is off).
+    fn timer_period_ns(&self, timer: Timer) -> u64 {
+        let s = match timer {
+            Timer::DiscoveryRefresh => self.scenario.registry.refresh_s,
+            Timer::LoadReport => self.scenario.balancer.load_delay_s,
+            Timer::HealthCheck => self
+                .scenario
+                .balancer
+                .health_check
+                .as_ref()
+                .map_or(0.0, |h| h.interval_s),
+            Timer::Autoscale => self.autoscaler.as_ref().map_or(0.0, |a| a.sync_s()),
+        };
+        seconds_to_ns(s)
+    }
+
+    /// Starts a chain afresh under the current settings: pending ticks of the old chain become
+    /// stale, and nothing is scheduled when the chain is off (a zero period would otherwise
+    /// tick forever at the same instant).
+    pub(crate) fn restart_timer(&mut self, timer: Timer) {
+        let epoch = &mut self.timer_epochs[timer as usize];
+        *epoch = epoch.wrapping_add(1);
+        let epoch = *epoch;
+        let period = self.timer_period_ns(timer);
+        if period > 0 {
             self.queue
-                .schedule(seconds_to_ns(h.interval_s), Event::HealthCheck);
+                .schedule(self.now_ns + period, Event::Timer { timer, epoch });
+        }
+    }
+
+    fn on_timer(&mut self, timer: Timer, epoch: u32) {
+        if epoch != self.timer_epochs[timer as usize] {
+            return;
+        }
+        match timer {
+            Timer::DiscoveryRefresh => {
+                self.discovered = self.registry.discoverable();
+                self.view_dirty = true;
+            }
+            Timer::LoadReport => self.report_load(),
+            Timer::HealthCheck => self.on_health_check(),
+            Timer::Autoscale => self.on_autoscale(),
+        }
+        let period = self.timer_period_ns(timer);
+        if period > 0 {
+            self.queue
+                .schedule(self.now_ns + period, Event::Timer { timer, epoch });
         }
     }
 
@@ -278,28 +323,12 @@ impl Simulation {
                 let fault = self.scenario.faults[index as usize];
                 self.apply_fault(fault.instance, fault.kind, fault.factor);
             }
-            Event::Autoscale => self.on_autoscale(),
             Event::Heartbeat { instance, epoch } => self.on_heartbeat(instance, epoch),
             Event::LeaseExpiry {
                 instance,
                 renewed_ns,
             } => self.on_lease_expiry(instance, renewed_ns),
-            Event::DiscoveryRefresh => {
-                self.discovered = self.registry.discoverable();
-                self.view_dirty = true;
-                self.queue.schedule(
-                    self.now_ns + seconds_to_ns(self.scenario.registry.refresh_s),
-                    Event::DiscoveryRefresh,
-                );
-            }
-            Event::LoadReport => {
-                self.report_load();
-                self.queue.schedule(
-                    self.now_ns + seconds_to_ns(self.scenario.balancer.load_delay_s),
-                    Event::LoadReport,
-                );
-            }
-            Event::HealthCheck => self.on_health_check(),
+            Event::Timer { timer, epoch } => self.on_timer(timer, epoch),
             Event::Unejection { instance, ejection } => self.on_unejection(instance, ejection),
         }
     }
@@ -319,9 +348,10 @@ impl Simulation {
 
     /// A new arrival rate from now on. The pending arrival was drawn at the old rate, so it is
     /// cancelled and redrawn (exact for Poisson arrivals, which are memoryless).
+    /// Scheduled changes leave `scenario().traffic.rate_rps` alone: the scenario keeps
+    /// describing the run from its start, so a link replays it.
     fn apply_rate(&mut self, rate_rps: f64) {
         self.workload.rate_rps = rate_rps;
-        self.scenario.traffic.rate_rps = rate_rps;
         self.arrival_epoch = self.arrival_epoch.wrapping_add(1);
         self.schedule_next_arrival();
     }
@@ -409,11 +439,14 @@ impl Simulation {
     /// One central FIFO feeding every ready instance: the M/M/c reference. `queue_limit` bounds
     /// the central queue.
     fn route_shared(&mut self, request: Request) {
-        while let Some(id) = self.idle_slots.pop_front() {
-            let inst = &self.instances[id as usize];
+        while let Some(id) = self.idle.pop_front() {
+            let inst = &mut self.instances[id as usize];
+            inst.idle_listed = false;
             if inst.state == Lifecycle::Ready && inst.in_service < inst.concurrency {
-                self.instances[id as usize].routed += 1;
+                inst.routed += 1;
                 self.start_service(id, request);
+                // Still a free server: it stays available, behind the others.
+                self.list_idle(id);
                 return;
             }
         }
@@ -489,13 +522,24 @@ impl Simulation {
             }
             None => {
                 inst.set_in_service(now, in_service - 1);
-                if shared && inst.state == Lifecycle::Ready {
-                    self.idle_slots.push_back(id);
+                let draining_done = inst.state == Lifecycle::Draining && inst.active() == 0;
+                if shared {
+                    self.list_idle(id);
                 }
-                if inst.state == Lifecycle::Draining && inst.active() == 0 {
+                if draining_done {
                     self.stop(id);
                 }
             }
+        }
+    }
+
+    /// Shared-queue mode: puts a ready instance with a free server on the idle list (once).
+    pub(crate) fn list_idle(&mut self, id: u32) {
+        let inst = &mut self.instances[id as usize];
+        if !inst.idle_listed && inst.state == Lifecycle::Ready && inst.in_service < inst.concurrency
+        {
+            inst.idle_listed = true;
+            self.idle.push_back(id);
         }
     }
 
@@ -590,7 +634,9 @@ impl Simulation {
 
     /// The instance each of keys 1..=count would go to now (hash balancers only; None for
     /// other balancers or an empty view). The page draws key ownership from this.
+    /// At most 100,000 keys are looked up.
     pub fn key_owners(&mut self, count: u32) -> Vec<Option<u32>> {
+        let count = count.min(100_000);
         self.ensure_view();
         self.owners_of(1..=count)
             .unwrap_or_else(|| vec![None; count as usize])

@@ -259,7 +259,9 @@ impl Simulation {
         let shared = self.balancer.is_none();
         for idx in 0..self.instances.len() {
             let inst = &self.instances[idx];
-            let recently_stopped = inst.stopped_ns.is_some_and(|s| s + linger_ns >= now);
+            let recently_stopped = inst
+                .stopped_ns
+                .is_some_and(|s| s.saturating_add(linger_ns) >= now);
             if inst.state == Lifecycle::Stopped && !recently_stopped {
                 continue;
             }
