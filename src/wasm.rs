@@ -36,6 +36,12 @@ fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, Error> {
         .map_err(|e| scenario::path_error(&e.path().to_string(), &e.inner().to_string()))
 }
 
+/// A scenario enum from its JSON name, through the same serde names as the scenario file.
+fn enum_from_name<T: serde::de::DeserializeOwned>(field: &str, name: &str) -> Result<T, Error> {
+    serde_json::from_value(serde_json::Value::String(name.to_string()))
+        .map_err(|e| Error::new(field, scenario::path_error("", &e.to_string()).problem))
+}
+
 fn to_js<T: Serialize>(value: &T) -> JsValue {
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
     value.serialize(&serializer).unwrap_or(JsValue::NULL)
@@ -58,9 +64,8 @@ impl Simulation {
         } else {
             from_js(scenario).map_err(js_error)?
         };
-        let inner =
-            sim::Simulation::with_timeline_capacity(scenario, sim::DEFAULT_TIMELINE_CAPACITY)
-                .map_err(js_error)?;
+        let inner = sim::Simulation::with_timeline_capacity(scenario, sim::PAGE_TIMELINE_CAPACITY)
+            .map_err(js_error)?;
         Ok(Simulation {
             inner,
             view: Vec::new(),
@@ -110,7 +115,7 @@ impl Simulation {
 
     #[wasm_bindgen(getter)]
     pub fn events_processed(&self) -> f64 {
-        self.inner.summary_events() as f64
+        self.inner.events_processed() as f64
     }
 
     pub fn set_instances(&mut self, count: f64) -> Result<(), JsError> {
@@ -127,16 +132,8 @@ impl Simulation {
 
     /// Request keys from now on: `distribution` is "uniform" or "zipf".
     pub fn set_keys(&mut self, keys: f64, distribution: &str, zipf_s: f64) -> Result<(), JsError> {
-        let distribution = match distribution {
-            "uniform" => KeyDistribution::Uniform,
-            "zipf" => KeyDistribution::Zipf,
-            other => {
-                return Err(js_error(Error::new(
-                    "traffic.key_distribution",
-                    format!("must be uniform or zipf, got {other:?}"),
-                )))
-            }
-        };
+        let distribution: KeyDistribution =
+            enum_from_name("traffic.key_distribution", distribution).map_err(js_error)?;
         self.inner
             .set_keys(keys, distribution, zipf_s)
             .map_err(js_error)
@@ -166,18 +163,7 @@ impl Simulation {
 
     /// Applies a fault now: kind is "crash", "slow", "partition" or "recover".
     pub fn fault(&mut self, instance: u32, kind: &str, factor: f64) -> Result<(), JsError> {
-        let kind = match kind {
-            "crash" => FaultKind::Crash,
-            "slow" => FaultKind::Slow,
-            "partition" => FaultKind::Partition,
-            "recover" => FaultKind::Recover,
-            other => {
-                return Err(js_error(Error::new(
-                    "kind",
-                    format!("must be crash, slow, partition or recover, got {other:?}"),
-                )))
-            }
-        };
+        let kind: FaultKind = enum_from_name("kind", kind).map_err(js_error)?;
         let factor = if kind == FaultKind::Slow {
             crate::error::check_range("factor", factor, 0.01, 1.0).map_err(js_error)?
         } else {
@@ -278,6 +264,11 @@ fn prefix(section: &str, mut e: Error) -> Error {
     e
 }
 
+/// The value, or None with the error's message noted for the page.
+fn keep<T>(result: Result<T, Error>, errors: &mut Vec<String>) -> Option<T> {
+    result.map_err(|e| errors.push(e.to_string())).ok()
+}
+
 /// The closed forms the page shows beside its measurements, for L, N and C.
 #[derive(Serialize)]
 struct TheoryReadout {
@@ -296,7 +287,6 @@ struct TheoryReadout {
 #[wasm_bindgen]
 pub fn theory_readout(load_rps: f64, instances: f64, capacity_rps: f64) -> JsValue {
     let mut errors = Vec::new();
-    let mut keep = |r: Result<f64, Error>| r.map_err(|e| errors.push(e.to_string())).ok();
     // Bounded like the fleet itself: Erlang B costs one step per server.
     let n = if instances >= 1.0
         && instances <= f64::from(scenario::MAX_INSTANCES)
@@ -306,10 +296,12 @@ pub fn theory_readout(load_rps: f64, instances: f64, capacity_rps: f64) -> JsVal
     } else {
         0
     };
-    let per_instance_load = keep(theory::per_instance_load(load_rps, n));
-    let instances_needed =
-        keep(theory::instances_needed(load_rps, capacity_rps).map(f64::from)).map(|v| v as u32);
-    let rho = keep(theory::utilization(load_rps, capacity_rps, n));
+    let per_instance_load = keep(theory::per_instance_load(load_rps, n), &mut errors);
+    let instances_needed = keep(
+        theory::instances_needed(load_rps, capacity_rps),
+        &mut errors,
+    );
+    let rho = keep(theory::utilization(load_rps, capacity_rps, n), &mut errors);
     let mm1 = if n >= 1 {
         theory::mm1_mean_response_s(load_rps / f64::from(n), capacity_rps).ok()
     } else {

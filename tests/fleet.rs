@@ -6,7 +6,7 @@ use fleetlab::scenario::{
     AutoscalerConfig, Fault, FaultKind, FormulaConfig, HpaConfig, OutlierConfig, RateChange,
     Scenario,
 };
-use fleetlab::sim::{Lifecycle, Simulation};
+use fleetlab::sim::Simulation;
 
 fn base(rate_rps: f64, count: u32) -> Scenario {
     let mut s = Scenario::default();
@@ -274,7 +274,6 @@ fn hpa_follows_a_traffic_spike_up_and_later_down() {
         .per_instance
         .iter()
         .all(|i| i.utilization <= 1.0));
-    let _ = Lifecycle::Ready;
 }
 
 #[test]

@@ -92,6 +92,15 @@ struct Policy {
     period_seconds: i32,
 }
 
+/// A direction's policies as (type, value, periodSeconds).
+fn policies(rules: &Rules) -> Vec<(&str, i32, i32)> {
+    rules
+        .policies
+        .iter()
+        .map(|p| (p.kind.as_str(), p.value, p.period_seconds))
+        .collect()
+}
+
 fn parse(config: &HpaConfig) -> HorizontalPodAutoscaler {
     let yaml = hpa_yaml(config, "checkout");
     serde_yaml::from_str(&yaml).unwrap_or_else(|e| panic!("{e}\n{yaml}"))
@@ -182,24 +191,11 @@ fn behavior_round_trips_every_field() {
     let b = h.spec.behavior.expect("behavior");
     assert_eq!(b.scale_up.stabilization_window_seconds, 30);
     assert_eq!(b.scale_up.select_policy, "Min");
-    assert_eq!(b.scale_up.policies.len(), 1);
-    assert_eq!(
-        (
-            b.scale_up.policies[0].kind.as_str(),
-            b.scale_up.policies[0].value,
-            b.scale_up.policies[0].period_seconds
-        ),
-        ("Percent", 50, 60)
-    );
+    assert_eq!(policies(&b.scale_up), vec![("Percent", 50, 60)]);
     assert_eq!(b.scale_up.tolerance, None);
     assert_eq!(b.scale_down.stabilization_window_seconds, 0);
     assert_eq!(b.scale_down.select_policy, "Max");
-    let down: Vec<(&str, i32, i32)> = b
-        .scale_down
-        .policies
-        .iter()
-        .map(|p| (p.kind.as_str(), p.value, p.period_seconds))
-        .collect();
+    let down = policies(&b.scale_down);
     assert_eq!(down, vec![("Pods", 4, 60), ("Percent", 10, 60)]);
     assert_eq!(b.scale_down.tolerance.as_deref(), Some("0.05"));
 }
@@ -222,20 +218,10 @@ fn a_direction_left_out_gets_kubernetes_defaults() {
     // Max of 100 % and 4 pods per 15 s; scale down 300 s window, 100 % per 15 s.
     assert_eq!(b.scale_up.stabilization_window_seconds, 0);
     assert_eq!(b.scale_up.select_policy, "Max");
-    let up: Vec<(&str, i32, i32)> = b
-        .scale_up
-        .policies
-        .iter()
-        .map(|p| (p.kind.as_str(), p.value, p.period_seconds))
-        .collect();
+    let up = policies(&b.scale_up);
     assert_eq!(up, vec![("Percent", 100, 15), ("Pods", 4, 15)]);
     assert_eq!(b.scale_down.stabilization_window_seconds, 300);
     assert_eq!(b.scale_down.select_policy, "Disabled");
-    let down: Vec<(&str, i32, i32)> = b
-        .scale_down
-        .policies
-        .iter()
-        .map(|p| (p.kind.as_str(), p.value, p.period_seconds))
-        .collect();
+    let down = policies(&b.scale_down);
     assert_eq!(down, vec![("Percent", 100, 15)]);
 }

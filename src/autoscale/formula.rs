@@ -20,13 +20,21 @@ impl Formula {
 
     /// The rule itself, free of the simulation: desired instances for load L and capacity C.
     pub fn desired(&self, load_rps: f64, capacity_rps: f64) -> u32 {
-        let per_instance = capacity_rps * f64::from(self.config.target_utilization_pct) / 100.0;
-        let raw = if load_rps > 0.0 {
-            instances_needed(load_rps, per_instance).unwrap_or(u32::MAX)
+        self.unclamped(load_rps, capacity_rps)
+            .clamp(self.config.min_replicas, self.config.max_replicas)
+    }
+
+    /// ceil(L / (C × target)) before min/max; 0 without load.
+    fn unclamped(&self, load_rps: f64, capacity_rps: f64) -> u32 {
+        if load_rps > 0.0 {
+            instances_needed(load_rps, self.per_instance(capacity_rps)).unwrap_or(u32::MAX)
         } else {
             0
-        };
-        raw.clamp(self.config.min_replicas, self.config.max_replicas)
+        }
+    }
+
+    fn per_instance(&self, capacity_rps: f64) -> f64 {
+        capacity_rps * f64::from(self.config.target_utilization_pct) / 100.0
     }
 }
 
@@ -41,13 +49,9 @@ impl Autoscaler for Formula {
             LoadSource::Measured => (o.measured_rps, "measured"),
         };
         let target = self.config.target_utilization_pct;
-        let per_instance = o.capacity_rps * f64::from(target) / 100.0;
-        let desired = self.desired(load, o.capacity_rps);
-        let raw = if load > 0.0 {
-            instances_needed(load, per_instance).unwrap_or(u32::MAX)
-        } else {
-            0
-        };
+        let per_instance = self.per_instance(o.capacity_rps);
+        let raw = self.unclamped(load, o.capacity_rps);
+        let desired = raw.clamp(self.config.min_replicas, self.config.max_replicas);
         let mut reason = format!(
             "{what} L = {} req/s, C × {target}% = {} req/s → ceil(L / {}) = {raw}",
             fmt(load),

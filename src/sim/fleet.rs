@@ -41,7 +41,7 @@ impl Simulation {
         }
         if n > current {
             for _ in current..n {
-                self.add_instance();
+                self.add_instance(false);
             }
         } else {
             let mut victims: Vec<u32> = self
@@ -70,7 +70,9 @@ impl Simulation {
         self.max_members = self.max_members.max(members);
     }
 
-    fn add_instance(&mut self) {
+    /// Adds an instance: `running` for the scenario's initial fleet, which is already up at
+    /// t = 0; otherwise it starts up for `startup_s`.
+    pub(crate) fn add_instance(&mut self, running: bool) {
         let id = self.instances.len() as u32;
         let cfg = &self.scenario.instances;
         let (weight, speed) = cfg
@@ -88,8 +90,7 @@ impl Simulation {
             speed,
         ));
         self.alive.push(id);
-        // The scenario's initial fleet is already running at t = 0; later ones start up.
-        let startup = if self.now_ns == 0 && self.events_processed == 0 {
+        let startup = if running {
             0
         } else {
             seconds_to_ns(cfg.startup_s)

@@ -31,7 +31,9 @@ use workload::Workload;
 
 const NS: u64 = 1_000_000_000;
 /// Samples the page keeps for its charts (20 minutes at one per second).
-pub const DEFAULT_TIMELINE_CAPACITY: usize = 1200;
+pub const PAGE_TIMELINE_CAPACITY: usize = 1200;
+/// Samples `Simulation::new` keeps at most (the CLI asks for the whole run with --timeline).
+const MAX_TIMELINE_CAPACITY: usize = 100_000;
 const LOG_CAPACITY: usize = 1000;
 
 /// Seeds of the independent random streams, derived from the scenario seed. Keeping the
@@ -110,8 +112,7 @@ impl Window {
 
 impl Simulation {
     pub fn new(scenario: Scenario) -> Result<Simulation, Error> {
-        let capacity =
-            (scenario.duration_s.ceil() as usize + 1).min(DEFAULT_TIMELINE_CAPACITY.max(100_000));
+        let capacity = (scenario.duration_s.ceil() as usize + 1).min(MAX_TIMELINE_CAPACITY);
         Self::with_timeline_capacity(scenario, capacity)
     }
 
@@ -173,7 +174,10 @@ impl Simulation {
 
     fn start(&mut self) {
         let n = self.scenario.instances.count;
-        self.scale_to(n, None);
+        for _ in 0..n {
+            self.add_instance(true);
+        }
+        self.desired = n;
         // The client's first fetch happens at start-up, after the initial fleet registered.
         self.discovered = self.registry.discoverable();
         self.schedule_next_arrival();

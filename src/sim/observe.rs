@@ -103,7 +103,7 @@ pub struct Details {
 }
 
 impl Simulation {
-    pub fn summary_events(&self) -> u64 {
+    pub fn events_processed(&self) -> u64 {
         self.events_processed
     }
 
@@ -255,7 +255,6 @@ impl Simulation {
         out.clear();
         let now = self.now_ns;
         let linger_ns = (linger_s.max(0.0) * 1e9) as u64;
-        let in_view: std::collections::BTreeSet<u32> = self.view.iter().copied().collect();
         let shared = self.balancer.is_none();
         for idx in 0..self.instances.len() {
             let inst = &self.instances[idx];
@@ -306,7 +305,7 @@ impl Simulation {
                 f32::from(u8::from(if shared {
                     inst.state == Lifecycle::Ready
                 } else {
-                    in_view.contains(&inst.id)
+                    self.view.binary_search(&inst.id).is_ok()
                 })),
                 flags as f32,
             ]);
