@@ -13,6 +13,7 @@ wasm:
 	scripts/setup.sh build
 	wasm-pack build --target web --release --out-dir www/pkg --no-pack
 	rm -f www/pkg/.gitignore
+	node scripts/precompress.mjs
 
 serve: wasm
 	PORT=$(PORT) node scripts/serve.mjs
