@@ -94,11 +94,16 @@ fn same_scenario_gives_byte_identical_output() {
 
 #[test]
 fn bad_input_names_the_field() {
-    rejects("", "EOF");
-    rejects("[1", "EOF");
+    rejects("", "not valid JSON");
+    rejects("[1", "not valid JSON");
+    rejects("[42, 10]", "must be a JSON object");
+    rejects(
+        r#"{"autoscaler": {"kind": "hpa", "min_replicas": 1, "min_replicas": 2}}"#,
+        "autoscaler.min_replicas: appears twice",
+    );
     rejects(
         r#"{"instances": {"count": 0}}"#,
-        "instances.count: must be between 1 and 100000, got 0",
+        "instances.count: must be a whole number between 1 and 100000, got 0",
     );
     rejects(r#"{"instances": {"count": -3}}"#, "instances.count");
     rejects(r#"{"instances": {"count": 1e9}}"#, "instances.count");

@@ -1,21 +1,55 @@
-//! docs/scenario.md is a contract: every numeric range in its table is accepted at both ends
-//! and refused just outside, with a message naming the field. A range changed in the validator
-//! and not in the documentation (or the other way round) fails here.
+//! docs/scenario.md is a contract: its table is the validator's own field table, and every
+//! numeric range in that table is accepted at both ends and refused just outside, with a
+//! message naming the field. A range changed in one place and not the other fails here.
 #![cfg(not(target_arch = "wasm32"))]
 
+use fleetlab::scenario::schema::{self, Ty};
 use fleetlab::scenario::Scenario;
 use serde_json::{json, Value};
 
+#[test]
+fn the_documented_table_is_the_validators_table() {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/scenario.md")).unwrap();
+    let documented: Vec<&str> = doc.lines().filter(|l| l.starts_with('|')).collect();
+    let generated = schema::markdown_table();
+    let generated: Vec<&str> = generated.lines().collect();
+    for (i, (d, g)) in documented.iter().zip(&generated).enumerate() {
+        assert_eq!(
+            d, g,
+            "docs/scenario.md table row {i} differs from `fleetlab schema --markdown`: regenerate the table"
+        );
+    }
+    assert_eq!(
+        documented.len(),
+        generated.len(),
+        "table length differs: regenerate it"
+    );
+}
+
 /// A scenario in which the field at `path` exists and every other constraint holds.
-fn base(path: &str) -> Value {
+fn base(path: &str, kinds: &[&str]) -> Value {
     let policies = json!([{"kind": "pods", "value": 4, "period_s": 15}]);
+    let kind = kinds.last().copied().unwrap_or("hpa");
     match path.split(['.', '[']).next().unwrap() {
-        "autoscaler" => json!({"autoscaler": {"kind": "hpa", "max_replicas": 100000,
-            "behavior": {"scale_up": {"policies": policies}, "scale_down": {"policies": policies}}}}),
-        "balancer" => json!({"balancer": {"health_check": {}, "outlier_detection": {}}}),
+        "autoscaler" => json!({"autoscaler": {"kind": kind, "max_replicas": 100000,
+            "behavior": if kind == "hpa" { json!({"scale_up": {"policies": policies}, "scale_down": {"policies": policies}}) } else { Value::Null }}})
+            .as_object()
+            .map(|o| {
+                let mut o = o.clone();
+                if kind != "hpa" {
+                    o["autoscaler"].as_object_mut().unwrap().remove("behavior");
+                }
+                Value::Object(o)
+            })
+            .unwrap(),
+        "balancer" => json!({"balancer": {"health_check": {}, "outlier_detection": {}}, "traffic": {"keys": 10}}),
         "traffic" => json!({"traffic": {"changes": [{"at_s": 1, "rate_rps": 1}]}}),
         "instances" => json!({"instances": {"overrides": [{"instance": 0}]}}),
         "faults" => json!({"faults": [{"at_s": 1, "kind": "slow", "instance": 0}]}),
+        "edits" => json!({"edits": [{"at_s": 1, "path": "traffic.rate_rps", "value": 10}]}),
+        // warmup_s must also stay below duration_s: give it the longest run.
+        "warmup_s" => json!({"duration_s": 1e6}),
         _ => json!({}),
     }
 }
@@ -24,44 +58,31 @@ fn set(root: &mut Value, path: &str, value: Value) {
     let mut node = root;
     let parts: Vec<&str> = path.split('.').collect();
     for (i, part) in parts.iter().enumerate() {
-        let (name, index) = match part.split_once('[') {
-            Some((name, rest)) => (
-                name,
-                Some(rest.trim_end_matches(']').parse::<usize>().unwrap()),
-            ),
-            None => (*part, None),
+        let (name, list) = match part.strip_suffix("[]") {
+            Some(name) => (name, true),
+            None => (*part, false),
         };
         let last = i + 1 == parts.len();
         let obj = node
             .as_object_mut()
             .unwrap_or_else(|| panic!("{path}: {name} is not in an object"));
-        if last && index.is_none() {
+        if last && !list {
             obj.insert(name.to_string(), value);
             return;
         }
-        let child = obj.entry(name.to_string()).or_insert_with(|| {
-            if index.is_some() {
-                json!([{}])
-            } else {
-                json!({})
-            }
-        });
-        node = match index {
-            Some(i) => {
-                let item = &mut child.as_array_mut().unwrap()[i];
-                if last {
-                    *item = value;
-                    return;
-                }
-                item
-            }
-            None => child,
+        let child =
+            obj.entry(name.to_string())
+                .or_insert_with(|| if list { json!([{}]) } else { json!({}) });
+        node = if list {
+            &mut child.as_array_mut().unwrap()[0]
+        } else {
+            child
         };
     }
 }
 
-fn check(path: &str, value: Value) -> Result<(), String> {
-    let mut scenario = base(path);
+fn check(path: &str, kinds: &[&str], value: Value) -> Result<(), String> {
+    let mut scenario = base(path, kinds);
     set(&mut scenario, path, value);
     Scenario::from_json(&scenario.to_string())
         .map(|_| ())
@@ -69,18 +90,13 @@ fn check(path: &str, value: Value) -> Result<(), String> {
 }
 
 #[test]
-fn documented_ranges_are_the_validated_ranges() {
-    let doc =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/scenario.md")).unwrap();
+fn every_range_is_accepted_at_both_ends_and_refused_outside() {
     let mut checked = 0;
-    for line in doc.lines().filter(|l| l.starts_with("| `")) {
-        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-        let path = cells[1].trim_matches('`');
-        let Some((lo, hi)) = cells[3].split_once(" – ") else {
-            continue;
-        };
-        let (Ok(lo), Ok(hi)) = (lo.parse::<f64>(), hi.parse::<f64>()) else {
-            continue;
+    for f in schema::fields() {
+        let (range, integer) = match f.ty {
+            Ty::Int { range } => (range, true),
+            Ty::Float { range } => (range, false),
+            _ => continue,
         };
         let number = |x: f64| {
             if x.fract() == 0.0 && x.abs() < 9.1e15 {
@@ -89,16 +105,33 @@ fn documented_ranges_are_the_validated_ranges() {
                 json!(x)
             }
         };
-        for ok in [lo, hi] {
-            check(path, number(ok)).unwrap_or_else(|e| {
+        let path = f.path.replace("[]", "[0]");
+        // The one relation on a range's end: warmup_s < duration_s ≤ its maximum.
+        let top = if f.path == "warmup_s" {
+            range.max - 0.001
+        } else {
+            range.max
+        };
+        for ok in [range.min, top] {
+            check(&f.path, &f.kinds, number(ok)).unwrap_or_else(|e| {
                 panic!("{path} = {ok} is documented as allowed but refused: {e}")
             });
         }
-        let below = if lo == 0.0 { -1.0 } else { lo / 2.0 };
-        for bad in [below, hi + 1.0] {
-            let err = check(path, number(bad)).err().unwrap_or_else(|| {
-                panic!("{path} = {bad} is outside the documented range but accepted")
-            });
+        let below = if range.min == 0.0 {
+            -1.0
+        } else {
+            range.min / 2.0
+        };
+        let mut bad = vec![below, range.max + 1.0];
+        if integer {
+            bad.push(range.min + 0.5);
+        }
+        for bad in bad {
+            let err = check(&f.path, &f.kinds, number(bad))
+                .err()
+                .unwrap_or_else(|| {
+                    panic!("{path} = {bad} is outside the documented range but accepted")
+                });
             assert!(
                 err.starts_with(&format!("{path}:")),
                 "{path} = {bad}: the message should name the field: {err}"
@@ -106,8 +139,21 @@ fn documented_ranges_are_the_validated_ranges() {
         }
         checked += 1;
     }
-    assert!(
-        checked >= 45,
-        "only {checked} ranges found in docs/scenario.md"
-    );
+    assert!(checked >= 45, "only {checked} ranges in the table");
+}
+
+#[test]
+fn every_documented_name_is_understood() {
+    for f in schema::fields() {
+        let Ty::Name { names } = &f.ty else { continue };
+        for name in names {
+            if f.path == "autoscaler.kind" {
+                continue; // its fields depend on it: checked by the scenarios elsewhere
+            }
+            check(&f.path, &f.kinds, json!(name))
+                .unwrap_or_else(|e| panic!("{} = {name} is documented but refused: {e}", f.path));
+        }
+        let err = check(&f.path, &f.kinds, json!("no_such_name")).unwrap_err();
+        assert!(err.contains("must be one of"), "{}: {err}", f.path);
+    }
 }

@@ -6,6 +6,7 @@
 
 pub mod formula;
 pub mod hpa;
+pub mod limits;
 pub mod manifest;
 
 use crate::error::Error;

@@ -10,6 +10,7 @@ use fleetlab::sim::Simulation;
 const USAGE: &str = "usage: fleetlab run SCENARIO.json [--timeline OUT.csv]
        fleetlab validate SCENARIO.json
        fleetlab example            (prints the default scenario)
+       fleetlab schema [--markdown] (every scenario field: type, range, default)
 
 SCENARIO.json may be - for standard input.";
 
@@ -52,6 +53,13 @@ fn run(args: &[String]) -> Result<(), String> {
             print_out(&format!("{path}: valid"))
         }
         Some("example") => print_out(&Scenario::default().to_json()),
+        Some("schema") => match &args[1..] {
+            [] => print_out(&fleetlab::scenario::schema::to_json()),
+            [flag] if flag == "--markdown" => {
+                print_out(fleetlab::scenario::schema::markdown_table().trim_end())
+            }
+            _ => Err(format!("schema takes only --markdown\n{USAGE}")),
+        },
         Some("-h" | "--help" | "help") => print_out(USAGE),
         Some(other) => Err(format!("unknown command {other:?}\n{USAGE}")),
         None => Err(USAGE.to_string()),

@@ -5,7 +5,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{check_int, check_range, Error};
+use crate::error::{plain, Error, ErrorKind};
+
+mod parse;
+pub mod schema;
+
+pub use parse::strict_json;
 
 /// Largest fleet the simulator accepts (instances alive at once, and the autoscalers' max).
 pub const MAX_INSTANCES: u32 = 100_000;
@@ -21,7 +26,6 @@ pub const MAX_SEED: u64 = (1 << 53) - 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Scenario {
-    #[serde(deserialize_with = "seed_value")]
     pub seed: u64,
     pub duration_s: f64,
     pub warmup_s: f64,
@@ -31,6 +35,8 @@ pub struct Scenario {
     pub autoscaler: AutoscalerConfig,
     pub registry: RegistryConfig,
     pub faults: Vec<Fault>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub edits: Vec<Edit>,
 }
 
 impl Default for Scenario {
@@ -45,6 +51,7 @@ impl Default for Scenario {
             autoscaler: AutoscalerConfig::None,
             registry: RegistryConfig::default(),
             faults: Vec::new(),
+            edits: Vec::new(),
         }
     }
 }
@@ -285,7 +292,9 @@ impl Default for OutlierConfig {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Who sets the instance count; `kind` names the variant. Parsed after the schema walk, so
+/// serde's derived internally tagged form is enough.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AutoscalerConfig {
     None,
@@ -293,79 +302,14 @@ pub enum AutoscalerConfig {
     Hpa(HpaConfig),
 }
 
-/// Internally tagged by `kind`, deserialized by hand so that an error inside the variant keeps
-/// its path (serde's derived internally-tagged enums lose it: "autoscaler" instead of
-/// "autoscaler.min_replicas").
-impl<'de> Deserialize<'de> for AutoscalerConfig {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::Error as _;
-        let value = serde_json::Value::deserialize(deserializer)?;
-        let serde_json::Value::Object(mut fields) = value else {
-            return Err(D::Error::custom(
-                "must be an object with a \"kind\": none, formula or hpa",
-            ));
-        };
-        let kind = match fields.remove("kind") {
-            Some(serde_json::Value::String(kind)) => kind,
-            Some(other) => {
-                return Err(D::Error::custom(format!(
-                "{PATH_MARK}kind{PATH_MARK}must be \"none\", \"formula\" or \"hpa\", got {other}"
-            )))
-            }
-            None => {
-                return Err(D::Error::custom(
-                    "missing field `kind` (none, formula or hpa)",
-                ))
-            }
-        };
-        let rest = serde_json::Value::Object(fields);
-        fn inner<T: serde::de::DeserializeOwned, E: serde::de::Error>(
-            rest: serde_json::Value,
-        ) -> Result<T, E> {
-            serde_path_to_error::deserialize(rest)
-                .map_err(|e| E::custom(format!("{PATH_MARK}{}{PATH_MARK}{}", e.path(), e.inner())))
-        }
-        match kind.as_str() {
-            "none" => {
-                let _: NoFields = inner(rest)?;
-                Ok(AutoscalerConfig::None)
-            }
-            "formula" => Ok(AutoscalerConfig::Formula(inner(rest)?)),
-            "hpa" => Ok(AutoscalerConfig::Hpa(inner(rest)?)),
-            other => Err(D::Error::custom(format!("{PATH_MARK}kind{PATH_MARK}must be \"none\", \"formula\" or \"hpa\", got \"{other}\""))),
+impl AutoscalerConfig {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AutoscalerConfig::None => "none",
+            AutoscalerConfig::Formula(_) => "formula",
+            AutoscalerConfig::Hpa(_) => "hpa",
         }
     }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NoFields {}
-
-/// Brackets a sub-path inside an error message, so `Scenario::from_*` can append it to the path.
-const PATH_MARK: char = '\u{1f}';
-
-/// Turns a serde_path_to_error path and message into an `Error`, joining a sub-path that a
-/// hand-written deserializer put in the message.
-pub fn path_error(path: &str, message: &str) -> Error {
-    let mut field = if path == "." {
-        String::new()
-    } else {
-        path.to_string()
-    };
-    let mut problem = strip_serde_position(message);
-    if let Some(rest) = problem.strip_prefix(PATH_MARK) {
-        if let Some((sub, msg)) = rest.split_once(PATH_MARK) {
-            if !sub.is_empty() && sub != "." {
-                field = if field.is_empty() {
-                    sub.to_string()
-                } else {
-                    format!("{field}.{sub}")
-                };
-            }
-            problem = msg.to_string();
-        }
-    }
-    Error::new(field, problem)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -462,6 +406,16 @@ fn select_max() -> SelectPolicyConfig {
     SelectPolicyConfig::Max
 }
 
+impl Default for ScalingRulesConfig {
+    fn default() -> Self {
+        ScalingRulesConfig {
+            stabilization_window_s: None,
+            select_policy: select_max(),
+            policies: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SelectPolicyConfig {
@@ -536,13 +490,40 @@ fn quarter() -> f64 {
     0.25
 }
 
+/// A change made while the run went on (the page records each one), replayed at `at_s`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Edit {
+    pub at_s: f64,
+    /// A live field (`schema::LIVE_PATHS`) or a field inside `balancer`, `autoscaler` or
+    /// `registry`; `instances.overrides[]` sets one instance's override.
+    pub path: String,
+    pub value: serde_json::Value,
+}
+
+/// What part of the running simulation an accepted edit changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Count,
+    Rate,
+    Capacity,
+    QueueLimit,
+    Startup,
+    Keys,
+    Balancer,
+    Autoscaler,
+    Registry,
+    Override(u32),
+}
+
 impl Scenario {
     /// Parses and validates a scenario; errors name the JSON path of the offending field.
     pub fn from_json(text: &str) -> Result<Scenario, Error> {
-        let de = &mut serde_json::Deserializer::from_str(text);
-        let scenario: Scenario = serde_path_to_error::deserialize(de)
-            .map_err(|e| path_error(&e.path().to_string(), &e.inner().to_string()))?;
-        scenario.validate()?;
+        let mut value = parse::strict_json(text)?;
+        parse::check_document(&mut value)?;
+        let scenario: Scenario = serde_json::from_value(value)
+            .map_err(|e| Error::new("", format!("could not be read: {e}")))?;
+        scenario.check_relations()?;
         Ok(scenario)
     }
 
@@ -550,279 +531,249 @@ impl Scenario {
         serde_json::to_string_pretty(self).expect("a scenario always serializes")
     }
 
-    /// Checks every range; returns the first problem found, naming its field.
+    /// Checks every field against the schema and every relation between fields; returns the
+    /// first problem found, naming its field. A NaN anywhere is refused (it serializes as null).
     pub fn validate(&self) -> Result<(), Error> {
-        check_int("seed", self.seed, 0, MAX_SEED)?;
-        check_range("duration_s", self.duration_s, 0.001, MAX_DURATION_S)?;
-        check_range("warmup_s", self.warmup_s, 0.0, MAX_DURATION_S)?;
-        if self.warmup_s >= self.duration_s {
-            return Err(Error::new(
-                "warmup_s",
-                format!(
-                    "must be less than duration_s ({}), got {}",
-                    self.duration_s, self.warmup_s
-                ),
-            ));
-        }
+        let mut value = serde_json::to_value(self)
+            .map_err(|e| Error::new("", format!("could not be written: {e}")))?;
+        parse::check_document(&mut value)?;
+        self.check_relations()
+    }
 
-        let t = &self.traffic;
-        check_range("traffic.rate_rps", t.rate_rps, 0.0, MAX_RATE_RPS)?;
-        if t.changes.len() > 10_000 {
-            return Err(Error::new(
-                "traffic.changes",
-                format!("at most 10000 changes, got {}", t.changes.len()),
+    /// The rules that involve more than one field.
+    fn check_relations(&self) -> Result<(), Error> {
+        if self.warmup_s >= self.duration_s {
+            return Err(Error::of(
+                "warmup_s",
+                ErrorKind::NotBelow {
+                    other: "duration_s".into(),
+                    limit: self.duration_s,
+                },
+                Some(plain(self.warmup_s)),
             ));
         }
-        let mut last_at = 0.0;
-        for (i, c) in t.changes.iter().enumerate() {
-            check_range(
-                &format!("traffic.changes[{i}].at_s"),
-                c.at_s,
-                0.0,
-                MAX_DURATION_S,
-            )?;
-            check_range(
-                &format!("traffic.changes[{i}].rate_rps"),
-                c.rate_rps,
-                0.0,
-                MAX_RATE_RPS,
-            )?;
-            if c.at_s < last_at {
-                return Err(Error::new(
+        let mut last = 0.0;
+        for (i, c) in self.traffic.changes.iter().enumerate() {
+            if c.at_s < last {
+                return Err(Error::of(
                     format!("traffic.changes[{i}].at_s"),
-                    format!(
-                        "changes must be in time order: {} comes after {}",
-                        c.at_s, last_at
-                    ),
+                    ErrorKind::OutOfOrder { previous: last },
+                    Some(plain(c.at_s)),
                 ));
             }
-            last_at = c.at_s;
+            last = c.at_s;
         }
-        check_int("traffic.keys", t.keys, 0, 1_000_000_000)?;
-        check_range("traffic.zipf_s", t.zipf_s, 0.0, 10.0)?;
-
-        let n = &self.instances;
-        check_int("instances.count", n.count, 1, MAX_INSTANCES)?;
-        check_range(
-            "instances.capacity_rps",
-            n.capacity_rps,
-            1e-3,
-            MAX_CAPACITY_RPS,
-        )?;
-        check_int("instances.concurrency", n.concurrency, 1, 10_000)?;
-        check_int("instances.queue_limit", n.queue_limit, 0, 1_000_000)?;
-        check_range("instances.startup_s", n.startup_s, 0.0, 3600.0)?;
-        if n.overrides.len() > MAX_INSTANCES as usize {
-            return Err(Error::new(
-                "instances.overrides",
-                format!("at most {MAX_INSTANCES} overrides"),
-            ));
-        }
-        for (i, o) in n.overrides.iter().enumerate() {
-            check_int(
-                &format!("instances.overrides[{i}].instance"),
-                o.instance,
-                0,
-                MAX_INSTANCES - 1,
-            )?;
-            check_int(
-                &format!("instances.overrides[{i}].weight"),
-                o.weight,
-                1,
-                1000,
-            )?;
-            check_range(
-                &format!("instances.overrides[{i}].speed"),
-                o.speed,
-                0.01,
-                100.0,
-            )?;
-        }
-
-        let b = &self.balancer;
-        check_int("balancer.choice_count", b.choice_count, 2, 100)?;
-        check_range("balancer.decay_s", b.decay_s, 0.001, 3600.0)?;
-        check_int(
-            "balancer.points_per_instance",
-            b.points_per_instance,
-            1,
-            1000,
-        )?;
-        check_int("balancer.table_size", b.table_size, 2, 1_000_003)?;
-        if !is_prime(b.table_size) {
-            return Err(Error::new(
-                "balancer.table_size",
-                format!("must be a prime number (e.g. 65537), got {}", b.table_size),
-            ));
-        }
-        check_range("balancer.load_delay_s", b.load_delay_s, 0.0, 3600.0)?;
-        check_int("balancer.retries", b.retries, 0, 1)?;
-        if b.algorithm.uses_keys() && t.keys == 0 {
-            return Err(Error::new(
-                "traffic.keys",
-                format!(
-                    "balancer {} routes by key: set traffic.keys to at least 1",
-                    b.algorithm.name()
-                ),
-            ));
-        }
-        if let Some(h) = &b.health_check {
-            check_range(
-                "balancer.health_check.interval_s",
-                h.interval_s,
-                0.01,
-                3600.0,
-            )?;
-            check_int(
-                "balancer.health_check.unhealthy_threshold",
-                h.unhealthy_threshold,
-                1,
-                100,
-            )?;
-            check_int(
-                "balancer.health_check.healthy_threshold",
-                h.healthy_threshold,
-                1,
-                100,
-            )?;
-        }
-        if let Some(o) = &b.outlier_detection {
-            check_int(
-                "balancer.outlier_detection.consecutive_failures",
-                o.consecutive_failures,
-                1,
-                1000,
-            )?;
-            check_range(
-                "balancer.outlier_detection.base_ejection_s",
-                o.base_ejection_s,
-                0.001,
-                3600.0,
-            )?;
-            check_int(
-                "balancer.outlier_detection.max_ejection_pct",
-                o.max_ejection_pct,
-                0,
-                100,
-            )?;
-        }
-
-        match &self.autoscaler {
-            AutoscalerConfig::None => {}
-            AutoscalerConfig::Formula(f) => {
-                check_int(
-                    "autoscaler.target_utilization_pct",
-                    f.target_utilization_pct,
-                    1,
-                    1000,
-                )?;
-                check_replicas(f.min_replicas, f.max_replicas)?;
-                check_range("autoscaler.sync_s", f.sync_s, 0.1, 3600.0)?;
+        self.check_section_relations()?;
+        // Edits are replayed in order on a scratch copy, so each is checked against the
+        // settings in force when it applies.
+        let mut scratch = Scenario {
+            edits: Vec::new(),
+            faults: Vec::new(),
+            ..self.clone()
+        };
+        let mut last = 0.0;
+        for (i, edit) in self.edits.iter().enumerate() {
+            if edit.at_s < last {
+                return Err(Error::of(
+                    format!("edits[{i}].at_s"),
+                    ErrorKind::OutOfOrder { previous: last },
+                    Some(plain(edit.at_s)),
+                ));
             }
-            AutoscalerConfig::Hpa(h) => {
-                check_int(
-                    "autoscaler.target_utilization_pct",
-                    h.target_utilization_pct,
-                    1,
-                    1000,
-                )?;
-                check_replicas(h.min_replicas, h.max_replicas)?;
-                check_range("autoscaler.sync_s", h.sync_s, 0.1, 3600.0)?;
-                check_range(
-                    "autoscaler.tolerance.scale_down",
-                    h.tolerance.scale_down,
-                    0.0,
-                    1.0,
-                )?;
-                check_range(
-                    "autoscaler.tolerance.scale_up",
-                    h.tolerance.scale_up,
-                    0.0,
-                    10.0,
-                )?;
-                if let Some(b) = &h.behavior {
-                    for (dir, rules) in [("scale_up", &b.scale_up), ("scale_down", &b.scale_down)] {
-                        let Some(rules) = rules else { continue };
-                        let base = format!("autoscaler.behavior.{dir}");
-                        if let Some(w) = rules.stabilization_window_s {
-                            check_int(&format!("{base}.stabilization_window_s"), w, 0, 3600)?;
-                        }
-                        if rules.policies.len() > 100 {
-                            return Err(Error::new(
-                                format!("{base}.policies"),
-                                "at most 100 policies",
-                            ));
-                        }
-                        for (i, p) in rules.policies.iter().enumerate() {
-                            check_int(
-                                &format!("{base}.policies[{i}].value"),
-                                p.value,
-                                1,
-                                1_000_000,
-                            )?;
-                            // autoscaling/v2: periodSeconds must be > 0 and <= 1800.
-                            check_int(
-                                &format!("{base}.policies[{i}].period_s"),
-                                p.period_s,
-                                1,
-                                1800,
-                            )?;
-                        }
-                    }
-                }
-            }
-        }
-
-        let r = &self.registry;
-        check_range("registry.heartbeat_s", r.heartbeat_s, 0.01, 3600.0)?;
-        check_range("registry.ttl_s", r.ttl_s, 0.01, 36000.0)?;
-        check_range("registry.refresh_s", r.refresh_s, 0.0, 3600.0)?;
-        check_range(
-            "registry.self_preservation_threshold",
-            r.self_preservation_threshold,
-            0.0,
-            1.0,
-        )?;
-
-        if self.faults.len() > 10_000 {
-            return Err(Error::new("faults", "at most 10000 faults"));
-        }
-        for (i, f) in self.faults.iter().enumerate() {
-            check_range(&format!("faults[{i}].at_s"), f.at_s, 0.0, MAX_DURATION_S)?;
-            check_int(
-                &format!("faults[{i}].instance"),
-                f.instance,
-                0,
-                MAX_INSTANCES - 1,
-            )?;
-            check_range(&format!("faults[{i}].factor"), f.factor, 0.01, 1.0)?;
+            last = edit.at_s;
+            scratch
+                .apply_edit(&edit.path, edit.value.clone())
+                .map_err(|e| {
+                    let mut e = e;
+                    e.problem = format!("{} {}", e.field, e.problem);
+                    e.field = format!("edits[{i}]");
+                    e
+                })?;
         }
         Ok(())
     }
-}
 
-/// The seed as any JSON number, so that -4 or 1.5 get the same range message as other fields.
-fn seed_value<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
-    use serde::de::Error as _;
-    let value = serde_json::Value::deserialize(deserializer)?;
-    match value.as_u64() {
-        Some(seed) if seed <= MAX_SEED => Ok(seed),
-        _ => Err(D::Error::custom(format!(
-            "must be a whole number between 0 and {MAX_SEED}, got {value}"
-        ))),
+    /// Relations inside the sections an edit can change.
+    fn check_section_relations(&self) -> Result<(), Error> {
+        let b = &self.balancer;
+        if !is_prime(b.table_size) {
+            return Err(Error::of(
+                "balancer.table_size",
+                ErrorKind::NotPrime,
+                Some(b.table_size.to_string()),
+            ));
+        }
+        if b.algorithm.uses_keys() && self.traffic.keys == 0 {
+            return Err(Error::of(
+                "traffic.keys",
+                ErrorKind::NeedsKeys {
+                    algorithm: b.algorithm.name().into(),
+                },
+                None,
+            ));
+        }
+        let (min, max) = match &self.autoscaler {
+            AutoscalerConfig::None => return Ok(()),
+            AutoscalerConfig::Formula(f) => (f.min_replicas, f.max_replicas),
+            AutoscalerConfig::Hpa(h) => (h.min_replicas, h.max_replicas),
+        };
+        if min > max {
+            return Err(Error::of(
+                "autoscaler.max_replicas",
+                ErrorKind::NotAtLeast {
+                    other: "min_replicas".into(),
+                    limit: f64::from(min),
+                },
+                Some(max.to_string()),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Applies one live change to these settings, checked as the scenario file is: `value`
+    /// may be text typed by a person into a number field (parsed here). On error nothing
+    /// changes. Returns what changed.
+    pub fn apply_edit(&mut self, path: &str, value: serde_json::Value) -> Result<Change, Error> {
+        use serde_json::Value;
+        if !schema::is_live(path) {
+            let known = schema::field(path, Some(self.autoscaler.kind())).is_some();
+            return Err(if known {
+                Error::of(path, ErrorKind::NotLive, None)
+            } else {
+                Error::of(
+                    path,
+                    ErrorKind::UnknownField {
+                        allowed: Vec::new(),
+                    },
+                    None,
+                )
+            });
+        }
+        if path == "instances.overrides[]" {
+            let mut value = value;
+            parse::check_object_at(&mut value, "instances.overrides[]", path)?;
+            let o: InstanceOverride = serde_json::from_value(value)
+                .map_err(|e| Error::new(path, format!("could not be read: {e}")))?;
+            let list = &mut self.instances.overrides;
+            list.retain(|x| x.instance != o.instance);
+            if o.weight != 1 || o.speed != 1.0 {
+                let at = list.partition_point(|x| x.instance < o.instance);
+                list.insert(at, o);
+            }
+            return Ok(Change::Override(o.instance));
+        }
+        let mut candidate = self.clone_without_lists();
+        let mut doc = serde_json::to_value(&candidate)
+            .map_err(|e| Error::new("", format!("could not be written: {e}")))?;
+        // The autoscaler's fields depend on its kind: switching kind starts from its defaults.
+        let kind = if path == "autoscaler.kind" {
+            let k = value.as_str().unwrap_or_default().to_string();
+            return self.apply_edit("autoscaler", serde_json::json!({ "kind": k }));
+        } else if path.starts_with("autoscaler.") {
+            Some(self.autoscaler.kind())
+        } else if path == "autoscaler" {
+            None
+        } else {
+            Some(self.autoscaler.kind())
+        };
+        let spec = schema::field(path, kind).ok_or_else(|| {
+            Error::of(
+                path,
+                ErrorKind::UnknownField {
+                    allowed: Vec::new(),
+                },
+                None,
+            )
+        })?;
+        let mut value = match value {
+            Value::String(text) if spec.range().is_some() => parse::from_text(spec, &text)?,
+            other => other,
+        };
+        parse::check_value(spec, &mut value, path, kind)?;
+        set_path(&mut doc, path, value);
+        let mut doc_check = doc.clone();
+        parse::check_document(&mut doc_check)?;
+        candidate = serde_json::from_value(doc_check)
+            .map_err(|e| Error::new(path, format!("could not be read: {e}")))?;
+        candidate.check_section_relations()?;
+        let section = path.split('.').next().unwrap_or_default();
+        let change = match (section, path) {
+            (_, "instances.count") => Change::Count,
+            (_, "instances.capacity_rps") => Change::Capacity,
+            (_, "instances.queue_limit") => Change::QueueLimit,
+            (_, "instances.startup_s") => Change::Startup,
+            (_, "traffic.rate_rps") => Change::Rate,
+            ("traffic", _) => Change::Keys,
+            ("balancer", _) => Change::Balancer,
+            ("autoscaler", _) => Change::Autoscaler,
+            _ => Change::Registry,
+        };
+        self.traffic.rate_rps = candidate.traffic.rate_rps;
+        self.traffic.keys = candidate.traffic.keys;
+        self.traffic.key_distribution = candidate.traffic.key_distribution;
+        self.traffic.zipf_s = candidate.traffic.zipf_s;
+        self.instances.count = candidate.instances.count;
+        self.instances.capacity_rps = candidate.instances.capacity_rps;
+        self.instances.queue_limit = candidate.instances.queue_limit;
+        self.instances.startup_s = candidate.instances.startup_s;
+        self.balancer = candidate.balancer;
+        self.autoscaler = candidate.autoscaler;
+        self.registry = candidate.registry;
+        Ok(change)
+    }
+
+    /// The settings an edit can touch, without the long lists (which edits never read).
+    fn clone_without_lists(&self) -> Scenario {
+        Scenario {
+            traffic: Traffic {
+                changes: Vec::new(),
+                ..self.traffic.clone()
+            },
+            instances: Instances {
+                overrides: Vec::new(),
+                ..self.instances.clone()
+            },
+            faults: Vec::new(),
+            edits: Vec::new(),
+            ..self.clone_shallow()
+        }
+    }
+
+    fn clone_shallow(&self) -> Scenario {
+        Scenario {
+            seed: self.seed,
+            duration_s: self.duration_s,
+            warmup_s: self.warmup_s,
+            traffic: Traffic::default(),
+            instances: Instances::default(),
+            balancer: self.balancer.clone(),
+            autoscaler: self.autoscaler.clone(),
+            registry: self.registry.clone(),
+            faults: Vec::new(),
+            edits: Vec::new(),
+        }
     }
 }
 
-fn check_replicas(min: u32, max: u32) -> Result<(), Error> {
-    check_int("autoscaler.min_replicas", min, 1, MAX_INSTANCES)?;
-    check_int("autoscaler.max_replicas", max, 1, MAX_INSTANCES)?;
-    if min > max {
-        return Err(Error::new(
-            "autoscaler.max_replicas",
-            format!("must be at least min_replicas ({min}), got {max}"),
-        ));
+/// Sets `path` (dotted, no list indices) in a JSON document, creating objects on the way (an
+/// optional object that was off is switched on at its defaults).
+fn set_path(doc: &mut serde_json::Value, path: &str, value: serde_json::Value) {
+    use serde_json::Value;
+    let mut node = doc;
+    let parts: Vec<&str> = path.split('.').collect();
+    for (i, part) in parts.iter().enumerate() {
+        if !node.is_object() {
+            *node = Value::Object(Default::default());
+        }
+        let map = node.as_object_mut().expect("an object");
+        if i + 1 == parts.len() {
+            map.insert(part.to_string(), value);
+            return;
+        }
+        node = map
+            .entry(part.to_string())
+            .or_insert_with(|| Value::Object(Default::default()));
     }
-    Ok(())
 }
 
 fn is_prime(n: u32) -> bool {
@@ -837,12 +788,4 @@ fn is_prime(n: u32) -> bool {
         d += 1;
     }
     true
-}
-
-/// serde_json appends " at line L column C"; the path already locates the field.
-fn strip_serde_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
-    }
 }

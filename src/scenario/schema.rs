@@ -1,0 +1,515 @@
+//! The one table of scenario fields: path, type, allowed range or names, unit and a line of
+//! documentation. The validator walks a scenario's JSON against it, docs/scenario.md is
+//! generated from it (tests/docs.rs fails when they differ), and the page reads it through the
+//! wasm facade to label its controls, state ranges and word errors. Defaults are not repeated
+//! here: they come from the types' `Default` implementations (see [`defaults`]).
+
+use std::sync::OnceLock;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::{
+    AutoscalerConfig, BehaviorConfig, FormulaConfig, HealthCheckConfig, HpaConfig, OutlierConfig,
+    ScalingRulesConfig, Scenario, MAX_CAPACITY_RPS, MAX_DURATION_S, MAX_INSTANCES, MAX_RATE_RPS,
+    MAX_SEED,
+};
+use crate::autoscale::limits as hpa_limits;
+use crate::error::Range;
+
+/// What a field holds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Ty {
+    /// A whole number in the range (integral floats such as `5.0` or `1e3` are accepted).
+    Int {
+        range: Range,
+    },
+    Float {
+        range: Range,
+    },
+    /// One of these names.
+    Name {
+        names: Vec<&'static str>,
+    },
+    Bool,
+    /// An object whose missing fields take their defaults.
+    Object,
+    /// An object, or `null` / absent for "off".
+    Optional,
+    /// A list of objects, at most `max` long.
+    List {
+        max: u64,
+    },
+    /// An object with a required `kind` naming its variant (the autoscaler).
+    Tagged {
+        names: Vec<&'static str>,
+    },
+    /// Any JSON value (an edit's value, checked against the edited field).
+    Any,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    /// Dotted path; `[]` stands for every element of a list: `traffic.changes[].at_s`.
+    pub path: String,
+    /// For fields of a tagged object: the variants that have it (empty: all).
+    pub kinds: Vec<&'static str>,
+    #[serde(flatten)]
+    pub ty: Ty,
+    /// No default: the field must be given (list entries' identifying fields).
+    pub required: bool,
+    /// `null` is allowed and means "not set" (e.g. a stabilization window left to the default).
+    pub nullable: bool,
+    pub unit: &'static str,
+    pub doc: &'static str,
+}
+
+impl Field {
+    /// The path of the object holding this field.
+    pub fn parent(&self) -> &str {
+        self.path.rsplit_once('.').map_or("", |(p, _)| p)
+    }
+
+    pub fn name(&self) -> &str {
+        self.path.rsplit_once('.').map_or(&self.path, |(_, n)| n)
+    }
+
+    pub fn range(&self) -> Option<Range> {
+        match self.ty {
+            Ty::Int { range } | Ty::Float { range } => Some(range),
+            _ => None,
+        }
+    }
+}
+
+pub const ALGORITHMS: &[&str] = &[
+    "round_robin",
+    "weighted_round_robin",
+    "random",
+    "least_connections",
+    "power_of_two",
+    "peak_ewma",
+    "ring_hash",
+    "maglev",
+    "jump_hash",
+    "shared_queue",
+];
+pub const AUTOSCALER_KINDS: &[&str] = &["none", "formula", "hpa"];
+pub const FAULT_KINDS: &[&str] = &["crash", "slow", "partition", "recover"];
+
+/// Paths an edit (a change made while the run goes on) may set; a path inside one of the
+/// objects listed here may be set too. Everything else needs a new run.
+pub const LIVE_PATHS: &[&str] = &[
+    "instances.count",
+    "instances.capacity_rps",
+    "instances.queue_limit",
+    "instances.startup_s",
+    "instances.overrides[]",
+    "traffic.rate_rps",
+    "traffic.keys",
+    "traffic.key_distribution",
+    "traffic.zipf_s",
+    "balancer",
+    "autoscaler",
+    "registry",
+];
+
+struct Builder(Vec<Field>);
+
+impl Builder {
+    fn add(&mut self, path: &str, ty: Ty, unit: &'static str, doc: &'static str) -> &mut Field {
+        self.0.push(Field {
+            path: path.to_string(),
+            kinds: Vec::new(),
+            ty,
+            required: false,
+            nullable: false,
+            unit,
+            doc,
+        });
+        self.0.last_mut().expect("just pushed")
+    }
+    fn int(
+        &mut self,
+        path: &str,
+        min: f64,
+        max: f64,
+        unit: &'static str,
+        doc: &'static str,
+    ) -> &mut Field {
+        self.add(
+            path,
+            Ty::Int {
+                range: Range::int(min, max),
+            },
+            unit,
+            doc,
+        )
+    }
+    fn float(
+        &mut self,
+        path: &str,
+        min: f64,
+        max: f64,
+        unit: &'static str,
+        doc: &'static str,
+    ) -> &mut Field {
+        self.add(
+            path,
+            Ty::Float {
+                range: Range::float(min, max),
+            },
+            unit,
+            doc,
+        )
+    }
+    fn name(&mut self, path: &str, names: &[&'static str], doc: &'static str) -> &mut Field {
+        self.add(
+            path,
+            Ty::Name {
+                names: names.to_vec(),
+            },
+            "",
+            doc,
+        )
+    }
+    fn object(&mut self, path: &str, doc: &'static str) -> &mut Field {
+        self.add(path, Ty::Object, "", doc)
+    }
+}
+
+trait Marks {
+    fn required(&mut self) -> &mut Self;
+    fn nullable(&mut self) -> &mut Self;
+    fn kinds(&mut self, kinds: &[&'static str]) -> &mut Self;
+}
+
+impl Marks for Field {
+    fn required(&mut self) -> &mut Self {
+        self.required = true;
+        self
+    }
+    fn nullable(&mut self) -> &mut Self {
+        self.nullable = true;
+        self
+    }
+    fn kinds(&mut self, kinds: &[&'static str]) -> &mut Self {
+        self.kinds = kinds.to_vec();
+        self
+    }
+}
+
+#[rustfmt::skip]
+fn build() -> Vec<Field> {
+    let mut b = Builder(Vec::new());
+    let max_n = f64::from(MAX_INSTANCES);
+    b.int("seed", 0.0, MAX_SEED as f64, "", "seed of every random stream (2^53 − 1: exact in JavaScript)");
+    b.float("duration_s", 0.001, MAX_DURATION_S, "s", "simulated seconds for `fleetlab run`");
+    b.float("warmup_s", 0.0, MAX_DURATION_S, "s", "latency counts only requests arriving after this (must be < `duration_s`)");
+
+    b.object("traffic", "the requests arriving at the balancer");
+    b.float("traffic.rate_rps", 0.0, MAX_RATE_RPS, "req/s", "L, requests per second");
+    b.name("traffic.arrivals", &["poisson", "uniform"], "exponential or evenly spaced gaps");
+    b.add("traffic.changes", Ty::List { max: 10_000 }, "", "scheduled changes of L, in time order");
+    b.float("traffic.changes[].at_s", 0.0, MAX_DURATION_S, "s", "when L changes").required();
+    b.float("traffic.changes[].rate_rps", 0.0, MAX_RATE_RPS, "req/s", "the new L").required();
+    b.int("traffic.keys", 0.0, 1e9, "", "distinct request keys (0: none; hash balancers need ≥ 1)");
+    b.name("traffic.key_distribution", &["uniform", "zipf"], "how keys are drawn");
+    b.float("traffic.zipf_s", 0.0, 10.0, "", "Zipf exponent");
+
+    b.object("instances", "the fleet");
+    b.int("instances.count", 1.0, max_n, "", "N, instances at the start");
+    b.float("instances.capacity_rps", 0.001, MAX_CAPACITY_RPS, "req/s", "C, requests per second one instance serves");
+    b.name("instances.service", &["exponential", "constant"], "service time distribution, mean 1/C");
+    b.int("instances.concurrency", 1.0, 10_000.0, "", "requests served at once per instance");
+    b.int("instances.queue_limit", 0.0, 1e6, "", "waiting requests per instance (or in the shared queue); beyond: dropped");
+    b.float("instances.startup_s", 0.0, 3600.0, "s", "start-up time of instances added after t = 0");
+    b.add("instances.overrides", Ty::List { max: u64::from(MAX_INSTANCES) }, "", "per-instance weight and speed");
+    b.int("instances.overrides[].instance", 0.0, max_n - 1.0, "", "instance id").required();
+    b.int("instances.overrides[].weight", 1.0, 1000.0, "", "balancer weight");
+    b.float("instances.overrides[].speed", 0.01, 100.0, "×", "capacity multiplier");
+
+    b.object("balancer", "how each request picks an instance");
+    b.name("balancer.algorithm", ALGORITHMS, "");
+    b.int("balancer.choice_count", 2.0, 100.0, "", "power_of_two: instances sampled");
+    b.float("balancer.decay_s", 0.001, 3600.0, "s", "peak_ewma: decay time constant");
+    b.int("balancer.points_per_instance", 1.0, 1000.0, "", "ring_hash: ring points per unit of weight");
+    b.int("balancer.table_size", 2.0, 1_000_003.0, "", "maglev: lookup table size, a prime");
+    b.float("balancer.load_delay_s", 0.0, 3600.0, "s", "period of the load reports the balancer sees (0: exact, live)");
+    b.int("balancer.retries", 0.0, 1.0, "", "retry a failed request once on another instance");
+    b.add("balancer.health_check", Ty::Optional, "", "active health checks (object present: on)");
+    b.float("balancer.health_check.interval_s", 0.01, 3600.0, "s", "time between probes");
+    b.int("balancer.health_check.unhealthy_threshold", 1.0, 100.0, "", "failed probes in a row to mark unhealthy");
+    b.int("balancer.health_check.healthy_threshold", 1.0, 100.0, "", "good probes in a row to mark healthy");
+    b.add("balancer.outlier_detection", Ty::Optional, "", "passive outlier detection (object present: on)");
+    b.int("balancer.outlier_detection.consecutive_failures", 1.0, 1000.0, "", "failures in a row that eject");
+    b.float("balancer.outlier_detection.base_ejection_s", 0.001, 3600.0, "s", "ejection time × number of ejections");
+    b.int("balancer.outlier_detection.max_ejection_pct", 0.0, 100.0, "%", "most hosts ejected at once (at least one)");
+
+    b.add("autoscaler", Ty::Tagged { names: AUTOSCALER_KINDS.to_vec() }, "", "who sets the instance count");
+    b.name("autoscaler.kind", AUTOSCALER_KINDS, "`none`, `formula` (the article's N = ceil(L/C)) or `hpa` (Kubernetes)").required();
+    let scalers = &["formula", "hpa"];
+    b.int("autoscaler.target_utilization_pct", 1.0, f64::from(hpa_limits::MAX_TARGET_UTILIZATION_PCT), "%", "target busy fraction per instance").kinds(scalers);
+    b.int("autoscaler.min_replicas", 1.0, max_n, "", "fewest instances").kinds(scalers);
+    b.int("autoscaler.max_replicas", 1.0, max_n, "", "most instances (≥ `min_replicas`)").kinds(scalers);
+    b.float("autoscaler.sync_s", 0.1, 3600.0, "s", "time between decisions").kinds(scalers);
+    b.name("autoscaler.source", &["offered", "measured"], "formula: L as configured or as measured over the last sync").kinds(&["formula"]);
+    let hpa = &["hpa"];
+    b.object("autoscaler.tolerance", "no change while the usage ratio is within [1 − scale_down, 1 + scale_up]").kinds(hpa);
+    b.float("autoscaler.tolerance.scale_down", hpa_limits::TOLERANCE_SCALE_DOWN.min, hpa_limits::TOLERANCE_SCALE_DOWN.max, "", "tolerance below the target (0.1 = 10 %)").kinds(hpa);
+    b.float("autoscaler.tolerance.scale_up", hpa_limits::TOLERANCE_SCALE_UP.min, hpa_limits::TOLERANCE_SCALE_UP.max, "", "tolerance above the target").kinds(hpa);
+    b.add("autoscaler.behavior", Ty::Optional, "", "autoscaling/v2 `behavior` (absent: the controller's path without one)").kinds(hpa);
+    for dir in ["scale_up", "scale_down"] {
+        let p = format!("autoscaler.behavior.{dir}");
+        b.add(&p, Ty::Optional, "", "rules for this direction (absent: Kubernetes' defaults)").kinds(hpa);
+        b.int(&format!("{p}.stabilization_window_s"), 0.0, f64::from(hpa_limits::MAX_STABILIZATION_WINDOW_S), "s", "stabilization window (null: 0 up, 300 down)").kinds(hpa).nullable();
+        b.name(&format!("{p}.select_policy"), &["max", "min", "disabled"], "which policy limits the change").kinds(hpa);
+        b.add(&format!("{p}.policies"), Ty::List { max: 100 }, "", "rate limits (empty: Kubernetes' defaults)").kinds(hpa);
+        b.name(&format!("{p}.policies[].kind"), &["pods", "percent"], "a number of pods or a percentage").kinds(hpa).required();
+        b.int(&format!("{p}.policies[].value"), 1.0, f64::from(hpa_limits::MAX_POLICY_VALUE), "", "pods or percent per period").kinds(hpa).required();
+        b.int(&format!("{p}.policies[].period_s"), 1.0, f64::from(hpa_limits::MAX_POLICY_PERIOD_S), "s", "the period").kinds(hpa).required();
+    }
+
+    b.object("registry", "registrations, leases and discovery");
+    b.float("registry.heartbeat_s", 0.01, 3600.0, "s", "heartbeat (lease renewal) interval");
+    b.float("registry.ttl_s", 0.01, 36_000.0, "s", "a lease not renewed for this long expires: the instance is evicted");
+    b.float("registry.refresh_s", 0.0, 3600.0, "s", "discovery cache refresh period (0: balancers see changes at once)");
+    b.float("registry.self_preservation_threshold", 0.0, 1.0, "", "Eureka self-preservation threshold (0: off; Eureka: 0.85)");
+
+    b.add("faults", Ty::List { max: 10_000 }, "", "scheduled faults");
+    b.float("faults[].at_s", 0.0, MAX_DURATION_S, "s", "when").required();
+    b.name("faults[].kind", FAULT_KINDS, "").required();
+    b.int("faults[].instance", 0.0, max_n - 1.0, "", "instance id").required();
+    b.float("faults[].factor", 0.01, 1.0, "×", "slow: capacity multiplier");
+
+    b.add("edits", Ty::List { max: 10_000 }, "", "changes made while the run went on (the page records them), in time order");
+    b.float("edits[].at_s", 0.0, MAX_DURATION_S, "s", "when").required();
+    b.add("edits[].path", Ty::Any, "", "the field changed: one of the live fields or a field inside `balancer`, `autoscaler` or `registry`").required();
+    b.add("edits[].value", Ty::Any, "", "its new value, checked as that field is").required();
+    b.0
+}
+
+/// Every field of the scenario format, in document order.
+pub fn fields() -> &'static [Field] {
+    static FIELDS: OnceLock<Vec<Field>> = OnceLock::new();
+    FIELDS.get_or_init(build)
+}
+
+/// The field at `path` (list indices written `[]` or `[3]`), for the autoscaler variant `kind`.
+pub fn field(path: &str, kind: Option<&str>) -> Option<&'static Field> {
+    let normal = normalize(path);
+    fields().iter().find(|f| {
+        f.path == normal && (f.kinds.is_empty() || kind.is_some_and(|k| f.kinds.contains(&k)))
+    })
+}
+
+/// `traffic.changes[3].at_s` → `traffic.changes[].at_s`.
+pub fn normalize(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut in_index = false;
+    for c in path.chars() {
+        match c {
+            '[' => {
+                in_index = true;
+                out.push('[');
+            }
+            ']' => {
+                in_index = false;
+                out.push(']');
+            }
+            _ if in_index => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether an edit may set `path` while the simulation runs.
+pub fn is_live(path: &str) -> bool {
+    let normal = normalize(path);
+    LIVE_PATHS.iter().any(|live| {
+        normal == *live
+            || (matches!(*live, "balancer" | "autoscaler" | "registry")
+                && normal.starts_with(live)
+                && normal[live.len()..].starts_with('.'))
+    })
+}
+
+/// The documents defaults are read from: `Scenario::default()` with each optional object
+/// switched on at its own defaults, each autoscaler variant at its defaults, and list entries
+/// as deserializing an entry with only its required fields gives.
+struct DefaultDocs {
+    base: Value,
+    formula: Value,
+    hpa: Value,
+    items: Value,
+}
+
+fn default_docs() -> &'static DefaultDocs {
+    static DOCS: OnceLock<DefaultDocs> = OnceLock::new();
+    DOCS.get_or_init(|| {
+        let mut scenario = Scenario::default();
+        scenario.balancer.health_check = Some(HealthCheckConfig::default());
+        scenario.balancer.outlier_detection = Some(OutlierConfig::default());
+        DefaultDocs {
+            base: ser(&scenario),
+            formula: ser(&AutoscalerConfig::Formula(FormulaConfig::default())),
+            hpa: ser(&AutoscalerConfig::Hpa(HpaConfig {
+                behavior: Some(BehaviorConfig {
+                    scale_up: Some(ScalingRulesConfig::default()),
+                    scale_down: Some(ScalingRulesConfig::default()),
+                }),
+                ..HpaConfig::default()
+            })),
+            items: json!({
+                "traffic": {"changes": [{}]},
+                "instances": {"overrides": [{"weight": 1, "speed": 1.0}]},
+                "faults": [{"factor": 0.25}],
+            }),
+        }
+    })
+}
+
+fn ser<T: Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).expect("defaults serialize")
+}
+
+/// The default of field `f` (for the autoscaler variant `kind`, when the field has variants);
+/// `null` when it has none (a required field, or an option that is off).
+pub fn default_value(f: &Field, kind: Option<&str>) -> Value {
+    let docs = default_docs();
+    let found = if let Some(rest) = f.path.strip_prefix("autoscaler.") {
+        let kind = kind
+            .or_else(|| f.kinds.first().copied())
+            .unwrap_or("formula");
+        lookup(
+            if kind == "hpa" {
+                &docs.hpa
+            } else {
+                &docs.formula
+            },
+            rest,
+        )
+    } else if f.path.contains("[]") {
+        lookup(&docs.items, &f.path)
+    } else {
+        lookup(&docs.base, &f.path)
+    };
+    found.cloned().unwrap_or(Value::Null)
+}
+
+/// Every (field, variant, default) triple, for the page.
+pub fn defaults() -> Vec<(&'static Field, Option<&'static str>, Value)> {
+    let mut out = Vec::new();
+    for f in fields() {
+        if f.kinds.is_empty() {
+            out.push((f, None, default_value(f, None)));
+        } else {
+            for &k in &f.kinds {
+                out.push((f, Some(k), default_value(f, Some(k))));
+            }
+        }
+    }
+    out
+}
+
+fn lookup<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut node = root;
+    for part in path.split('.') {
+        let (name, list) = match part.strip_suffix("[]") {
+            Some(name) => (name, true),
+            None => (part, false),
+        };
+        node = node.get(name)?;
+        if list {
+            node = node.get(0)?;
+        }
+    }
+    Some(node)
+}
+
+/// The docs/scenario.md table, generated from the fields and their defaults.
+pub fn markdown_table() -> String {
+    let mut out = String::from("| field | default | allowed | meaning |\n|---|---|---|---|\n");
+    for f in fields() {
+        if matches!(f.ty, Ty::Object) {
+            continue;
+        }
+        let cell = |v: &Value| match (&f.ty, v) {
+            (Ty::List { .. }, _) => "[]".to_string(),
+            (Ty::Optional, _) => "off".to_string(),
+            (Ty::Tagged { .. }, v) => format!("`{}`", v["kind"].as_str().unwrap_or("none")),
+            (_, Value::Null) => "null".to_string(),
+            (_, Value::String(s)) => format!("`{s}`"),
+            (_, Value::Number(n)) => crate::error::plain(n.as_f64().unwrap_or(0.0)),
+            (_, v) => v.to_string(),
+        };
+        let default = if f.required {
+            "—".to_string()
+        } else if f.kinds.len() > 1 {
+            let per: Vec<(String, &str)> = f
+                .kinds
+                .iter()
+                .map(|k| (cell(&default_value(f, Some(k))), *k))
+                .collect();
+            if per.iter().all(|(v, _)| *v == per[0].0) {
+                per[0].0.clone()
+            } else {
+                per.iter()
+                    .map(|(v, k)| format!("{v} ({k})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        } else {
+            cell(&default_value(f, None))
+        };
+        let path = f.path.replace("[]", "[0]");
+        let kinds = if f.kinds.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", f.kinds.join(", "))
+        };
+        let allowed = match &f.ty {
+            Ty::Int { range } | Ty::Float { range } => format!(
+                "{} – {}",
+                crate::error::plain(range.min),
+                crate::error::plain(range.max)
+            ),
+            Ty::Name { names } | Ty::Tagged { names } => names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Ty::List { max } => format!("at most {max} entries"),
+            Ty::Optional => "object or null".to_string(),
+            Ty::Bool => "`true`, `false`".to_string(),
+            Ty::Object | Ty::Any => String::new(),
+        };
+        let unit = if f.unit.is_empty() || f.unit == "×" || f.unit == "%" {
+            String::new()
+        } else {
+            format!(" ({})", f.unit)
+        };
+        out.push_str(&format!(
+            "| `{path}`{kinds} | {default} | {allowed} | {}{unit} |\n",
+            f.doc
+        ));
+    }
+    out
+}
+
+/// The table as JSON: one object per field with its type, range or names, unit, doc and
+/// default (per autoscaler variant where it has variants). The page reads this.
+pub fn to_json() -> String {
+    let rows: Vec<Value> = defaults()
+        .into_iter()
+        .map(|(f, kind, default)| {
+            let mut row = serde_json::to_value(f).expect("a field serializes");
+            row["kind"] = kind.map_or(Value::Null, Value::from);
+            row["default"] = default;
+            row
+        })
+        .collect();
+    serde_json::to_string_pretty(&rows).expect("rows serialize")
+}
