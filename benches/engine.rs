@@ -96,11 +96,18 @@ fn verdict(met: bool) -> &'static str {
     }
 }
 
-/// The table: fleetlab and the floor alternately, `reps` times per cell.
+/// The table: fleetlab and the floor alternately, `reps` times per cell. The ratio is of the
+/// medians; "pairs" is the range of the ratios of each run to its neighbour, a gauge of noise.
 fn cells(quick: bool, reps: usize) {
     println!(
-        "{:<28} {:>9} {:>12} {:>12} {:>6} {:>12}  completed: fleetlab / floor (diff)",
-        "cell (L = 0.9 N C, C = 100)", "sim s", "fleetlab M/s", "floor M/s", "ratio", "goal"
+        "{:<28} {:>7} {:>12} {:>10} {:>6} {:>11} {:>12}  completed: fleetlab / floor (diff)",
+        "cell (L = 0.9 N C, C = 100)",
+        "sim s",
+        "fleetlab M/s",
+        "floor M/s",
+        "ratio",
+        "pairs",
+        "goal"
     );
     for (n, duration_s) in CELLS {
         let algorithms: &[Algorithm] = if quick { &ALGORITHMS[..1] } else { &ALGORITHMS };
@@ -108,6 +115,7 @@ fn cells(quick: bool, reps: usize) {
         for &algorithm in algorithms {
             let (mut fl_rates, mut fl_done) = (Vec::new(), 0);
             let (mut floor_rates, mut floor_done) = (Vec::new(), 0);
+            let mut pairs = Vec::new();
             for _ in 0..reps {
                 let (done, secs) = timed(|| fleetlab_run(n, algorithm, duration_s));
                 fl_rates.push(done as f64 / secs);
@@ -115,18 +123,23 @@ fn cells(quick: bool, reps: usize) {
                 let (done, secs) = timed(|| floor_run(n, algorithm, duration_s));
                 floor_rates.push(done as f64 / secs);
                 floor_done = done;
+                pairs.push(fl_rates[fl_rates.len() - 1] / floor_rates[floor_rates.len() - 1]);
             }
             let (fl, fm) = (median(fl_rates), median(floor_rates));
             let ratio = fl / fm;
             let goal = if n < 100_000 { 0.8 } else { 0.6 };
             let diff = (fl_done as f64 / floor_done as f64 - 1.0) * 100.0;
+            let (lo, hi) = pairs
+                .iter()
+                .fold((f64::MAX, 0.0f64), |(lo, hi), &p| (lo.min(p), hi.max(p)));
             println!(
-                "{:<28} {:>9} {:>12.3} {:>12.3} {:>6.2} {:>12}  {fl_done} / {floor_done} ({diff:+.2} %{})",
+                "{:<28} {:>7} {:>12.3} {:>10.3} {:>6.2} {:>11} {:>12}  {fl_done} / {floor_done} ({diff:+.2} %{})",
                 format!("N={n} {}", algorithm.name()),
                 duration_s,
                 fl / 1e6,
                 fm / 1e6,
                 ratio,
+                format!("{lo:.2}–{hi:.2}"),
                 format!("≥ {goal} {}", verdict(ratio >= goal)),
                 if diff.abs() > 1.0 { ", OVER 1 %" } else { "" },
             );
