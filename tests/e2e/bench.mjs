@@ -10,7 +10,7 @@
 // 2. The page's own frame time (simulation advance + drawing) in Chromium at N=1,000,
 //    L=100,000 req/s.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, launchBrowser, root } from './harness.mjs';
@@ -75,7 +75,8 @@ async function chromiumRunner(browser, url) {
 /** Firefox through geckodriver; null (with the reason printed) when it cannot start. */
 async function firefoxRunner(url) {
   const gecko = execFileSync('sh', ['-c', 'command -v geckodriver || echo $HOME/.cargo/bin/geckodriver']).toString().trim();
-  const port = 18000 + Math.floor(Math.random() * 2000);
+  // In the harness's loopback range 18000–19999, away from the page server's port.
+  const port = 18000 + ((Number(new URL(url).port) - 18000 + 1000) % 2000);
   const driver = spawn(gecko, ['--host', '127.0.0.1', '--port', String(port), '--log', 'error'], { stdio: 'ignore' });
   const spawned = await new Promise((ok) => { driver.on('spawn', () => ok(true)); driver.on('error', () => ok(false)); });
   if (!spawned) {
@@ -87,14 +88,14 @@ async function firefoxRunner(url) {
     try { await fetch(`${base}/status`); break; } catch { await new Promise((r) => setTimeout(r, 200)); }
   }
   const profile = mkdtempSync(join(tmpdir(), 'fleetlab-ff-'));
-  const r = await fetch(`${base}/session`, {
+  const session = await fetch(`${base}/session`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ capabilities: { alwaysMatch: { browserName: 'firefox', 'moz:firefoxOptions': { args: ['-headless', '-profile', profile], prefs: { 'network.proxy.type': 0 } } } } }),
-  });
-  const session = (await r.json()).value;
+  }).then((r) => r.json()).then((j) => j.value, (e) => ({ error: String(e) }));
   if (!session.sessionId) {
     driver.kill();
+    rmSync(profile, { recursive: true, force: true });
     console.log(`Firefox: skipped, no WebDriver session: ${JSON.stringify(session)}`);
     return null;
   }
@@ -105,7 +106,11 @@ async function firefoxRunner(url) {
     if (json.value?.error) throw new Error(`Firefox: ${json.value.error}: ${json.value.message}`);
     return json.value;
   };
-  const close = async () => { await fetch(wd, { method: 'DELETE' }).catch(() => {}); driver.kill(); };
+  const close = async () => {
+    await fetch(wd, { method: 'DELETE' }).catch(() => {});
+    driver.kill();
+    rmSync(profile, { recursive: true, force: true });
+  };
   try {
     await call('POST', '/timeouts', { script: 300000 });
     await call('POST', '/url', { url });
