@@ -35,6 +35,15 @@ pub enum RegState {
 }
 
 impl RegState {
+    /// Every state, in code order.
+    pub const ALL: [RegState; 5] = [
+        RegState::Unregistered,
+        RegState::Up,
+        RegState::Suspect,
+        RegState::Evicted,
+        RegState::Deregistered,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             RegState::Unregistered => "unregistered",

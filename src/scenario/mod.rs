@@ -633,7 +633,13 @@ impl Scenario {
     /// Applies one live change to these settings, checked as the scenario file is: `value`
     /// may be text typed by a person into a number field (parsed here). On error nothing
     /// changes. Returns what changed.
-    pub fn apply_edit(&mut self, path: &str, value: serde_json::Value) -> Result<Change, Error> {
+    /// The value is returned as checked (text parsed, whole numbers normalized), as it should be
+    /// recorded.
+    pub fn apply_edit(
+        &mut self,
+        path: &str,
+        value: serde_json::Value,
+    ) -> Result<(Change, serde_json::Value), Error> {
         use serde_json::Value;
         if !schema::is_live(path) {
             let known = schema::field(path, Some(self.autoscaler.kind())).is_some();
@@ -652,7 +658,7 @@ impl Scenario {
         if path == "instances.overrides[]" {
             let mut value = value;
             parse::check_object_at(&mut value, "instances.overrides[]", path)?;
-            let o: InstanceOverride = serde_json::from_value(value)
+            let o: InstanceOverride = serde_json::from_value(value.clone())
                 .map_err(|e| Error::new(path, format!("could not be read: {e}")))?;
             let list = &mut self.instances.overrides;
             list.retain(|x| x.instance != o.instance);
@@ -660,7 +666,7 @@ impl Scenario {
                 let at = list.partition_point(|x| x.instance < o.instance);
                 list.insert(at, o);
             }
-            return Ok(Change::Override(o.instance));
+            return Ok((Change::Override(o.instance), value));
         }
         let mut candidate = self.clone_without_lists();
         let mut doc = serde_json::to_value(&candidate)
@@ -690,7 +696,7 @@ impl Scenario {
             other => other,
         };
         parse::check_value(spec, &mut value, path, kind)?;
-        set_path(&mut doc, path, value);
+        set_path(&mut doc, path, value.clone());
         let mut doc_check = doc.clone();
         parse::check_document(&mut doc_check)?;
         candidate = serde_json::from_value(doc_check)
@@ -719,7 +725,7 @@ impl Scenario {
         self.balancer = candidate.balancer;
         self.autoscaler = candidate.autoscaler;
         self.registry = candidate.registry;
-        Ok(change)
+        Ok((change, value))
     }
 
     /// The settings an edit can touch, without the long lists (which edits never read).

@@ -1,47 +1,228 @@
-//! Live changes from the page (or a test) while the simulation runs. Each setter validates
-//! its value exactly as the scenario file would, names the field when it refuses, and leaves
-//! the simulation untouched on error; accepted changes take effect at the current simulated
-//! time and are written back into `scenario()`, so the page's URL always reproduces the view.
+//! Live changes from the page (or a test) while the simulation runs. Every change is an edit
+//! of one scenario field, checked exactly as the scenario file is (`Scenario::apply_edit`),
+//! refused with a structured error that names the field, and leaves the simulation untouched
+//! on error. An accepted change takes effect at the current simulated time and is recorded in
+//! the run's `edits` (or, before the first simulated instant, in its starting settings), so
+//! the run's description — a link, or a file for the CLI — replays it exactly. Faults clicked
+//! in the page are recorded the same way, as timed faults.
+
+use serde_json::Value;
 
 use crate::autoscale;
-use crate::balance;
-use crate::error::{check_int, check_range, Error};
+use crate::error::{check_range, check_whole, Error, ErrorKind};
 use crate::scenario::{
-    AutoscalerConfig, BalancerConfig, KeyDistribution, RegistryConfig, Scenario, MAX_CAPACITY_RPS,
-    MAX_INSTANCES, MAX_RATE_RPS,
+    AutoscalerConfig, BalancerConfig, Change, Edit, Fault, FaultKind, KeyDistribution,
+    RegistryConfig, Scenario,
 };
 
-use super::{Simulation, Timer};
+use super::{Lifecycle, Routing, Scaler, Simulation, Timer};
+
+/// Most edits or faults a run records (the scenario format's limit).
+const MAX_RECORDED: usize = 10_000;
 
 impl Simulation {
+    /// Sets the scenario field `path` to `value` now. `value` may be text typed by a person
+    /// into a number field: the core parses it, so every message is the core's.
+    pub fn edit(&mut self, path: &str, value: Value) -> Result<(), Error> {
+        if self.now_ns > 0 && self.scenario.edits.len() >= MAX_RECORDED {
+            return Err(Error::of(
+                "edits",
+                ErrorKind::TooMany {
+                    max: MAX_RECORDED as u64,
+                },
+                None,
+            ));
+        }
+        if self.now_ns > 0 {
+            self.begin_click();
+        }
+        let before = self.scenario.balancer.clone();
+        let (change, value) = self.scenario.apply_edit(path, value)?;
+        if self.now_ns == 0 {
+            self.start
+                .apply_edit(path, value)
+                .expect("the same edit applies to the same settings");
+        } else {
+            self.record_edit(path, value);
+        }
+        self.apply_change(change, &before);
+        Ok(())
+    }
+
+    /// Makes room for a change made now: runs what is still due at the current instant (a
+    /// frame's event budget can stop in the middle of one), then moves the clock one
+    /// nanosecond on. The change happens, and is recorded, at that nanosecond: after the whole
+    /// instant and before anything later, which is where its replay puts it (scheduled changes
+    /// come first at their instant). Nanoseconds are exact in the f64 seconds of the format for
+    /// any run it allows.
+    fn begin_click(&mut self) {
+        self.advance_to(self.now_ns, u64::MAX);
+        self.now_ns += 1;
+    }
+
+    /// Records a change made now. The replay processes it as one event, so it counts as one.
+    fn record_edit(&mut self, path: &str, value: Value) {
+        let at_s = self.now_s();
+        let edits = &mut self.scenario.edits;
+        match edits.last_mut() {
+            // A slider dragged while paused: one edit with the last value.
+            Some(last) if last.at_s == at_s && last.path == path => last.value = value,
+            _ => {
+                edits.push(Edit {
+                    at_s,
+                    path: path.to_string(),
+                    value,
+                });
+                self.stats.events_processed += 1;
+            }
+        }
+    }
+
+    /// An edit recorded in the scenario comes due.
+    pub(super) fn on_scheduled_edit(&mut self, index: u32) {
+        let Some(edit) = self.scenario.edits.get(index as usize).cloned() else {
+            return;
+        };
+        let before = self.scenario.balancer.clone();
+        // Checked when the scenario was loaded, against the same settings: it applies.
+        if let Ok((change, _)) = self.scenario.apply_edit(&edit.path, edit.value) {
+            self.apply_change(change, &before);
+        }
+    }
+
+    /// Makes the running simulation follow the settings just changed.
+    fn apply_change(&mut self, change: Change, balancer_before: &BalancerConfig) {
+        match change {
+            Change::Count => {
+                let n = self.scenario.instances.count;
+                self.scale_to(n, Some((Scaler::Hand, "set by hand".to_string())));
+            }
+            Change::Rate => self.apply_rate(self.scenario.traffic.rate_rps),
+            // Read where they are used: by requests starting service, arriving, or instances
+            // starting from now on.
+            Change::Capacity | Change::QueueLimit | Change::Startup => {}
+            Change::Keys => {
+                let t = &self.scenario.traffic;
+                self.workload.set_keys(t.keys, t.key_distribution, t.zipf_s);
+            }
+            Change::Balancer => self.follow_balancer(balancer_before),
+            Change::Autoscaler => {
+                // Validated with the scenario: it builds.
+                self.scaling.autoscaler =
+                    autoscale::build(&self.scenario.autoscaler).ok().flatten();
+                self.reset_autoscaler_baselines();
+                self.restart_timer(Timer::Autoscale);
+            }
+            Change::Registry => {
+                self.registry.set_config(self.scenario.registry.clone());
+                // The cache starts from the registry as it is now, whatever the new period.
+                self.discovery.discovered = self.registry.discoverable();
+                self.restart_timer(Timer::DiscoveryRefresh);
+                self.discovery.dirty = true;
+            }
+            Change::Override(id) => {
+                let (weight, speed) = self
+                    .scenario
+                    .instances
+                    .overrides
+                    .iter()
+                    .find(|o| o.instance == id)
+                    .map_or((1, 1.0), |o| (o.weight, o.speed));
+                if let Some(inst) = self.fleet.instances.get_mut(id as usize) {
+                    inst.weight = weight;
+                    inst.speed = speed;
+                }
+                self.discovery.view.clear();
+                self.discovery.dirty = true;
+            }
+        }
+    }
+
+    /// The balancer section changed: a new algorithm (or new options for it) starts a new
+    /// balancer; moving into or out of the shared queue moves the waiting requests.
+    fn follow_balancer(&mut self, before: &BalancerConfig) {
+        let now = &self.scenario.balancer;
+        let same_balancer = now.algorithm == before.algorithm
+            && now.choice_count == before.choice_count
+            && now.decay_s == before.decay_s
+            && now.points_per_instance == before.points_per_instance
+            && now.table_size == before.table_size;
+        if !same_balancer {
+            let was_shared = self.routing.is_shared();
+            let old = std::mem::replace(&mut self.routing, Routing::build(now));
+            let now_shared = self.routing.is_shared();
+            self.discovery.view.clear();
+            if let Routing::Shared { queue, .. } = old {
+                if !now_shared {
+                    // Requests waiting centrally are handed out through the new balancer.
+                    for &id in &self.fleet.alive {
+                        self.fleet.instances[id as usize].idle_listed = false;
+                    }
+                    for r in queue {
+                        self.route(r);
+                    }
+                }
+            } else if !was_shared && now_shared {
+                self.gather_into_shared_queue();
+            }
+        }
+        self.discovery.dirty = true;
+        self.restart_timer(Timer::LoadReport);
+        self.report_load();
+        self.restart_timer(Timer::HealthCheck);
+    }
+
+    /// Every instance's waiting requests join the one central queue, oldest first; the
+    /// instances then take from it as their servers free up.
+    fn gather_into_shared_queue(&mut self) {
+        let mut waiting: Vec<_> = Vec::new();
+        for &id in &self.fleet.alive {
+            waiting.extend(self.fleet.instances[id as usize].queue.drain(..));
+        }
+        waiting.sort_by_key(|r| r.arrived_ns);
+        if let Routing::Shared { queue, .. } = &mut self.routing {
+            queue.extend(waiting);
+        }
+        let ids = self.fleet.alive.clone();
+        for id in ids {
+            self.list_idle(id);
+            let inst = &self.fleet.instances[id as usize];
+            if inst.state == Lifecycle::Draining && inst.active() == 0 {
+                self.stop(id);
+            }
+        }
+        loop {
+            let Routing::Shared { queue, idle } = &mut self.routing else {
+                return;
+            };
+            if queue.is_empty() {
+                return;
+            }
+            let Some(id) = idle.pop_front() else {
+                return;
+            };
+            let request = queue.pop_front().expect("not empty");
+            self.fleet.instances[id as usize].idle_listed = false;
+            self.start_service(id, request);
+            self.list_idle(id);
+        }
+    }
+
     /// Scales the fleet to `count` instances now (an autoscaler, if any, may change it again at
     /// its next sync, as an HPA overrides `kubectl scale`).
     pub fn set_instances(&mut self, count: f64) -> Result<(), Error> {
-        let n = whole("instances.count", count, 1.0, f64::from(MAX_INSTANCES))?;
-        self.scenario.instances.count = n;
-        self.scale_to(n, Some("set by hand".to_string()));
-        Ok(())
+        self.edit("instances.count", number(count))
     }
 
     /// Sets the arrival rate L now.
     pub fn set_load(&mut self, rate_rps: f64) -> Result<(), Error> {
-        check_range("traffic.rate_rps", rate_rps, 0.0, MAX_RATE_RPS)?;
-        self.scenario.traffic.rate_rps = rate_rps;
-        self.apply_rate(rate_rps);
-        Ok(())
+        self.edit("traffic.rate_rps", number(rate_rps))
     }
 
     /// Sets the capacity C of a standard instance; requests that start service from now on
     /// are served at the new rate.
     pub fn set_capacity(&mut self, capacity_rps: f64) -> Result<(), Error> {
-        check_range(
-            "instances.capacity_rps",
-            capacity_rps,
-            1e-3,
-            MAX_CAPACITY_RPS,
-        )?;
-        self.scenario.instances.capacity_rps = capacity_rps;
-        Ok(())
+        self.edit("instances.capacity_rps", number(capacity_rps))
     }
 
     /// Sets the request keys from now on: `keys` distinct keys (0: none), uniform or Zipf with
@@ -52,145 +233,110 @@ impl Simulation {
         distribution: KeyDistribution,
         zipf_s: f64,
     ) -> Result<(), Error> {
-        let keys = whole("traffic.keys", keys, 0.0, 1e9)?;
+        let mut traffic = serde_json::to_value(&self.scenario.traffic).expect("serializes");
+        traffic["keys"] = number(keys);
+        traffic["key_distribution"] = serde_json::to_value(distribution).expect("serializes");
+        traffic["zipf_s"] = number(zipf_s);
+        // One change of three fields: checked together, applied together.
         let mut candidate = self.scenario.clone();
-        candidate.traffic.keys = keys;
-        candidate.traffic.key_distribution = distribution;
-        candidate.traffic.zipf_s = zipf_s;
-        candidate.validate()?;
-        self.scenario.traffic = candidate.traffic;
-        self.workload.set_keys(keys, distribution, zipf_s);
+        for field in ["keys", "key_distribution", "zipf_s"] {
+            candidate.apply_edit(&format!("traffic.{field}"), traffic[field].clone())?;
+        }
+        for field in ["key_distribution", "zipf_s", "keys"] {
+            self.edit(&format!("traffic.{field}"), traffic[field].clone())?;
+        }
         Ok(())
     }
 
     /// Replaces the balancer (algorithm and its options) now.
     pub fn set_balancer(&mut self, config: BalancerConfig) -> Result<(), Error> {
-        let mut candidate = self.scenario.clone();
-        candidate.balancer = config.clone();
-        candidate.validate()?;
-        let was_shared = self.balancer.is_none();
-        self.scenario.balancer = config;
-        self.balancer = balance::build(&self.scenario.balancer);
-        let now_shared = self.balancer.is_none();
-        self.view.clear();
-        self.view_dirty = true;
-        if was_shared && !now_shared {
-            // Requests waiting centrally are handed out through the new balancer.
-            self.idle.clear();
-            for &id in &self.alive {
-                self.instances[id as usize].idle_listed = false;
-            }
-            let waiting: Vec<_> = self.shared_queue.drain(..).collect();
-            for r in waiting {
-                self.route(r);
-            }
-        } else if !was_shared && now_shared {
-            // Every instance's waiting requests join the one central queue, oldest first; the
-            // instances then take from it as their servers free up.
-            let mut waiting: Vec<_> = Vec::new();
-            for &id in &self.alive {
-                waiting.extend(self.instances[id as usize].queue.drain(..));
-            }
-            waiting.sort_by_key(|r| r.arrived_ns);
-            self.shared_queue.extend(waiting);
-            let ids = self.alive.clone();
-            for id in ids {
-                self.list_idle(id);
-                if self.instances[id as usize].state == super::Lifecycle::Draining
-                    && self.instances[id as usize].active() == 0
-                {
-                    self.stop(id);
-                }
-            }
-            while !self.shared_queue.is_empty() {
-                let Some(id) = self.idle.pop_front() else {
-                    break;
-                };
-                self.instances[id as usize].idle_listed = false;
-                let request = self.shared_queue.pop_front().expect("not empty");
-                self.start_service(id, request);
-                self.list_idle(id);
-            }
-        }
-        self.restart_timer(Timer::LoadReport);
-        self.report_load();
-        self.restart_timer(Timer::HealthCheck);
-        Ok(())
+        self.edit(
+            "balancer",
+            serde_json::to_value(config).expect("serializes"),
+        )
     }
 
     /// Replaces the autoscaler now; its first sync is one sync period from now, and measures
     /// only what happens from now on.
     pub fn set_autoscaler(&mut self, config: AutoscalerConfig) -> Result<(), Error> {
-        let mut candidate = self.scenario.clone();
-        candidate.autoscaler = config.clone();
-        candidate.validate()?;
-        let autoscaler = autoscale::build(&config)?;
-        self.scenario.autoscaler = config;
-        self.autoscaler = autoscaler;
-        self.last_sync_ns = self.now_ns;
-        self.arrivals_at_sync = self.requests.arrived;
-        let now = self.now_ns;
-        for &id in &self.alive {
-            let inst = &mut self.instances[id as usize];
-            inst.busy_at_sync = inst.busy_area_ns(now);
-        }
-        self.restart_timer(Timer::Autoscale);
-        Ok(())
+        self.edit(
+            "autoscaler",
+            serde_json::to_value(config).expect("serializes"),
+        )
     }
 
     /// Changes the registry's timings; leases renewed from now on use them.
     pub fn set_registry(&mut self, config: RegistryConfig) -> Result<(), Error> {
-        let mut candidate = self.scenario.clone();
-        candidate.registry = config.clone();
-        candidate.validate()?;
-        self.scenario.registry = config.clone();
-        self.registry.set_config(config);
-        // The cache starts from the registry as it is now, whatever the new period.
-        self.discovered = self.registry.discoverable();
-        self.restart_timer(Timer::DiscoveryRefresh);
-        self.view_dirty = true;
-        Ok(())
+        self.edit(
+            "registry",
+            serde_json::to_value(config).expect("serializes"),
+        )
     }
 
     /// Sets one instance's balancer weight and speed (capacity multiplier).
-    pub fn set_instance(&mut self, id: u32, weight: f64, speed: f64) -> Result<(), Error> {
-        let weight = whole("weight", weight, 1.0, 1000.0)?;
-        check_range("speed", speed, 0.01, 100.0)?;
-        let Some(inst) = self.instances.get_mut(id as usize) else {
-            return Err(Error::new("instance", format!("there is no instance {id}")));
-        };
-        inst.weight = weight;
-        inst.speed = speed;
-        let overrides = &mut self.scenario.instances.overrides;
-        overrides.retain(|o| o.instance != id);
-        if weight != 1 || speed != 1.0 {
-            overrides.push(crate::scenario::InstanceOverride {
-                instance: id,
-                weight,
-                speed,
-            });
-            overrides.sort_by_key(|o| o.instance);
+    pub fn set_instance(&mut self, id: f64, weight: f64, speed: f64) -> Result<(), Error> {
+        let id = check_whole("instance", id, 0, crate::scenario::MAX_INSTANCES - 1)?;
+        if id as usize >= self.fleet.instances.len() {
+            return Err(Error::of(
+                "instance",
+                ErrorKind::NoSuchInstance { id: f64::from(id) },
+                None,
+            ));
         }
-        self.view.clear();
-        self.view_dirty = true;
+        let value =
+            serde_json::json!({ "instance": id, "weight": number(weight), "speed": number(speed) });
+        self.edit("instances.overrides[]", value)
+            .map_err(|e| match e.field.rsplit_once('.') {
+                Some((_, leaf)) => Error {
+                    field: leaf.to_string(),
+                    ..e
+                },
+                None => e,
+            })
+    }
+
+    /// A fault now, from a click: applied at once and recorded in the run as a timed fault.
+    pub fn fault(&mut self, id: f64, kind: FaultKind, factor: f64) -> Result<(), Error> {
+        let id = check_whole("instance", id, 0, crate::scenario::MAX_INSTANCES - 1)?;
+        let factor = if kind == FaultKind::Slow {
+            check_range("factor", factor, 0.01, 1.0)?
+        } else {
+            0.25
+        };
+        if self.scenario.faults.len() >= MAX_RECORDED {
+            return Err(Error::of(
+                "faults",
+                ErrorKind::TooMany {
+                    max: MAX_RECORDED as u64,
+                },
+                None,
+            ));
+        }
+        self.begin_click();
+        self.stats.events_processed += 1;
+        self.scenario.faults.push(Fault {
+            at_s: self.now_s(),
+            kind,
+            instance: id,
+            factor,
+        });
+        self.apply_fault(id, kind, factor);
         Ok(())
     }
 
-    /// The scenario that reproduces the current settings (for the page's URL).
+    /// The run as it has gone so far: the starting settings with every scheduled change,
+    /// recorded edit and fault. Run again (in the CLI or the page) it gives the same run.
     pub fn current_scenario(&self) -> Scenario {
-        let mut s = self.scenario.clone();
-        s.instances.count = self.desired.max(1);
+        let mut s = self.start.clone();
+        s.traffic.changes = self.scenario.traffic.changes.clone();
+        s.faults = self.scenario.faults.clone();
+        s.edits = self.scenario.edits.clone();
         s
     }
 }
 
-fn whole(field: &str, value: f64, min: f64, max: f64) -> Result<u32, Error> {
-    check_range(field, value, min, max)?;
-    if value.fract() != 0.0 {
-        return Err(Error::new(
-            field,
-            format!("must be a whole number between {min} and {max}, got {value}"),
-        ));
-    }
-    check_int(field, value as u32, min as u32, max as u32)
+/// A JavaScript number as JSON; NaN and infinities, which JSON lacks, go as text ("NaN",
+/// "inf"), which the field's check refuses as out of range.
+fn number(x: f64) -> Value {
+    serde_json::Number::from_f64(x).map_or_else(|| Value::String(x.to_string()), Value::Number)
 }

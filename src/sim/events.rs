@@ -32,6 +32,10 @@ pub enum Event {
     Fault {
         index: u32,
     },
+    /// A live change recorded in the scenario's `edits`, replayed at its time.
+    Edit {
+        index: u32,
+    },
     /// The registry expects a heartbeat from the instance now.
     Heartbeat {
         instance: u32,
@@ -93,7 +97,7 @@ impl Ord for Entry {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct EventQueue {
     heap: BinaryHeap<Entry>,
     next_seq: u64,

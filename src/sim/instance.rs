@@ -29,6 +29,15 @@ pub enum Lifecycle {
 }
 
 impl Lifecycle {
+    /// Every state, in code order.
+    pub const ALL: [Lifecycle; 5] = [
+        Lifecycle::Starting,
+        Lifecycle::Ready,
+        Lifecycle::Draining,
+        Lifecycle::Stopped,
+        Lifecycle::Crashed,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Lifecycle::Starting => "starting",
@@ -86,11 +95,6 @@ pub struct Instance {
     pub consecutive_failures: u32,
     pub ejected: bool,
     pub ejections: u32,
-    /// Busy area at the last sample, sync and page view (for per-window utilization).
-    pub busy_at_sample: u64,
-    pub busy_at_sync: u64,
-    pub busy_at_view: u64,
-    pub routed_at_view: u64,
     /// Busy server-nanoseconds (u64 arithmetic is native in wasm; u128 is not).
     busy_area_ns: u64,
     last_change_ns: u64,
@@ -123,10 +127,6 @@ impl Instance {
             consecutive_failures: 0,
             ejected: false,
             ejections: 0,
-            busy_at_sample: 0,
-            busy_at_sync: 0,
-            busy_at_view: 0,
-            routed_at_view: 0,
             busy_area_ns: 0,
             last_change_ns: now_ns,
         }

@@ -1,12 +1,17 @@
-//! Reading the simulation out: the per-second samples of the time series, the event log, the
-//! summary (the CLI's JSON, identical in wasm) and the flat per-instance view the page draws
-//! from (one row of `VIEW_FIELDS` per instance, read as a typed array over wasm memory).
+//! Reading the simulation out: the per-second samples of the time series, the summary (the
+//! CLI's JSON, identical in wasm), the live details, and the flat per-instance view the page
+//! draws from — one row of `VIEW_FIELDS` per instance, read as a typed array over wasm memory.
+//! The column list and the row are generated from one table, and the codes in the lifecycle,
+//! registry and flags columns are named by `codes()`, so the page never hard-codes a number.
+//! Readers keep their own "since last read" baselines (`ViewReader`): reading never changes
+//! the simulation.
 
 use serde::Serialize;
 
 use crate::metrics::{LatencyStats, Requests, Sample};
+use crate::registry::RegState;
 
-use super::{Lifecycle, Simulation, LOG_CAPACITY, NS};
+use super::{slot, Instance, Lifecycle, LogEntry, Simulation, NS};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
@@ -43,43 +48,76 @@ pub struct ScaleEvent {
     pub reason: String,
 }
 
-/// One line of the event log (registry, faults, health, scaling).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LogEntry {
-    pub seq: u64,
-    pub t_s: f64,
-    pub instance: Option<u32>,
-    pub kind: &'static str,
-    pub text: String,
-}
-
-/// Columns of the per-instance view, in order. Codes: lifecycle 0 starting, 1 ready,
-/// 2 draining, 3 stopped, 4 crashed; registry 0 unregistered, 1 up, 2 suspect, 3 evicted,
-/// 4 deregistered; in_view 1 when the balancer can currently pick it.
-pub const VIEW_FIELDS: [&str; 16] = [
-    "id",
-    "lifecycle",
-    "registry",
-    "queue",
-    "in_service",
-    "concurrency",
-    "utilization",
-    "routed",
-    "completed",
-    "dropped",
-    "failed",
-    "weight",
-    "speed",
-    "lease_left_s",
-    "in_view",
-    "flags",
-];
-
 /// Bits of the `flags` column.
 pub const FLAG_PARTITIONED: u32 = 1;
 pub const FLAG_SLOW: u32 = 2;
 pub const FLAG_EJECTED: u32 = 4;
 pub const FLAG_UNHEALTHY: u32 = 8;
+
+/// What one row of the view is computed from.
+struct Row<'a> {
+    inst: &'a Instance,
+    registry: RegState,
+    lease_left_s: f64,
+    utilization: f64,
+    routed: u64,
+    in_view: bool,
+    flags: u32,
+}
+
+/// The view's columns, each with how its value is computed: `VIEW_FIELDS` and the row written
+/// by `ViewReader::fill` both come from this one list.
+macro_rules! view_columns {
+    ($($name:ident => |$r:ident| $value:expr),* $(,)?) => {
+        /// Columns of the per-instance view, in order.
+        pub const VIEW_FIELDS: &[&str] = &[$(stringify!($name)),*];
+        const COLUMNS: usize = VIEW_FIELDS.len();
+        fn view_row(row: &Row) -> [f32; COLUMNS] {
+            [$({ let $r = row; $value as f32 }),*]
+        }
+    };
+}
+
+view_columns! {
+    id => |r| r.inst.id,
+    lifecycle => |r| r.inst.state as u8,
+    registry => |r| r.registry as u8,
+    queue => |r| r.inst.queue.len(),
+    in_service => |r| r.inst.in_service,
+    concurrency => |r| r.inst.concurrency,
+    utilization => |r| r.utilization.min(1.0),
+    routed => |r| r.routed,
+    completed => |r| r.inst.completed,
+    dropped => |r| r.inst.dropped,
+    failed => |r| r.inst.failed,
+    weight => |r| r.inst.weight,
+    speed => |r| r.inst.speed * r.inst.slow_factor,
+    lease_left_s => |r| r.lease_left_s,
+    in_view => |r| u8::from(r.in_view),
+    flags => |r| r.flags,
+}
+
+/// The names of the codes in the view's `lifecycle` and `registry` columns (index = code) and
+/// the bits of its `flags` column.
+#[derive(Debug, Clone, Serialize)]
+pub struct Codes {
+    pub lifecycle: Vec<&'static str>,
+    pub registry: Vec<&'static str>,
+    pub flags: Vec<(&'static str, u32)>,
+}
+
+pub fn codes() -> Codes {
+    Codes {
+        lifecycle: Lifecycle::ALL.iter().map(|l| l.name()).collect(),
+        registry: RegState::ALL.iter().map(|r| r.name()).collect(),
+        flags: vec![
+            ("partitioned", FLAG_PARTITIONED),
+            ("slow", FLAG_SLOW),
+            ("ejected", FLAG_EJECTED),
+            ("unhealthy", FLAG_UNHEALTHY),
+        ],
+    }
+}
 
 /// Extra measurements beyond the summary's contract, for the page and tests.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -104,11 +142,11 @@ pub struct Details {
 
 impl Simulation {
     pub fn events_processed(&self) -> u64 {
-        self.events_processed
+        self.stats.events_processed
     }
 
     pub fn requests(&self) -> Requests {
-        let mut r = self.requests;
+        let mut r = self.stats.requests;
         r.in_flight = r.arrived - r.completed - r.dropped - r.failed;
         r
     }
@@ -117,11 +155,16 @@ impl Simulation {
     /// `requests().in_flight` at every instant (conservation).
     pub fn count_in_system(&self) -> u64 {
         let at_instances: u64 = self
+            .fleet
             .alive
             .iter()
-            .map(|&id| u64::from(self.instances[id as usize].active()))
+            .map(|&id| u64::from(self.fleet.instances[id as usize].active()))
             .sum();
-        at_instances + self.shared_queue.len() as u64
+        let central = match &self.routing {
+            super::Routing::Shared { queue, .. } => queue.len() as u64,
+            super::Routing::Balanced(_) => 0,
+        };
+        at_instances + central
     }
 
     pub fn summary(&self) -> Summary {
@@ -129,15 +172,16 @@ impl Simulation {
         Summary {
             seed: self.scenario.seed,
             simulated_s: self.now_s(),
-            events_processed: self.events_processed,
+            events_processed: self.stats.events_processed,
             requests: self.requests(),
-            latency_s: self.latency.stats(),
+            latency_s: self.stats.latency.stats(),
             instances: InstancesSummary {
                 r#final: self.members(),
-                min: self.min_members,
-                max: self.max_members,
+                min: self.stats.min_members,
+                max: self.stats.max_members,
             },
             per_instance: self
+                .fleet
                 .instances
                 .iter()
                 .map(|i| InstanceSummary {
@@ -147,70 +191,60 @@ impl Simulation {
                     utilization: i.lifetime_utilization(now),
                 })
                 .collect(),
-            scale_events: self.scale_events.clone(),
+            scale_events: self.stats.scale_events.clone(),
         }
     }
 
     pub fn details(&self) -> Details {
-        let last = self.timeline.samples().last().copied().unwrap_or_default();
+        let last = self
+            .stats
+            .timeline
+            .samples()
+            .last()
+            .copied()
+            .unwrap_or_default();
         Details {
             now_s: self.now_s(),
             offered_rps: self.workload.rate_rps,
             capacity_rps: self.scenario.instances.capacity_rps,
-            desired: self.desired,
+            desired: self.fleet.desired,
             members: self.members(),
             ready: self
+                .fleet
                 .alive
                 .iter()
-                .filter(|&&id| self.instances[id as usize].state == Lifecycle::Ready)
+                .filter(|&&id| self.fleet.instances[id as usize].state == Lifecycle::Ready)
                 .count() as u32,
-            in_view: self.view.len() as u32,
-            retries: self.retries,
-            moved_fraction: self.last_moved_fraction,
+            in_view: self.discovery.view.len() as u32,
+            retries: self.stats.retries,
+            moved_fraction: self.stats.last_moved_fraction,
             self_preserving: self.registry.self_preserving(self.now_ns),
             requests: self.requests(),
-            latency_s: self.latency.stats(),
+            latency_s: self.stats.latency.stats(),
             utilization: last.utilization,
             throughput_rps: last.throughput_rps,
-            log_total: self.log_total,
+            log_total: self.log.total(),
         }
     }
 
     pub fn timeline(&self) -> &crate::metrics::Timeline {
-        &self.timeline
+        &self.stats.timeline
     }
 
     /// Log entries with `seq >= since` that are still kept (the log keeps the last 1000).
     pub fn log_since(&self, since: u64) -> Vec<LogEntry> {
-        self.log
-            .iter()
-            .filter(|e| e.seq >= since)
-            .cloned()
-            .collect()
+        self.log.since(since)
     }
 
-    pub(crate) fn push_log(&mut self, instance: Option<u32>, kind: &'static str, text: String) {
-        if self.log.len() == LOG_CAPACITY {
-            self.log.pop_front();
-        }
-        self.log.push_back(LogEntry {
-            seq: self.log_total,
-            t_s: self.now_s(),
-            instance,
-            kind,
-            text,
-        });
-        self.log_total += 1;
-    }
-
-    pub(crate) fn on_sample(&mut self) {
+    pub(super) fn on_sample(&mut self) {
         let now = self.now_ns;
         let (mut busy, mut servers, mut ready) = (0.0, 0.0, 0u32);
-        for &id in &self.alive {
-            let inst = &mut self.instances[id as usize];
+        for &id in &self.fleet.alive {
+            let inst = &self.fleet.instances[id as usize];
             let area = inst.busy_area_ns(now);
-            let delta = area - inst.busy_at_sample.min(area);
-            inst.busy_at_sample = area;
+            let baseline = slot(&mut self.stats.busy_at_sample, id);
+            let delta = area - (*baseline).min(area);
+            *baseline = area;
             if matches!(inst.state, Lifecycle::Ready | Lifecycle::Draining) {
                 busy += delta as f64;
                 servers += f64::from(inst.concurrency);
@@ -219,7 +253,7 @@ impl Simulation {
                 ready += 1;
             }
         }
-        let w = &self.window;
+        let w = &self.stats.window;
         let sample = Sample {
             t_s: self.now_s(),
             offered_rps: self.workload.rate_rps,
@@ -228,7 +262,7 @@ impl Simulation {
             dropped: w.dropped,
             failed: w.failed,
             ready,
-            desired: self.desired,
+            desired: self.fleet.desired,
             mean_s: w.latency.mean_s(),
             p50_s: w.latency.quantile_s(0.5),
             p99_s: w.latency.quantile_s(0.99),
@@ -239,41 +273,56 @@ impl Simulation {
             },
             in_flight: self.requests().in_flight,
         };
-        self.timeline.push(sample);
-        self.window.arrived = 0;
-        self.window.completed = 0;
-        self.window.dropped = 0;
-        self.window.failed = 0;
-        self.window.latency.reset();
+        self.stats.timeline.push(sample);
+        let w = &mut self.stats.window;
+        w.arrived = 0;
+        w.completed = 0;
+        w.dropped = 0;
+        w.failed = 0;
+        w.latency.reset();
         self.queue.schedule(now + NS, super::Event::Sample);
     }
+}
 
+/// A reader of the per-instance view with its own memory: utilization and routed requests in
+/// each row are measured since this reader's previous `fill`.
+#[derive(Debug, Clone, Default)]
+pub struct ViewReader {
+    busy: Vec<u64>,
+    routed: Vec<u64>,
+    time_ns: u64,
+}
+
+impl ViewReader {
     /// Fills `out` with one row of `VIEW_FIELDS` per instance that has not stopped (and those
-    /// stopped in the last `linger_s` seconds, so the page can fade them out). Utilization and
-    /// routed are measured since the previous call.
-    pub fn fill_view(&mut self, out: &mut Vec<f32>, linger_s: f64) {
+    /// stopped in the last `linger_s` seconds, so the page can fade them out).
+    pub fn fill(&mut self, sim: &Simulation, out: &mut Vec<f32>, linger_s: f64) {
         out.clear();
-        let now = self.now_ns;
+        let now = sim.now_ns;
         let linger_ns = (linger_s.max(0.0) * 1e9) as u64;
-        let shared = self.balancer.is_none();
-        for idx in 0..self.instances.len() {
-            let inst = &self.instances[idx];
+        let shared = sim.routing.is_shared();
+        let window = now.saturating_sub(self.time_ns).max(1);
+        for inst in &sim.fleet.instances {
             let recently_stopped = inst
                 .stopped_ns
                 .is_some_and(|s| s.saturating_add(linger_ns) >= now);
             if inst.state == Lifecycle::Stopped && !recently_stopped {
                 continue;
             }
-            let lease = self.registry.lease(inst.id);
-            let lease_left = if lease.state.discoverable() {
-                (lease.last_renewal_ns + self.registry.ttl_ns()).saturating_sub(now) as f64 / 1e9
+            let lease = sim.registry.lease(inst.id);
+            let lease_left_s = if lease.state.discoverable() {
+                (lease.last_renewal_ns + sim.registry.ttl_ns()).saturating_sub(now) as f64 / 1e9
             } else {
                 0.0
             };
             let area = inst.busy_area_ns(now);
-            let window = now.saturating_sub(self.view_time_ns).max(1);
-            let util = (area - inst.busy_at_view.min(area)) as f64
-                / (window as f64 * f64::from(inst.concurrency));
+            let busy = slot(&mut self.busy, inst.id);
+            let utilization =
+                (area - (*busy).min(area)) as f64 / (window as f64 * f64::from(inst.concurrency));
+            *busy = area;
+            let routed_before = slot(&mut self.routed, inst.id);
+            let routed = inst.routed - (*routed_before).min(inst.routed);
+            *routed_before = inst.routed;
             let mut flags = 0;
             if inst.partitioned {
                 flags |= FLAG_PARTITIONED;
@@ -287,32 +336,21 @@ impl Simulation {
             if !inst.hc_healthy {
                 flags |= FLAG_UNHEALTHY;
             }
-            out.extend_from_slice(&[
-                inst.id as f32,
-                inst.state as u8 as f32,
-                lease.state as u8 as f32,
-                inst.queue.len() as f32,
-                inst.in_service as f32,
-                inst.concurrency as f32,
-                util.min(1.0) as f32,
-                (inst.routed - inst.routed_at_view) as f32,
-                inst.completed as f32,
-                inst.dropped as f32,
-                inst.failed as f32,
-                inst.weight as f32,
-                (inst.speed * inst.slow_factor) as f32,
-                lease_left as f32,
-                f32::from(u8::from(if shared {
-                    inst.state == Lifecycle::Ready
-                } else {
-                    self.view.binary_search(&inst.id).is_ok()
-                })),
-                flags as f32,
-            ]);
-            let inst = &mut self.instances[idx];
-            inst.busy_at_view = area;
-            inst.routed_at_view = inst.routed;
+            let in_view = if shared {
+                inst.state == Lifecycle::Ready
+            } else {
+                sim.discovery.view.binary_search(&inst.id).is_ok()
+            };
+            out.extend_from_slice(&view_row(&Row {
+                inst,
+                registry: lease.state,
+                lease_left_s,
+                utilization,
+                routed,
+                in_view,
+                flags,
+            }));
         }
-        self.view_time_ns = now;
+        self.time_ns = now;
     }
 }
