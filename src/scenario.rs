@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::autoscale::hpa;
 use crate::error::{check_int, check_range, Error};
 
 /// Largest fleet the simulator accepts (instances alive at once, and the autoscalers' max).
@@ -724,7 +725,7 @@ impl Scenario {
                     "autoscaler.target_utilization_pct",
                     h.target_utilization_pct,
                     1,
-                    1000,
+                    hpa::MAX_TARGET_UTILIZATION_PCT,
                 )?;
                 check_replicas(h.min_replicas, h.max_replicas)?;
                 check_range("autoscaler.sync_s", h.sync_s, 0.1, 3600.0)?;
@@ -732,25 +733,30 @@ impl Scenario {
                     "autoscaler.tolerance.scale_down",
                     h.tolerance.scale_down,
                     0.0,
-                    1.0,
+                    hpa::MAX_TOLERANCE_SCALE_DOWN,
                 )?;
                 check_range(
                     "autoscaler.tolerance.scale_up",
                     h.tolerance.scale_up,
                     0.0,
-                    10.0,
+                    hpa::MAX_TOLERANCE_SCALE_UP,
                 )?;
                 if let Some(b) = &h.behavior {
                     for (dir, rules) in [("scale_up", &b.scale_up), ("scale_down", &b.scale_down)] {
                         let Some(rules) = rules else { continue };
                         let base = format!("autoscaler.behavior.{dir}");
                         if let Some(w) = rules.stabilization_window_s {
-                            check_int(&format!("{base}.stabilization_window_s"), w, 0, 3600)?;
+                            check_int(
+                                &format!("{base}.stabilization_window_s"),
+                                w,
+                                0,
+                                hpa::MAX_STABILIZATION_WINDOW_S,
+                            )?;
                         }
-                        if rules.policies.len() > 100 {
+                        if rules.policies.len() > hpa::MAX_POLICIES {
                             return Err(Error::new(
                                 format!("{base}.policies"),
-                                "at most 100 policies",
+                                format!("at most {} policies", hpa::MAX_POLICIES),
                             ));
                         }
                         for (i, p) in rules.policies.iter().enumerate() {
@@ -758,14 +764,14 @@ impl Scenario {
                                 &format!("{base}.policies[{i}].value"),
                                 p.value,
                                 1,
-                                1_000_000,
+                                hpa::MAX_POLICY_VALUE,
                             )?;
                             // autoscaling/v2: periodSeconds must be > 0 and <= 1800.
                             check_int(
                                 &format!("{base}.policies[{i}].period_s"),
                                 p.period_s,
                                 1,
-                                1800,
+                                hpa::MAX_POLICY_PERIOD_S,
                             )?;
                         }
                     }
