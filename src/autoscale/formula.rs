@@ -7,6 +7,7 @@
 use crate::scenario::{FormulaConfig, LoadSource};
 use crate::theory::instances_needed;
 
+use super::hpa::Step;
 use super::{Autoscaler, Decision, Observation};
 
 pub struct Formula {
@@ -44,36 +45,24 @@ impl Autoscaler for Formula {
     }
 
     fn reconcile(&mut self, o: &Observation) -> Decision {
-        let (load, what) = match self.config.source {
-            LoadSource::Offered => (o.offered_rps, "offered"),
-            LoadSource::Measured => (o.measured_rps, "measured"),
+        let load_rps = match self.config.source {
+            LoadSource::Offered => o.offered_rps,
+            LoadSource::Measured => o.measured_rps,
         };
-        let target = self.config.target_utilization_pct;
-        let per_instance = self.per_instance(o.capacity_rps);
-        let raw = self.unclamped(load, o.capacity_rps);
+        let raw = self.unclamped(load_rps, o.capacity_rps);
         let desired = raw.clamp(self.config.min_replicas, self.config.max_replicas);
-        let mut reason = format!(
-            "{what} L = {} req/s, C × {target}% = {} req/s → ceil(L / {}) = {raw}",
-            fmt(load),
-            fmt(per_instance),
-            fmt(per_instance)
-        );
-        if raw != desired {
-            reason.push_str(&format!(
-                ", clamped to [{}, {}] → {desired}",
-                self.config.min_replicas, self.config.max_replicas
-            ));
-        }
-        Decision {
-            desired_replicas: desired,
-            reason,
-        }
+        let step = Step::Formula {
+            source: self.config.source,
+            load_rps,
+            target_pct: self.config.target_utilization_pct,
+            per_instance_rps: self.per_instance(o.capacity_rps),
+            raw,
+            min: self.config.min_replicas,
+            max: self.config.max_replicas,
+            desired,
+        };
+        Decision::new(desired, vec![step].into())
     }
-}
-
-fn fmt(x: f64) -> String {
-    let rounded = (x * 100.0).round() / 100.0;
-    format!("{rounded}")
 }
 
 #[cfg(test)]
@@ -100,5 +89,92 @@ mod tests {
         assert_eq!(formula(100).desired(0.0, 100.0), 1);
         // Clamped to max.
         assert_eq!(formula(100).desired(1e7, 1.0), 1000);
+    }
+
+    /// The old reason text, verbatim (the oracle for the explanation's English rendering).
+    fn old_reason(f: &Formula, o: &Observation) -> String {
+        fn fmt(x: f64) -> String {
+            let rounded = (x * 100.0).round() / 100.0;
+            format!("{rounded}")
+        }
+        let (load, what) = match f.config.source {
+            LoadSource::Offered => (o.offered_rps, "offered"),
+            LoadSource::Measured => (o.measured_rps, "measured"),
+        };
+        let target = f.config.target_utilization_pct;
+        let per_instance = f.per_instance(o.capacity_rps);
+        let raw = f.unclamped(load, o.capacity_rps);
+        let desired = raw.clamp(f.config.min_replicas, f.config.max_replicas);
+        let mut reason = format!(
+            "{what} L = {} req/s, C × {target}% = {} req/s → ceil(L / {}) = {raw}",
+            fmt(load),
+            fmt(per_instance),
+            fmt(per_instance)
+        );
+        if raw != desired {
+            reason.push_str(&format!(
+                ", clamped to [{}, {}] → {desired}",
+                f.config.min_replicas, f.config.max_replicas
+            ));
+        }
+        reason
+    }
+
+    #[test]
+    fn reason_is_the_old_text() {
+        // The zipf-maglev determinism scenario's reason, literally.
+        let mut f = Formula::new(FormulaConfig {
+            target_utilization_pct: 80,
+            ..FormulaConfig::default()
+        });
+        let o = |offered_rps: f64, measured_rps: f64, capacity_rps: f64| Observation {
+            now_s: 15.0,
+            current_replicas: 3,
+            offered_rps,
+            measured_rps,
+            capacity_rps,
+            pods: &[],
+        };
+        let d = f.reconcile(&o(400.0, 0.0, 100.0));
+        assert_eq!(d.desired_replicas, 5);
+        assert_eq!(
+            d.reason,
+            "offered L = 400 req/s, C × 80% = 80 req/s → ceil(L / 80) = 5"
+        );
+        // A seeded sweep against the old text, both sources, with and without clamping.
+        let mut rng = crate::rng::SimRng::seed(7);
+        for _ in 0..5000 {
+            let min = 1 + rng.below(5);
+            let mut f = Formula::new(FormulaConfig {
+                target_utilization_pct: 1 + rng.below(1000),
+                min_replicas: min,
+                max_replicas: min + rng.below(50),
+                sync_s: 15.0,
+                source: if rng.below(2) == 0 {
+                    LoadSource::Offered
+                } else {
+                    LoadSource::Measured
+                },
+            });
+            let load = |rng: &mut crate::rng::SimRng| match rng.below(4) {
+                0 => 0.0,
+                1 => f64::from(rng.below(2000)),
+                _ => rng.unit() * 3000.0,
+            };
+            let obs = o(load(&mut rng), load(&mut rng), 0.5 + rng.unit() * 200.0);
+            let d = f.reconcile(&obs);
+            assert_eq!(d.reason, old_reason(&f, &obs));
+            assert_eq!(d.reason, d.explanation.to_string());
+            assert_eq!(
+                d.desired_replicas,
+                f.desired(
+                    match f.config.source {
+                        LoadSource::Offered => obs.offered_rps,
+                        LoadSource::Measured => obs.measured_rps,
+                    },
+                    obs.capacity_rps
+                )
+            );
+        }
     }
 }

@@ -1,12 +1,11 @@
 //! Elastic scaling: every `sync_s` an autoscaler reads what the fleet observes and sets the
 //! desired instance count. `formula` is the seed's rule N = ceil(L / (C × target)); `hpa`
-//! follows Kubernetes' HorizontalPodAutoscaler (see `hpa.rs`). The simulation turns the fleet
+//! follows Kubernetes' HorizontalPodAutoscaler (see `hpa/`). The simulation turns the fleet
 //! into the pod list the HPA would read: an instance's usage is its busy fraction × its
 //! capacity and its request is its capacity, so utilization is the busy fraction.
 
 pub mod formula;
 pub mod hpa;
-pub mod limits;
 pub mod manifest;
 
 use crate::error::Error;

@@ -14,7 +14,7 @@ use super::{
     ScalingRulesConfig, Scenario, MAX_CAPACITY_RPS, MAX_DURATION_S, MAX_INSTANCES, MAX_RATE_RPS,
     MAX_SEED,
 };
-use crate::autoscale::limits as hpa_limits;
+use crate::autoscale::hpa as hpa_limits;
 use crate::error::Range;
 
 /// What a field holds.
@@ -251,21 +251,21 @@ fn build() -> Vec<Field> {
     b.name("autoscaler.kind", AUTOSCALER_KINDS, "`none`, `formula` (the article's N = ceil(L/C)) or `hpa` (Kubernetes)").required();
     let scalers = &["formula", "hpa"];
     b.int("autoscaler.target_utilization_pct", 1.0, f64::from(hpa_limits::MAX_TARGET_UTILIZATION_PCT), "%", "target busy fraction per instance").kinds(scalers);
-    b.int("autoscaler.min_replicas", 1.0, max_n, "", "fewest instances").kinds(scalers);
-    b.int("autoscaler.max_replicas", 1.0, max_n, "", "most instances (≥ `min_replicas`)").kinds(scalers);
+    b.int("autoscaler.min_replicas", 1.0, f64::from(hpa_limits::MAX_REPLICAS), "", "fewest instances").kinds(scalers);
+    b.int("autoscaler.max_replicas", 1.0, f64::from(hpa_limits::MAX_REPLICAS), "", "most instances (≥ `min_replicas`)").kinds(scalers);
     b.float("autoscaler.sync_s", 0.1, 3600.0, "s", "time between decisions").kinds(scalers);
     b.name("autoscaler.source", &["offered", "measured"], "formula: L as configured or as measured over the last sync").kinds(&["formula"]);
     let hpa = &["hpa"];
     b.object("autoscaler.tolerance", "no change while the usage ratio is within [1 − scale_down, 1 + scale_up]").kinds(hpa);
-    b.float("autoscaler.tolerance.scale_down", hpa_limits::TOLERANCE_SCALE_DOWN.min, hpa_limits::TOLERANCE_SCALE_DOWN.max, "", "tolerance below the target (0.1 = 10 %)").kinds(hpa);
-    b.float("autoscaler.tolerance.scale_up", hpa_limits::TOLERANCE_SCALE_UP.min, hpa_limits::TOLERANCE_SCALE_UP.max, "", "tolerance above the target").kinds(hpa);
+    b.float("autoscaler.tolerance.scale_down", 0.0, hpa_limits::MAX_TOLERANCE_SCALE_DOWN, "", "tolerance below the target (0.1 = 10 %)").kinds(hpa);
+    b.float("autoscaler.tolerance.scale_up", 0.0, hpa_limits::MAX_TOLERANCE_SCALE_UP, "", "tolerance above the target").kinds(hpa);
     b.add("autoscaler.behavior", Ty::Optional, "", "autoscaling/v2 `behavior` (absent: the controller's path without one)").kinds(hpa);
     for dir in ["scale_up", "scale_down"] {
         let p = format!("autoscaler.behavior.{dir}");
         b.add(&p, Ty::Optional, "", "rules for this direction (absent: Kubernetes' defaults)").kinds(hpa);
         b.int(&format!("{p}.stabilization_window_s"), 0.0, f64::from(hpa_limits::MAX_STABILIZATION_WINDOW_S), "s", "stabilization window (null: 0 up, 300 down)").kinds(hpa).nullable();
         b.name(&format!("{p}.select_policy"), &["max", "min", "disabled"], "which policy limits the change").kinds(hpa);
-        b.add(&format!("{p}.policies"), Ty::List { max: 100 }, "", "rate limits (empty: Kubernetes' defaults)").kinds(hpa);
+        b.add(&format!("{p}.policies"), Ty::List { max: hpa_limits::MAX_POLICIES as u64 }, "", "rate limits (empty: Kubernetes' defaults)").kinds(hpa);
         b.name(&format!("{p}.policies[].kind"), &["pods", "percent"], "a number of pods or a percentage").kinds(hpa).required();
         b.int(&format!("{p}.policies[].value"), 1.0, f64::from(hpa_limits::MAX_POLICY_VALUE), "", "pods or percent per period").kinds(hpa).required();
         b.int(&format!("{p}.policies[].period_s"), 1.0, f64::from(hpa_limits::MAX_POLICY_PERIOD_S), "s", "the period").kinds(hpa).required();
