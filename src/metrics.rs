@@ -40,6 +40,11 @@ impl LatencyRecorder {
         self.max_ns = self.max_ns.max(latency_ns);
     }
 
+    /// Sum of the recorded latencies, ns.
+    pub fn sum_ns(&self) -> u128 {
+        self.sum_ns
+    }
+
     pub fn count(&self) -> u64 {
         self.count
     }
@@ -130,6 +135,24 @@ pub struct Sample {
     pub in_flight: u64,
 }
 
+/// The samples as one list per field (what charting libraries take).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Columns {
+    pub t_s: Vec<f64>,
+    pub offered_rps: Vec<f64>,
+    pub arrived_rps: Vec<f64>,
+    pub throughput_rps: Vec<f64>,
+    pub dropped: Vec<f64>,
+    pub failed: Vec<f64>,
+    pub ready: Vec<f64>,
+    pub desired: Vec<f64>,
+    pub mean_s: Vec<f64>,
+    pub p50_s: Vec<f64>,
+    pub p99_s: Vec<f64>,
+    pub utilization: Vec<f64>,
+    pub in_flight: Vec<f64>,
+}
+
 /// A ring of the most recent samples: memory stays bounded however long the run.
 #[derive(Debug, Clone)]
 pub struct Timeline {
@@ -171,6 +194,27 @@ impl Timeline {
 
     pub fn total(&self) -> u64 {
         self.total
+    }
+
+    /// The kept samples as columns, for charts.
+    pub fn columns(&self) -> Columns {
+        let mut c = Columns::default();
+        for s in &self.samples {
+            c.t_s.push(s.t_s);
+            c.offered_rps.push(s.offered_rps);
+            c.arrived_rps.push(s.arrived_rps);
+            c.throughput_rps.push(s.throughput_rps);
+            c.dropped.push(s.dropped as f64);
+            c.failed.push(s.failed as f64);
+            c.ready.push(f64::from(s.ready));
+            c.desired.push(f64::from(s.desired));
+            c.mean_s.push(s.mean_s);
+            c.p50_s.push(s.p50_s);
+            c.p99_s.push(s.p99_s);
+            c.utilization.push(s.utilization);
+            c.in_flight.push(s.in_flight as f64);
+        }
+        c
     }
 
     pub const CSV_HEADER: &'static str =

@@ -165,9 +165,137 @@ pub fn mm1k_block_probability(lambda: f64, mu: f64, system_capacity: u32) -> Res
     Ok((1.0 - rho) * libm::pow(rho, k) / (1.0 - libm::pow(rho, k + 1.0)))
 }
 
+/// Fraction of keys whose owner changes when `hash mod N` goes from `a` to `b` buckets, for
+/// uniformly distributed hashes. A key stays exactly when h mod a = h mod b = t, which needs
+/// t < min(a, b) and, by the Chinese remainder theorem, leaves one residue modulo lcm(a, b) for
+/// each such t: min(a, b) of every lcm(a, b) hashes stay. Growing 10 → 11 keeps 1/11.
+pub fn mod_n_moved_fraction(a: u32, b: u32) -> f64 {
+    if a == 0 || b == 0 {
+        return 1.0;
+    }
+    let (a, b) = (u64::from(a), u64::from(b));
+    let lcm = a / gcd(a, b) * b;
+    1.0 - a.min(b) as f64 / lcm as f64
+}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// The fewest keys that must move when a consistent hash goes from `a` to `b` equal buckets:
+/// only the added bucket's share, or the removed bucket's keys, |a − b| / max(a, b).
+pub fn consistent_moved_fraction(a: u32, b: u32) -> f64 {
+    if a == 0 || b == 0 {
+        return 1.0;
+    }
+    f64::from(a.abs_diff(b)) / f64::from(a.max(b))
+}
+
+/// Mean time from a crash until clients stop sending to the instance, when only the registry
+/// finds out: the last renewal is uniformly 0 to `heartbeat_s` before the crash, so the lease
+/// lapses `ttl_s − heartbeat_s / 2` after it on average, and a client's discovery cache learns
+/// of it uniformly 0 to `refresh_s` later (`refresh_s / 2` on average).
+pub fn mean_time_to_forget_s(ttl_s: f64, heartbeat_s: f64, refresh_s: f64) -> f64 {
+    (ttl_s - heartbeat_s / 2.0).max(0.0) + refresh_s / 2.0
+}
+
+/// Requests that fail while a dead instance is still picked: its share 1/`in_view` of the load
+/// L for `seconds` (balancers that spread evenly).
+pub fn failures_while_listed(load_rps: f64, in_view: u32, seconds: f64) -> f64 {
+    if in_view == 0 || seconds.is_nan() || seconds <= 0.0 || load_rps.is_nan() || load_rps <= 0.0 {
+        0.0
+    } else {
+        load_rps / f64::from(in_view) * seconds
+    }
+}
+
+/// The closed forms the page shows beside its measurements, for a load, a fleet of `servers`
+/// equal instances and their capacity. Each is `None` where it does not exist (ρ ≥ 1 for the
+/// queueing means, no instance for the ratios).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Readout {
+    pub per_instance_load: Option<f64>,
+    pub instances_needed: Option<u32>,
+    pub rho: Option<f64>,
+    /// Mean time in system if each instance were an independent M/M/1 queue at L/N.
+    pub mm1_mean_s: Option<f64>,
+    /// Mean time in system of the ideal shared queue (M/M/c, Erlang C).
+    pub mmc_mean_s: Option<f64>,
+    /// Probability an arrival waits in that shared queue (Erlang C).
+    pub erlang_c: Option<f64>,
+}
+
+/// `Readout` for load `load_rps` on `servers` instances of capacity `capacity_rps` each.
+pub fn readout(load_rps: f64, servers: u32, capacity_rps: f64) -> Readout {
+    let n = servers;
+    let mm1 = if n >= 1 {
+        mm1_mean_response_s(load_rps / f64::from(n), capacity_rps).ok()
+    } else {
+        None
+    };
+    Readout {
+        per_instance_load: per_instance_load(load_rps, n).ok(),
+        instances_needed: instances_needed(load_rps, capacity_rps).ok(),
+        rho: utilization(load_rps, capacity_rps, n).ok(),
+        mm1_mean_s: mm1,
+        mmc_mean_s: mmc_mean_response_s(load_rps, capacity_rps, n).ok(),
+        erlang_c: if capacity_rps > 0.0 {
+            erlang_c(n, load_rps / capacity_rps).ok()
+        } else {
+            None
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mod_n_moves_all_but_min_over_lcm() {
+        // 10 → 11 keeps 1/11 (h mod 110 < 10); 4 → 5 keeps 4/20; doubling 5 → 10 keeps half.
+        assert!((mod_n_moved_fraction(10, 11) - 10.0 / 11.0).abs() < 1e-12);
+        assert!((mod_n_moved_fraction(5, 4) - 0.8).abs() < 1e-12);
+        assert!((mod_n_moved_fraction(5, 10) - 0.5).abs() < 1e-12);
+        assert_eq!(mod_n_moved_fraction(7, 7), 0.0);
+        // Brute force over one full period of residues.
+        for (a, b) in [(3u32, 7u32), (6, 9), (12, 8)] {
+            let lcm = (1..).map(|k| k * a).find(|m| m % b == 0).unwrap();
+            let stay = (0..lcm).filter(|r| r % a == r % b).count() as f64;
+            assert!((mod_n_moved_fraction(a, b) - (1.0 - stay / f64::from(lcm))).abs() < 1e-12);
+        }
+        assert!((consistent_moved_fraction(5, 6) - 1.0 / 6.0).abs() < 1e-12);
+        assert!((consistent_moved_fraction(5, 4) - 0.2).abs() < 1e-12);
+    }
+
+    #[test]
+    fn crash_arithmetic() {
+        // TTL 15 s, heartbeat 5 s, no cache: forgotten 12.5 s after the crash on average; with a
+        // 30 s cache refresh, 15 s more.
+        assert_eq!(mean_time_to_forget_s(15.0, 5.0, 0.0), 12.5);
+        assert_eq!(mean_time_to_forget_s(15.0, 5.0, 30.0), 27.5);
+        // One of 5 instances at L = 400 for 10 s: 800 requests.
+        assert_eq!(failures_while_listed(400.0, 5, 10.0), 800.0);
+        assert_eq!(failures_while_listed(400.0, 0, 10.0), 0.0);
+    }
+
+    #[test]
+    fn readout_of_the_articles_example() {
+        // L = 500, N = 5, C = 100: L/N = 100, ceil(L/C) = 5, ρ = 1, no steady state.
+        let r = readout(500.0, 5, 100.0);
+        assert_eq!(r.per_instance_load, Some(100.0));
+        assert_eq!(r.instances_needed, Some(5));
+        assert_eq!(r.rho, Some(1.0));
+        assert_eq!(r.mm1_mean_s, None);
+        // L = 450: M/M/1 at 90 of 100 → 100 ms; M/M/5 → 25.25 ms (Erlang C 0.7625).
+        let r = readout(450.0, 5, 100.0);
+        assert!((r.mm1_mean_s.unwrap() - 0.1).abs() < 1e-12);
+        assert!((r.mmc_mean_s.unwrap() - 0.02525).abs() < 5e-5);
+        assert!((r.erlang_c.unwrap() - 0.7625).abs() < 5e-4);
+    }
 
     #[test]
     fn seed_worked_example() {

@@ -1,17 +1,20 @@
 //! The only file that knows wasm-bindgen: a thin facade over `sim::Simulation` for the page.
-//! Settings go in as plain JS objects (serde-wasm-bindgen), small results come out as objects,
-//! and the per-instance state is exposed as a pointer into wasm memory that the page wraps in
-//! a `Float32Array` each frame (memory can grow, which detaches old views). Every core `Error`
-//! becomes a JS `Error` whose message names the field.
+//! Settings go in as plain JS values, small results come out as objects, and the
+//! per-instance state is exposed as a pointer into wasm memory that the page wraps in a
+//! `Float32Array` each frame (memory can grow, which detaches old views).
+//!
+//! Every argument is taken as whatever JavaScript passes (a number where a number is meant is
+//! checked, never coerced: `NaN`, `2**32`, `'abc'` are refused, not turned into 0) and every
+//! refusal throws a JS `Error` whose message is the core's English sentence and whose
+//! properties carry the same error as data — `field`, `kind` and, by kind, `range`
+//! (`{min, max, integer}`) or `allowed` — so the page words it in the reader's language.
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::error::Error;
-use crate::scenario::{
-    self, AutoscalerConfig, BalancerConfig, FaultKind, KeyDistribution, RegistryConfig, Scenario,
-};
-use crate::sim::{self, VIEW_FIELDS};
+use crate::error::{Error, ErrorKind, Range};
+use crate::scenario::{self, schema, AutoscalerConfig, FaultKind, KeyDistribution, Scenario};
+use crate::sim::{self, ViewReader, VIEW_FIELDS};
 use crate::theory;
 
 #[wasm_bindgen(start)]
@@ -19,62 +22,136 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
-fn js_error(e: Error) -> JsError {
-    JsError::new(&e.to_string())
-}
-
-/// Reads a JS value as the CLI reads a file: through JSON text and serde_json, so unknown
-/// fields are rejected (serde-wasm-bindgen looks up only the fields it knows, and would let a
-/// misspelt one pass silently) and errors carry the same paths.
-fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, Error> {
-    let text = js_sys::JSON::stringify(&value)
-        .ok()
-        .and_then(|t| t.as_string())
-        .ok_or_else(|| Error::new("", "must be a plain object that JSON can represent"))?;
-    let de = &mut serde_json::Deserializer::from_str(&text);
-    serde_path_to_error::deserialize(de)
-        .map_err(|e| scenario::path_error(&e.path().to_string(), &e.inner().to_string()))
-}
-
-/// A scenario enum from its JSON name, through the same serde names as the scenario file.
-fn enum_from_name<T: serde::de::DeserializeOwned>(field: &str, name: &str) -> Result<T, Error> {
-    serde_json::from_value(serde_json::Value::String(name.to_string()))
-        .map_err(|e| Error::new(field, scenario::path_error("", &e.to_string()).problem))
-}
-
 fn to_js<T: Serialize>(value: &T) -> JsValue {
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
     value.serialize(&serializer).unwrap_or(JsValue::NULL)
 }
 
+/// A core error as a thrown JS `Error` carrying the error's data as properties.
+fn js_error(e: Error) -> JsValue {
+    let err = js_sys::Error::new(&e.to_string());
+    // json_compatible: the flattened kind comes out as plain properties, not a JS Map.
+    let detail = to_js(&e);
+    if detail.is_object() {
+        js_sys::Object::assign(&err, &js_sys::Object::from(detail));
+    }
+    err.into()
+}
+
+/// Reads a JS value as JSON, as the CLI reads a file: through JSON text and the core's strict
+/// parser, so unknown fields and duplicate keys are refused with the same paths.
+fn json_of(value: &JsValue, field: &str) -> Result<serde_json::Value, Error> {
+    if value.is_undefined() {
+        return Ok(serde_json::Value::Null);
+    }
+    let text = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| {
+            Error::of(
+                field,
+                ErrorKind::WrongType {
+                    expected: "a value JSON can represent".into(),
+                },
+                None,
+            )
+        })?;
+    scenario::strict_json(&text).map_err(|e| e.within(field))
+}
+
+/// A JS number argument, refused (never coerced) when it is not one.
+fn number_arg(value: &JsValue, field: &str) -> Result<f64, Error> {
+    value.as_f64().ok_or_else(|| {
+        Error::of(
+            field,
+            ErrorKind::NotANumber { range: None },
+            Some(shown(value)),
+        )
+    })
+}
+
+/// A JS string argument naming one of `T`'s variants.
+fn name_arg<T: serde::de::DeserializeOwned>(
+    value: &JsValue,
+    field: &str,
+    allowed: &[&str],
+) -> Result<T, Error> {
+    let unknown = || {
+        Error::of(
+            field,
+            ErrorKind::UnknownName {
+                allowed: allowed.iter().map(|s| s.to_string()).collect(),
+            },
+            Some(shown(value)),
+        )
+    };
+    let name = value.as_string().ok_or_else(unknown)?;
+    serde_json::from_value(serde_json::Value::String(name)).map_err(|_| unknown())
+}
+
+fn shown(value: &JsValue) -> String {
+    value
+        .as_string()
+        .map(|s| format!("\"{s}\""))
+        .or_else(|| value.as_f64().map(crate::error::plain))
+        .or_else(|| value.as_bool().map(|b| b.to_string()))
+        .unwrap_or_else(|| {
+            if value.is_null() || value.is_undefined() {
+                "nothing".into()
+            } else {
+                "an object".into()
+            }
+        })
+}
+
+/// A field's edit value: text stays text (the core parses what people type), everything else
+/// goes through JSON.
+fn edit_value(value: &JsValue, field: &str) -> Result<serde_json::Value, Error> {
+    match value.as_string() {
+        Some(text) => Ok(serde_json::Value::String(text)),
+        None => json_of(value, field),
+    }
+}
+
+fn parse_scenario(value: &JsValue) -> Result<Scenario, Error> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Scenario::default());
+    }
+    let text = match value.as_string() {
+        Some(text) => text,
+        None => json_of(value, "")?.to_string(),
+    };
+    Scenario::from_json(&text)
+}
+
 #[wasm_bindgen]
 pub struct Simulation {
     inner: sim::Simulation,
+    reader: ViewReader,
     view: Vec<f32>,
 }
 
 #[wasm_bindgen]
 impl Simulation {
-    /// `new Simulation(scenario)`: any subset of the scenario JSON; throws an Error naming the
-    /// first invalid field.
+    /// `new Simulation(scenario)`: any subset of the scenario JSON (an object or its text);
+    /// throws an Error naming the first invalid field.
     #[wasm_bindgen(constructor)]
-    pub fn new(scenario: JsValue) -> Result<Simulation, JsError> {
-        let scenario: Scenario = if scenario.is_undefined() || scenario.is_null() {
-            Scenario::default()
-        } else {
-            from_js(scenario).map_err(js_error)?
-        };
+    pub fn new(scenario: JsValue) -> Result<Simulation, JsValue> {
+        let scenario = parse_scenario(&scenario).map_err(js_error)?;
         let inner = sim::Simulation::with_timeline_capacity(scenario, sim::PAGE_TIMELINE_CAPACITY)
             .map_err(js_error)?;
         Ok(Simulation {
             inner,
+            reader: ViewReader::default(),
             view: Vec::new(),
         })
     }
 
-    /// Simulates the next `seconds`.
-    pub fn advance(&mut self, seconds: f64) {
-        self.inner.advance(seconds);
+    /// Simulates the next `seconds` (nothing for anything but a positive number).
+    pub fn advance(&mut self, seconds: JsValue) {
+        if let Some(s) = seconds.as_f64() {
+            self.inner.advance(s);
+        }
     }
 
     /// Simulates up to `seconds` more but processes at most `max_events` events; returns the
@@ -85,7 +162,7 @@ impl Simulation {
             return 0.0;
         }
         let target = before.saturating_add((seconds.min(scenario::MAX_DURATION_S) * 1e9) as u64);
-        self.inner.advance_to(target, max_events as u64);
+        self.inner.advance_to(target, max_events.min(1e15) as u64);
         (self.inner.now_ns() - before) as f64 / 1e9
     }
 
@@ -103,9 +180,25 @@ impl Simulation {
         to_js(&self.inner.details())
     }
 
-    /// The scenario reproducing the current settings.
-    pub fn scenario(&self) -> JsValue {
+    /// The live state in a lesson's terms: nominal and ready-capacity arithmetic, conditions
+    /// in force, latency since the last change and whether it is settling.
+    pub fn explain(&self) -> JsValue {
+        to_js(&self.inner.explain())
+    }
+
+    /// The run's description: the starting settings with every scheduled change and every
+    /// change recorded so far (a link to it replays this run).
+    pub fn description(&self) -> JsValue {
         to_js(&self.inner.current_scenario())
+    }
+
+    /// The settings in force now (what the controls show).
+    pub fn scenario(&self) -> JsValue {
+        let mut s = self.inner.scenario().clone();
+        s.traffic.changes.clear();
+        s.faults.clear();
+        s.edits.clear();
+        to_js(&s)
     }
 
     #[wasm_bindgen(getter)]
@@ -118,64 +211,114 @@ impl Simulation {
         self.inner.events_processed() as f64
     }
 
-    pub fn set_instances(&mut self, count: f64) -> Result<(), JsError> {
-        self.inner.set_instances(count).map_err(js_error)
+    /// Sets one scenario field now (`"instances.count"`, `"balancer.choice_count"`,
+    /// `"balancer"`, …). A string value is text as typed: the core parses it.
+    pub fn edit(&mut self, path: JsValue, value: JsValue) -> Result<(), JsValue> {
+        let path = path.as_string().ok_or_else(|| {
+            js_error(Error::of(
+                "path",
+                ErrorKind::UnknownField {
+                    allowed: Vec::new(),
+                },
+                Some(shown(&path)),
+            ))
+        })?;
+        let value = edit_value(&value, &path).map_err(js_error)?;
+        self.inner.edit(&path, value).map_err(js_error)
     }
 
-    pub fn set_load(&mut self, rate_rps: f64) -> Result<(), JsError> {
-        self.inner.set_load(rate_rps).map_err(js_error)
+    pub fn set_instances(&mut self, count: JsValue) -> Result<(), JsValue> {
+        let v = edit_value(&count, "instances.count").map_err(js_error)?;
+        self.inner.edit("instances.count", v).map_err(js_error)
     }
 
-    pub fn set_capacity(&mut self, capacity_rps: f64) -> Result<(), JsError> {
-        self.inner.set_capacity(capacity_rps).map_err(js_error)
+    pub fn set_load(&mut self, rate_rps: JsValue) -> Result<(), JsValue> {
+        let v = edit_value(&rate_rps, "traffic.rate_rps").map_err(js_error)?;
+        self.inner.edit("traffic.rate_rps", v).map_err(js_error)
     }
 
-    /// Request keys from now on: `distribution` is "uniform" or "zipf".
-    pub fn set_keys(&mut self, keys: f64, distribution: &str, zipf_s: f64) -> Result<(), JsError> {
-        let distribution: KeyDistribution =
-            enum_from_name("traffic.key_distribution", distribution).map_err(js_error)?;
+    pub fn set_capacity(&mut self, capacity_rps: JsValue) -> Result<(), JsValue> {
+        let v = edit_value(&capacity_rps, "instances.capacity_rps").map_err(js_error)?;
         self.inner
-            .set_keys(keys, distribution, zipf_s)
+            .edit("instances.capacity_rps", v)
             .map_err(js_error)
     }
 
-    pub fn set_balancer(&mut self, config: JsValue) -> Result<(), JsError> {
-        let config: BalancerConfig =
-            from_js(config).map_err(|e| js_error(prefix("balancer", e)))?;
-        self.inner.set_balancer(config).map_err(js_error)
+    /// Request keys from now on: `distribution` is "uniform" or "zipf".
+    pub fn set_keys(
+        &mut self,
+        keys: JsValue,
+        distribution: JsValue,
+        zipf_s: JsValue,
+    ) -> Result<(), JsValue> {
+        let result = (|| {
+            let keys = number_arg(&keys, "traffic.keys")?;
+            let distribution: KeyDistribution = name_arg(
+                &distribution,
+                "traffic.key_distribution",
+                &["uniform", "zipf"],
+            )?;
+            let zipf_s = number_arg(&zipf_s, "traffic.zipf_s")?;
+            self.inner.set_keys(keys, distribution, zipf_s)
+        })();
+        result.map_err(js_error)
     }
 
-    pub fn set_autoscaler(&mut self, config: JsValue) -> Result<(), JsError> {
-        let config: AutoscalerConfig =
-            from_js(config).map_err(|e| js_error(prefix("autoscaler", e)))?;
-        self.inner.set_autoscaler(config).map_err(js_error)
+    pub fn set_balancer(&mut self, config: JsValue) -> Result<(), JsValue> {
+        let v = json_of(&config, "balancer").map_err(js_error)?;
+        self.inner.edit("balancer", v).map_err(js_error)
     }
 
-    pub fn set_registry(&mut self, config: JsValue) -> Result<(), JsError> {
-        let config: RegistryConfig =
-            from_js(config).map_err(|e| js_error(prefix("registry", e)))?;
-        self.inner.set_registry(config).map_err(js_error)
+    pub fn set_autoscaler(&mut self, config: JsValue) -> Result<(), JsValue> {
+        let v = json_of(&config, "autoscaler").map_err(js_error)?;
+        self.inner.edit("autoscaler", v).map_err(js_error)
     }
 
-    pub fn set_instance(&mut self, id: u32, weight: f64, speed: f64) -> Result<(), JsError> {
-        self.inner.set_instance(id, weight, speed).map_err(js_error)
+    pub fn set_registry(&mut self, config: JsValue) -> Result<(), JsValue> {
+        let v = json_of(&config, "registry").map_err(js_error)?;
+        self.inner.edit("registry", v).map_err(js_error)
     }
 
-    /// Applies a fault now: kind is "crash", "slow", "partition" or "recover".
-    pub fn fault(&mut self, instance: u32, kind: &str, factor: f64) -> Result<(), JsError> {
-        let kind: FaultKind = enum_from_name("kind", kind).map_err(js_error)?;
-        let factor = if kind == FaultKind::Slow {
-            crate::error::check_range("factor", factor, 0.01, 1.0).map_err(js_error)?
-        } else {
-            1.0
-        };
-        self.inner.apply_fault(instance, kind, factor);
-        Ok(())
+    /// One instance's balancer weight and speed (capacity multiplier).
+    pub fn set_instance(
+        &mut self,
+        id: JsValue,
+        weight: JsValue,
+        speed: JsValue,
+    ) -> Result<(), JsValue> {
+        let result = (|| {
+            let id = number_arg(&id, "instance")?;
+            let weight = number_arg(&weight, "weight")?;
+            let speed = number_arg(&speed, "speed")?;
+            self.inner.set_instance(id, weight, speed)
+        })();
+        result.map_err(js_error)
+    }
+
+    /// A fault now: kind is "crash", "slow", "partition" or "recover"; factor is the slow
+    /// capacity multiplier. Recorded in the run as a timed fault.
+    pub fn fault(
+        &mut self,
+        instance: JsValue,
+        kind: JsValue,
+        factor: JsValue,
+    ) -> Result<(), JsValue> {
+        let result = (|| {
+            let id = number_arg(&instance, "instance")?;
+            let kind: FaultKind = name_arg(&kind, "kind", schema::FAULT_KINDS)?;
+            let factor = if kind == FaultKind::Slow {
+                number_arg(&factor, "factor")?
+            } else {
+                1.0
+            };
+            self.inner.fault(id, kind, factor)
+        })();
+        result.map_err(js_error)
     }
 
     /// Refreshes the per-instance view (rows of `view_fields()`); returns the number of rows.
     pub fn refresh_view(&mut self, linger_s: f64) -> usize {
-        self.inner.fill_view(&mut self.view, linger_s);
+        self.reader.fill(&self.inner, &mut self.view, linger_s);
         self.view.len() / VIEW_FIELDS.len()
     }
 
@@ -193,7 +336,7 @@ impl Simulation {
 
     /// The kept one-second samples as columns: `{t_s: [...], offered_rps: [...], ...}`.
     pub fn timeline(&self) -> JsValue {
-        to_js(&Columns::from(self.inner.timeline()))
+        to_js(&self.inner.timeline().columns())
     }
 
     /// Samples pushed since the start (to know when the charts need new data).
@@ -202,125 +345,74 @@ impl Simulation {
     }
 
     /// For hash balancers: the instance id that keys 1..=count map to now (-1: none).
-    pub fn key_owners(&mut self, count: u32) -> Vec<i32> {
+    pub fn key_owners(&mut self, count: f64) -> Vec<i32> {
+        let count = if count >= 0.0 {
+            count.min(100_000.0) as u32
+        } else {
+            0
+        };
         self.inner
-            .key_owners(count.min(100_000))
+            .key_owners(count)
             .into_iter()
             .map(|o| o.map_or(-1, |id| id as i32))
             .collect()
     }
 
-    /// Event-log entries with sequence number >= `since`.
+    /// Event-log entries with sequence number >= `since` (typed events with their data).
     pub fn log_since(&self, since: f64) -> JsValue {
-        to_js(&self.inner.log_since(since.max(0.0) as u64))
+        let since = if since >= 0.0 { since as u64 } else { 0 };
+        to_js(&self.inner.log_since(since))
     }
 }
 
-#[derive(Serialize, Default)]
-struct Columns {
-    t_s: Vec<f64>,
-    offered_rps: Vec<f64>,
-    arrived_rps: Vec<f64>,
-    throughput_rps: Vec<f64>,
-    dropped: Vec<f64>,
-    failed: Vec<f64>,
-    ready: Vec<f64>,
-    desired: Vec<f64>,
-    mean_s: Vec<f64>,
-    p50_s: Vec<f64>,
-    p99_s: Vec<f64>,
-    utilization: Vec<f64>,
-    in_flight: Vec<f64>,
+/// The names of the codes in the view's `lifecycle` and `registry` columns and the bits of its
+/// `flags` column: `{lifecycle: [...], registry: [...], flags: [[name, bit], ...]}`.
+#[wasm_bindgen]
+pub fn codes() -> JsValue {
+    to_js(&sim::codes())
 }
 
-impl From<&crate::metrics::Timeline> for Columns {
-    fn from(t: &crate::metrics::Timeline) -> Self {
-        let mut c = Columns::default();
-        for s in t.samples() {
-            c.t_s.push(s.t_s);
-            c.offered_rps.push(s.offered_rps);
-            c.arrived_rps.push(s.arrived_rps);
-            c.throughput_rps.push(s.throughput_rps);
-            c.dropped.push(s.dropped as f64);
-            c.failed.push(s.failed as f64);
-            c.ready.push(f64::from(s.ready));
-            c.desired.push(f64::from(s.desired));
-            c.mean_s.push(s.mean_s);
-            c.p50_s.push(s.p50_s);
-            c.p99_s.push(s.p99_s);
-            c.utilization.push(s.utilization);
-            c.in_flight.push(s.in_flight as f64);
-        }
-        c
-    }
-}
-
-fn prefix(section: &str, mut e: Error) -> Error {
-    e.field = if e.field.is_empty() {
-        section.to_string()
-    } else {
-        format!("{section}.{}", e.field)
-    };
-    e
-}
-
-/// The value, or None with the error's message noted for the page.
-fn keep<T>(result: Result<T, Error>, errors: &mut Vec<String>) -> Option<T> {
-    result.map_err(|e| errors.push(e.to_string())).ok()
+/// Every scenario field: path, type, range or names, unit, documentation and default.
+#[wasm_bindgen]
+pub fn schema() -> JsValue {
+    let rows: serde_json::Value =
+        serde_json::from_str(&schema::to_json()).unwrap_or(serde_json::Value::Null);
+    to_js(&rows)
 }
 
 /// The closed forms the page shows beside its measurements, for L, N and C.
-#[derive(Serialize)]
-struct TheoryReadout {
-    per_instance_load: Option<f64>,
-    instances_needed: Option<u32>,
-    rho: Option<f64>,
-    /// Mean time in system if each instance were an independent M/M/1 queue at L/N.
-    mm1_mean_s: Option<f64>,
-    /// Mean time in system of the ideal shared queue (M/M/c, Erlang C).
-    mmc_mean_s: Option<f64>,
-    /// Probability an arrival waits in that shared queue (Erlang C).
-    erlang_c: Option<f64>,
-    errors: Vec<String>,
-}
-
 #[wasm_bindgen]
 pub fn theory_readout(load_rps: f64, instances: f64, capacity_rps: f64) -> JsValue {
-    let mut errors = Vec::new();
     // Bounded like the fleet itself: Erlang B costs one step per server.
-    let n = if instances >= 1.0
-        && instances <= f64::from(scenario::MAX_INSTANCES)
+    let n = if Range::int(1.0, f64::from(scenario::MAX_INSTANCES)).contains(instances)
         && instances.fract() == 0.0
     {
         instances as u32
     } else {
         0
     };
-    let per_instance_load = keep(theory::per_instance_load(load_rps, n), &mut errors);
-    let instances_needed = keep(
-        theory::instances_needed(load_rps, capacity_rps),
-        &mut errors,
-    );
-    let rho = keep(theory::utilization(load_rps, capacity_rps, n), &mut errors);
-    let mm1 = if n >= 1 {
-        theory::mm1_mean_response_s(load_rps / f64::from(n), capacity_rps).ok()
-    } else {
-        None
+    to_js(&theory::readout(load_rps, n, capacity_rps))
+}
+
+/// Fraction of keys that move when `hash mod N` goes from `a` to `b` buckets, and the least a
+/// consistent hash must move: `{mod_n, consistent}`.
+#[wasm_bindgen]
+pub fn moved_fractions(a: f64, b: f64) -> JsValue {
+    let count = |x: f64| {
+        if (0.0..=1e9).contains(&x) {
+            x as u32
+        } else {
+            0
+        }
     };
-    let mmc = theory::mmc_mean_response_s(load_rps, capacity_rps, n).ok();
-    let ec = if capacity_rps > 0.0 {
-        theory::erlang_c(n, load_rps / capacity_rps).ok()
-    } else {
-        None
-    };
-    to_js(&TheoryReadout {
-        per_instance_load,
-        instances_needed,
-        rho,
-        mm1_mean_s: mm1,
-        mmc_mean_s: mmc,
-        erlang_c: ec,
-        errors,
+    #[derive(Serialize)]
+    struct Moved {
+        mod_n: f64,
+        consistent: f64,
+    }
+    to_js(&Moved {
+        mod_n: theory::mod_n_moved_fraction(count(a), count(b)),
+        consistent: theory::consistent_moved_fraction(count(a), count(b)),
     })
 }
 
@@ -340,16 +432,34 @@ pub fn default_scenario() -> JsValue {
     to_js(&Scenario::default())
 }
 
-/// The HPA settings (`autoscaler` with kind "hpa") as an autoscaling/v2 manifest.
+/// Checks a scenario (object or JSON text) as the CLI does; returns it with every default
+/// filled in, or throws the first problem.
 #[wasm_bindgen]
-pub fn hpa_yaml(autoscaler: JsValue, name: &str) -> Result<String, JsError> {
-    let config: AutoscalerConfig =
-        from_js(autoscaler).map_err(|e| js_error(prefix("autoscaler", e)))?;
-    match config {
-        AutoscalerConfig::Hpa(h) => Ok(crate::autoscale::manifest::hpa_yaml(&h, name)),
-        _ => Err(js_error(Error::new(
-            "autoscaler.kind",
-            "the export is for kind \"hpa\"",
-        ))),
-    }
+pub fn check_scenario(scenario: JsValue) -> Result<JsValue, JsValue> {
+    parse_scenario(&scenario)
+        .map(|s| to_js(&s))
+        .map_err(js_error)
+}
+
+/// The HPA settings (`autoscaler` with kind "hpa") as an autoscaling/v2 manifest for the
+/// Deployment `name` (a DNS label); both are checked first.
+#[wasm_bindgen]
+pub fn hpa_yaml(autoscaler: JsValue, name: JsValue) -> Result<String, JsValue> {
+    let result = (|| {
+        let mut doc = serde_json::json!({ "autoscaler": json_of(&autoscaler, "autoscaler")? });
+        let scenario = Scenario::from_json(&doc.take().to_string())?;
+        let name = name.as_string().unwrap_or_default();
+        crate::autoscale::manifest::check_name(&name)?;
+        match scenario.autoscaler {
+            AutoscalerConfig::Hpa(h) => Ok(crate::autoscale::manifest::hpa_yaml(&h, &name)),
+            _ => Err(Error::of(
+                "autoscaler.kind",
+                ErrorKind::UnknownName {
+                    allowed: vec!["hpa".into()],
+                },
+                None,
+            )),
+        }
+    })();
+    result.map_err(js_error)
 }

@@ -96,7 +96,7 @@ fn bad_scenarios_throw_errors_naming_the_field() {
         match wasm::Simulation::new(js_scenario(json)) {
             Ok(_) => panic!("accepted {json}"),
             Err(err) => {
-                let message = String::from(js_sys::Error::from(JsValue::from(err)).message());
+                let message = String::from(js_sys::Error::from(err).message());
                 assert!(message.starts_with(field), "{json}: {message}");
             }
         }
@@ -105,16 +105,98 @@ fn bad_scenarios_throw_errors_naming_the_field() {
 
 #[wasm_bindgen_test]
 fn live_setters_refuse_bad_values_and_keep_state() {
+    let n = |x: f64| JsValue::from(x);
     let mut sim = wasm::Simulation::new(JsValue::UNDEFINED).unwrap();
-    sim.advance(1.0);
-    assert!(sim.set_instances(0.0).is_err());
-    assert!(sim.set_instances(f64::NAN).is_err());
-    assert!(sim.set_capacity(0.0).is_err());
-    assert!(sim.set_load(1e12).is_err());
-    sim.set_instances(12.0).unwrap();
+    sim.advance(n(1.0));
+    assert!(sim.set_instances(n(0.0)).is_err());
+    assert!(sim.set_instances(n(f64::NAN)).is_err());
+    assert!(sim.set_capacity(n(0.0)).is_err());
+    assert!(sim.set_load(n(1e12)).is_err());
+    sim.set_instances(n(12.0)).unwrap();
     let rows = sim.refresh_view(0.0);
     assert_eq!(rows, 12);
     assert_eq!(sim.view_len(), 12 * wasm::Simulation::view_fields().len());
+}
+
+/// The property of a thrown error, as the page reads it.
+fn prop(err: &JsValue, name: &str) -> JsValue {
+    js_sys::Reflect::get(err, &JsValue::from_str(name)).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn every_facade_method_takes_any_value_and_throws_a_named_error() {
+    // What JavaScript can pass where a string or a number is meant: never a trap, never a
+    // silent coercion (NaN, 2^32 and 'abc' used to change instance 0).
+    let mut sim = wasm::Simulation::new(JsValue::UNDEFINED).unwrap();
+    sim.advance(JsValue::from(1.0));
+    let odd = [
+        JsValue::from(f64::NAN),
+        JsValue::from(4294967296.0),
+        JsValue::from_str("abc"),
+        JsValue::from(true),
+        JsValue::NULL,
+        JsValue::UNDEFINED,
+        js_sys::Object::new().into(),
+        js_sys::Array::new().into(),
+        JsValue::from(-1.0),
+        JsValue::from(0.5),
+    ];
+    for v in &odd {
+        let err = sim
+            .set_instance(v.clone(), JsValue::from(2.0), JsValue::from(1.0))
+            .unwrap_err();
+        assert_eq!(prop(&err, "field"), JsValue::from_str("instance"), "{v:?}");
+        let err = sim
+            .fault(v.clone(), JsValue::from_str("crash"), JsValue::from(1.0))
+            .unwrap_err();
+        assert_eq!(prop(&err, "field"), JsValue::from_str("instance"), "{v:?}");
+        if v.as_string().is_none() {
+            assert!(sim
+                .fault(JsValue::from(0.0), v.clone(), JsValue::from(1.0))
+                .is_err());
+            assert!(sim
+                .set_keys(JsValue::from(10.0), v.clone(), JsValue::from(1.0))
+                .is_err());
+            assert!(wasm::hpa_yaml(js_scenario(r#"{"kind": "hpa"}"#), v.clone()).is_err());
+        }
+        let _ = sim.edit(v.clone(), JsValue::from(3.0));
+    }
+    // Nothing happened to instance 0, and the simulation still runs.
+    let settings: serde_json::Value = serde_wasm_bindgen::from_value(sim.scenario()).unwrap();
+    assert_eq!(settings["instances"]["overrides"], serde_json::json!([]));
+    let before = sim.now_s();
+    sim.advance(JsValue::from(1.0));
+    assert!(sim.now_s() > before);
+
+    // The error carries its data: field, kind and the allowed range.
+    let err = sim
+        .edit(
+            JsValue::from_str("instances.count"),
+            JsValue::from_str("abc"),
+        )
+        .unwrap_err();
+    assert_eq!(prop(&err, "field"), JsValue::from_str("instances.count"));
+    assert_eq!(prop(&err, "kind"), JsValue::from_str("not_a_number"));
+    let range = prop(&err, "range");
+    assert_eq!(prop(&range, "max"), JsValue::from(100000.0));
+    assert_eq!(prop(&range, "integer"), JsValue::from(true));
+    let err = sim
+        .edit(JsValue::from_str("instances.count"), JsValue::from_str(""))
+        .unwrap_err();
+    assert_eq!(prop(&err, "kind"), JsValue::from_str("empty"));
+    // An HPA spec is checked before it is exported.
+    let bad = js_scenario(r#"{"kind": "hpa", "min_replicas": 5, "max_replicas": 1}"#);
+    let err = wasm::hpa_yaml(bad, JsValue::from_str("web")).unwrap_err();
+    assert_eq!(
+        prop(&err, "field"),
+        JsValue::from_str("autoscaler.max_replicas")
+    );
+    assert!(wasm::hpa_yaml(
+        js_scenario(r#"{"kind": "hpa"}"#),
+        JsValue::from_str("../evil")
+    )
+    .is_err());
+    assert!(wasm::hpa_yaml(js_scenario(r#"{"kind": "hpa"}"#), JsValue::from_str("web")).is_ok());
 }
 
 #[wasm_bindgen_test]

@@ -390,16 +390,13 @@ export class AutoscalerPanel {
       const frag = document.createDocumentFragment();
       for (const e of entries) {
         this.logNext = e.seq + 1;
-        if (e.kind !== 'scale' && e.kind !== 'autoscaler') continue;
+        if (e.kind !== 'scaled' && e.kind !== 'kept') continue;
         frag.prepend(this.logItem(e));
-        if (e.kind === 'scale') {
-          const m = /^(\d+) → (\d+)/.exec(e.text);
-          if (m) this.chart.events.push({ t_s: e.t_s, from: Number(m[1]), to: Number(m[2]) });
-        }
+        if (e.kind === 'scaled') this.chart.events.push({ t_s: e.t_s, from: e.from, to: e.to });
       }
       if (this.chart.events.length > 400) this.chart.events.splice(0, this.chart.events.length - 400);
       // markers for events read after the chart's last redraw (e.g. while paused)
-      if (!this.fig.hidden && entries.some((e) => e.kind === 'scale')) this.chart.plot.redraw(false, false);
+      if (!this.fig.hidden && entries.some((e) => e.kind === 'scaled')) this.chart.plot.redraw(false, false);
       this.logEl.prepend(frag);
       while (this.logEl.childElementCount > LOG_MAX) this.logEl.lastElementChild.remove();
     }
@@ -408,10 +405,9 @@ export class AutoscalerPanel {
 
   logItem(e) {
     const li = document.createElement('li');
-    li.className = e.kind === 'scale' ? 'as-scale' : 'as-keep';
-    const i = e.text.indexOf(': ');
-    const head = i > 0 ? e.text.slice(0, i) : e.text;
-    const reason = i > 0 ? e.text.slice(i + 2) : '';
+    li.className = e.kind === 'scaled' ? 'as-scale' : 'as-keep';
+    const head = e.kind === 'scaled' ? `${e.from} → ${e.to} instances` : `keep ${e.replicas}`;
+    const reason = e.reason;
     const t = document.createElement('span');
     t.className = 't';
     t.textContent = `t=${num(e.t_s)} s · `;

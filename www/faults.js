@@ -5,7 +5,7 @@
 // partition / recover entry of the event log, added to each uPlot chart as a draw hook
 // (charts.js needs no change: uPlot fires the hooks in `u.hooks` on every redraw).
 
-export const FAULT_KINDS = new Set(['crash', 'slow', 'partition', 'recover']);
+import { FAULT_OF } from './log-text.js';
 const MARK_COLOR = { crash: '#b42318', slow: '#c26a00', partition: '#7c3aed', recover: '#15803d' };
 const MAX_MARKS = 400;
 
@@ -25,8 +25,9 @@ export class FaultMarks {
   add(entries) {
     let added = false;
     for (const e of entries ?? []) {
-      if (!FAULT_KINDS.has(e.kind)) continue;
-      this.marks.push({ t: e.t_s, kind: e.kind, id: e.instance });
+      const kind = FAULT_OF[e.kind];
+      if (!kind) continue;
+      this.marks.push({ t: e.t_s, kind, id: e.instance });
       added = true;
     }
     if (this.marks.length > MAX_MARKS) this.marks.splice(0, this.marks.length - MAX_MARKS);

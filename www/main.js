@@ -150,7 +150,7 @@ function settingsChanged({ hash = true } = {}) {
     fleet.loadLabel = `L = ${num(s.L)} req/s`;
   }
   viewDirty = true;
-  if (hash) scheduleHashUpdate(() => sim.scenario(), defaults);
+  if (hash) scheduleHashUpdate(() => sim.description(), defaults);
 }
 
 // ---------------------------------------------------------------- inspector

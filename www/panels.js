@@ -1,3 +1,4 @@
+import { logText } from './log-text.js';
 // Small panels: the tab strip (keyboard: arrows move between tabs) and the event log.
 
 export function setupTabs(list) {
@@ -22,13 +23,8 @@ export function setupTabs(list) {
 
 const MAX_ITEMS = 300;
 
-/** Event kinds by the log filter's groups (registry-panel.js shows a checkbox per group). */
-export const KIND_GROUP = {
-  registered: 'registry', missed: 'registry', evicted: 'registry', preserved: 'registry', heartbeat: 'registry',
-  ejected: 'health', unejected: 'health', healthy: 'health', unhealthy: 'health',
-  crash: 'faults', slow: 'faults', partition: 'faults', recover: 'faults', fault: 'faults',
-  draining: 'scaling', stopped: 'scaling', scale: 'scaling', autoscaler: 'scaling', traffic: 'scaling', rebalance: 'scaling',
-};
+/** The log filter's classes (registry-panel.js shows a checkbox per class) for each group. */
+const FILTER_CLASS = { registry: 'registry', fault: 'faults', health: 'health', scaling: 'scaling', traffic: 'scaling' };
 
 export class EventLog {
   constructor(ol) {
@@ -47,7 +43,7 @@ export class EventLog {
     const frag = document.createDocumentFragment();
     for (const e of entries) {
       const li = document.createElement('li');
-      li.className = `k-${e.kind} g-${KIND_GROUP[e.kind] ?? 'other'}`;
+      li.className = `k-${e.kind} g-${FILTER_CLASS[e.group] ?? 'other'}`;
       const t = document.createElement('span');
       t.className = 't';
       t.textContent = `${e.t_s.toFixed(2)} s`;
@@ -59,7 +55,7 @@ export class EventLog {
       kind.textContent = e.kind;
       const text = document.createElement('span');
       text.className = 'txt';
-      text.textContent = e.text;
+      text.textContent = logText(e);
       li.append(t, ' ', who, ' ', kind, ' ', text);
       frag.prepend(li);
       this.next = e.seq + 1;

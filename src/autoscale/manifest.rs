@@ -139,6 +139,25 @@ fn fmt_num(x: f64) -> String {
     format!("{x}")
 }
 
+/// Checks a Deployment name as Kubernetes does for a DNS-1123 label: 1 to 63 characters,
+/// lowercase letters, digits and '-', starting and ending with a letter or digit.
+pub fn check_name(name: &str) -> Result<(), crate::error::Error> {
+    let ok = (1..=63).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(crate::error::Error::new(
+            "name",
+            "must be a DNS label: 1 to 63 lowercase letters, digits or '-', starting and ending with a letter or digit",
+        ))
+    }
+}
+
 /// A DNS-1123 name: lowercase alphanumerics and '-', at most 63 characters.
 fn sanitize(name: &str) -> String {
     let cleaned: String = name

@@ -62,13 +62,14 @@ impl Simulation {
         self.scaling.autoscaler = Some(autoscaler);
         let by = self.scaler();
         if decision.desired_replicas != current {
-            self.scale_to(decision.desired_replicas, Some((by, decision.reason)));
+            self.scale_to(decision.desired_replicas, by, Some(decision.explanation));
         } else {
             self.push_log(
                 None,
                 LogEvent::Kept {
                     replicas: current,
                     by,
+                    explanation: decision.explanation,
                     reason: decision.reason,
                 },
             );

@@ -92,10 +92,11 @@ impl Simulation {
 
     /// Makes the running simulation follow the settings just changed.
     fn apply_change(&mut self, change: Change, balancer_before: &BalancerConfig) {
+        self.mark_change();
         match change {
             Change::Count => {
                 let n = self.scenario.instances.count;
-                self.scale_to(n, Some((Scaler::Hand, "set by hand".to_string())));
+                self.scale_to(n, Scaler::Hand, None);
             }
             Change::Rate => self.apply_rate(self.scenario.traffic.rate_rps),
             // Read where they are used: by requests starting service, arriving, or instances

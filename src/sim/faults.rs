@@ -12,6 +12,14 @@ impl Simulation {
     /// Applies a fault to instance `id` now.
     pub fn apply_fault(&mut self, id: u32, kind: FaultKind, factor: f64) {
         let now = self.now_ns;
+        let exists = self
+            .fleet
+            .instances
+            .get(id as usize)
+            .is_some_and(|i| i.state != Lifecycle::Stopped);
+        if exists {
+            self.mark_change();
+        }
         let Some(inst) = self.fleet.instances.get_mut(id as usize) else {
             self.push_log(
                 None,

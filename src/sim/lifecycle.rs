@@ -2,6 +2,7 @@
 //! `startup_s`; removed ones are chosen as a ReplicaSet does and drain), and the transitions
 //! ready → registered, draining → stopped.
 
+use crate::autoscale::hpa::Explanation;
 use crate::registry::seconds_to_ns;
 
 use super::{Event, Instance, Lifecycle, LogEvent, Routing, ScaleEvent, Scaler, Simulation};
@@ -18,30 +19,34 @@ impl Simulation {
 
     /// Sets the fleet to `n` replicas. Added instances start (ready after `startup_s`); removed
     /// ones are chosen as a ReplicaSet does: not-ready (crashed, then starting) before ready,
-    /// newest first. `by` and `reason` are recorded as a scale event when given.
-    pub(super) fn scale_to(&mut self, n: u32, cause: Option<(Scaler, String)>) {
+    /// newest first. The cause (who, and an autoscaler's explanation) is recorded as a scale
+    /// event.
+    pub(super) fn scale_to(&mut self, n: u32, by: Scaler, explanation: Option<Explanation>) {
         let current = self.members();
         self.fleet.desired = n;
         if n == current {
             return;
         }
-        if let Some((by, reason)) = cause {
-            self.stats.scale_events.push(ScaleEvent {
-                t_s: self.now_s(),
+        self.mark_change();
+        let reason = explanation
+            .as_ref()
+            .map_or_else(|| "set by hand".to_string(), |e| e.to_string());
+        self.stats.scale_events.push(ScaleEvent {
+            t_s: self.now_s(),
+            from: current,
+            to: n,
+            reason: reason.clone(),
+        });
+        self.push_log(
+            None,
+            LogEvent::Scaled {
                 from: current,
                 to: n,
-                reason: reason.clone(),
-            });
-            self.push_log(
-                None,
-                LogEvent::Scaled {
-                    from: current,
-                    to: n,
-                    by,
-                    reason,
-                },
-            );
-        }
+                by,
+                explanation,
+                reason,
+            },
+        );
         if n > current {
             for _ in current..n {
                 self.add_instance(false);

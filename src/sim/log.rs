@@ -8,6 +8,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::autoscale::hpa::Explanation;
 use crate::scenario::FaultKind;
 
 /// Entries kept (older ones are forgotten; `total` still counts them).
@@ -85,17 +86,20 @@ pub enum LogEvent {
     HealthChecksFailed {
         checks: u32,
     },
-    /// The replica count changed.
+    /// The replica count changed; an autoscaler explains its decision step by step.
     Scaled {
         from: u32,
         to: u32,
         by: Scaler,
+        explanation: Option<Explanation>,
+        /// The explanation in English (the summary's `scale_events[].reason`).
         reason: String,
     },
     /// An autoscaler sync that kept the count.
     Kept {
         replicas: u32,
         by: Scaler,
+        explanation: Explanation,
         reason: String,
     },
     /// The arrival rate changed (a scheduled change).
@@ -273,15 +277,16 @@ mod tests {
             LogEvent::Scaled {
                 from: 3,
                 to: 5,
-                by: Scaler::Hpa,
-                reason: "x".into(),
+                by: Scaler::Hand,
+                explanation: None,
+                reason: "set by hand".into(),
             },
         );
         let v = serde_json::to_value(&log.since(0)[0]).unwrap();
         assert_eq!(v["kind"], "scaled");
         assert_eq!(v["group"], "scaling");
         assert_eq!(v["from"], 3);
-        assert_eq!(v["by"], "hpa");
+        assert_eq!(v["by"], "hand");
         assert_eq!(v["instance"], 2);
     }
 }

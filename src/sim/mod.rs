@@ -15,6 +15,7 @@
 mod autoscaling;
 mod controls;
 mod events;
+mod explain;
 mod faults;
 mod health;
 mod instance;
@@ -37,6 +38,7 @@ use crate::rng::SimRng;
 use crate::scenario::Scenario;
 
 pub use events::{Event, EventQueue, Timer};
+pub use explain::{Condition, Explain, Load};
 pub use instance::{Instance, Lifecycle, Request};
 pub use log::{EventLog, LogEntry, LogEvent, LogGroup, Scaler, LOG_CAPACITY};
 pub use observe::{
@@ -153,6 +155,8 @@ struct Stats {
     last_moved_fraction: Option<f64>,
     /// Busy area of each instance (by id) at the last one-second sample.
     busy_at_sample: Vec<u64>,
+    /// Where "since the last change" starts.
+    change_mark: explain::ChangeMark,
 }
 
 /// Counters of the current one-second sampling window.
@@ -249,6 +253,7 @@ impl Simulation {
                 max_members: scenario.instances.count,
                 last_moved_fraction: None,
                 busy_at_sample: Vec::new(),
+                change_mark: explain::ChangeMark::default(),
             },
             log: EventLog::default(),
             start,
@@ -415,6 +420,7 @@ impl Simulation {
             Event::RateChange { index } => {
                 let rate = self.scenario.traffic.changes[index as usize].rate_rps;
                 self.apply_rate(rate);
+                self.mark_change();
                 self.push_log(None, LogEvent::RateChanged { rate_rps: rate });
             }
             Event::Fault { index } => {
