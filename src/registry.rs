@@ -89,6 +89,7 @@ pub enum Beat {
     Ignored,
 }
 
+#[derive(Debug, Clone)]
 pub struct Registry {
     pub config: RegistryConfig,
     leases: Vec<Lease>,

@@ -6,6 +6,7 @@
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
+#[derive(Debug, Clone)]
 pub struct SimRng(Xoshiro256PlusPlus);
 
 impl SimRng {

@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, ErrorKind, Range};
 use crate::scenario::{self, schema, AutoscalerConfig, FaultKind, KeyDistribution, Scenario};
-use crate::sim::{self, ViewReader, VIEW_FIELDS};
+use crate::sim::{self, Breakpoints, Replay, Stop, ViewReader, VIEW_FIELDS};
 use crate::theory;
 
 #[wasm_bindgen(start)]
@@ -126,9 +126,39 @@ fn parse_scenario(value: &JsValue) -> Result<Scenario, Error> {
 
 #[wasm_bindgen]
 pub struct Simulation {
-    inner: sim::Simulation,
+    /// The run with its copies for rewinding.
+    replay: Replay,
     reader: ViewReader,
     view: Vec<f32>,
+    breakpoints: Breakpoints,
+    /// The log entry of the last breakpoint hit, until the page takes it.
+    hit: Option<u64>,
+}
+
+/// Non-negative seconds as nanoseconds, saturating (never wrapping).
+fn seconds_ns(s: f64) -> u64 {
+    if s > 0.0 {
+        (s.min(scenario::MAX_DURATION_S) * 1e9) as u64
+    } else {
+        0
+    }
+}
+
+impl Simulation {
+    fn inner(&self) -> &sim::Simulation {
+        self.replay.sim()
+    }
+
+    fn run_for(&mut self, seconds: f64, max_events: u64, breakpoints: Breakpoints) {
+        if seconds.is_nan() || seconds <= 0.0 {
+            return;
+        }
+        let target = self.inner().now_ns().saturating_add(seconds_ns(seconds));
+        if let Stop::Breakpoint { seq } = self.replay.advance_until(target, max_events, breakpoints)
+        {
+            self.hit = Some(seq);
+        }
+    }
 }
 
 #[wasm_bindgen]
@@ -141,60 +171,128 @@ impl Simulation {
         let inner = sim::Simulation::with_timeline_capacity(scenario, sim::PAGE_TIMELINE_CAPACITY)
             .map_err(js_error)?;
         Ok(Simulation {
-            inner,
+            replay: Replay::new(inner),
             reader: ViewReader::default(),
             view: Vec::new(),
+            breakpoints: Breakpoints::NONE,
+            hit: None,
         })
     }
 
     /// Simulates the next `seconds` (nothing for anything but a positive number).
     pub fn advance(&mut self, seconds: JsValue) {
         if let Some(s) = seconds.as_f64() {
-            self.inner.advance(s);
+            self.run_for(s, u64::MAX, Breakpoints::NONE);
         }
     }
 
-    /// Simulates up to `seconds` more but processes at most `max_events` events; returns the
-    /// simulated seconds actually covered (the page's per-frame time box).
+    /// Simulates up to `seconds` more but processes at most `max_events` events, and stops
+    /// early at a breakpoint (see `take_break`); returns the simulated seconds covered (the
+    /// page's per-frame time box).
     pub fn advance_budget(&mut self, seconds: f64, max_events: f64) -> f64 {
-        let before = self.inner.now_ns();
-        if seconds.is_nan() || seconds <= 0.0 || max_events.is_nan() || max_events < 1.0 {
+        if max_events.is_nan() || max_events < 1.0 {
             return 0.0;
         }
-        let target = before.saturating_add((seconds.min(scenario::MAX_DURATION_S) * 1e9) as u64);
-        self.inner.advance_to(target, max_events.min(1e15) as u64);
-        (self.inner.now_ns() - before) as f64 / 1e9
+        let before = self.inner().now_ns();
+        self.run_for(seconds, max_events.min(1e15) as u64, self.breakpoints);
+        (self.inner().now_ns() - before) as f64 / 1e9
     }
 
     pub fn run_to_end(&mut self) {
-        self.inner.run_to_end();
+        let end = seconds_ns(self.inner().scenario().duration_s);
+        self.replay.advance_until(end, u64::MAX, Breakpoints::NONE);
+    }
+
+    /// Pause when one of these events happens: a list of event-log kinds (`"evicted"`,
+    /// `"ejected"`, `"scaled"`, …); an empty list clears them.
+    pub fn set_breakpoints(&mut self, kinds: JsValue) -> Result<(), JsValue> {
+        let names: Vec<String> = serde_wasm_bindgen::from_value(kinds).map_err(|_| {
+            js_error(Error::of(
+                "breakpoints",
+                ErrorKind::WrongType {
+                    expected: "a list of event names".into(),
+                },
+                None,
+            ))
+        })?;
+        self.breakpoints = Breakpoints::from_names(&names).map_err(js_error)?;
+        Ok(())
+    }
+
+    /// The log sequence number of the entry that stopped the clock at a breakpoint since the
+    /// last call, or -1.
+    pub fn take_break(&mut self) -> f64 {
+        self.hit.take().map_or(-1.0, |s| s as f64)
+    }
+
+    /// One step while paused: `"event"` (the next event), `"second"` (one simulated second)
+    /// or `"sync"` (until the autoscaler's next decision). Returns the seconds covered.
+    pub fn step(&mut self, unit: JsValue) -> Result<f64, JsValue> {
+        let before = self.inner().now_ns();
+        match unit.as_string().as_deref() {
+            Some("event") => {
+                self.replay.advance_until(u64::MAX, 1, Breakpoints::NONE);
+            }
+            Some("second") => self.run_for(1.0, u64::MAX, self.breakpoints),
+            Some("sync") => {
+                let decisions = Breakpoints::from_names(&["scaled", "kept"]).expect("known");
+                self.run_for(3600.0, u64::MAX, decisions);
+                self.hit = None;
+            }
+            _ => {
+                return Err(js_error(Error::of(
+                    "step",
+                    ErrorKind::UnknownName {
+                        allowed: vec!["event".into(), "second".into(), "sync".into()],
+                    },
+                    Some(shown(&unit)),
+                )))
+            }
+        }
+        Ok((self.inner().now_ns() - before) as f64 / 1e9)
+    }
+
+    /// Goes to simulated time `t_s` of this run (at most `horizon_s`), back or forth, doing at
+    /// most `max_events` events of re-simulation; true once there (call again otherwise).
+    pub fn seek(&mut self, t_s: f64, max_events: f64) -> bool {
+        if t_s.is_nan() || max_events.is_nan() || max_events < 1.0 {
+            return true;
+        }
+        self.replay
+            .seek(seconds_ns(t_s), max_events.min(1e15) as u64)
+    }
+
+    /// The furthest simulated time this run has reached (the end of the time slider).
+    #[wasm_bindgen(getter)]
+    pub fn horizon_s(&self) -> f64 {
+        self.replay.horizon_ns() as f64 / 1e9
     }
 
     /// The same object the CLI prints.
     pub fn summary(&self) -> JsValue {
-        to_js(&self.inner.summary())
+        to_js(&self.inner().summary())
     }
 
     /// Live measurements beyond the summary (utilization, retries, moved keys, ...).
     pub fn details(&self) -> JsValue {
-        to_js(&self.inner.details())
+        to_js(&self.inner().details())
     }
 
     /// The live state in a lesson's terms: nominal and ready-capacity arithmetic, conditions
     /// in force, latency since the last change and whether it is settling.
     pub fn explain(&self) -> JsValue {
-        to_js(&self.inner.explain())
+        to_js(&self.inner().explain())
     }
 
     /// The run's description: the starting settings with every scheduled change and every
     /// change recorded so far (a link to it replays this run).
     pub fn description(&self) -> JsValue {
-        to_js(&self.inner.current_scenario())
+        to_js(&self.inner().current_scenario())
     }
 
     /// The settings in force now (what the controls show).
     pub fn scenario(&self) -> JsValue {
-        let mut s = self.inner.scenario().clone();
+        let mut s = self.inner().scenario().clone();
         s.traffic.changes.clear();
         s.faults.clear();
         s.edits.clear();
@@ -203,12 +301,12 @@ impl Simulation {
 
     #[wasm_bindgen(getter)]
     pub fn now_s(&self) -> f64 {
-        self.inner.now_s()
+        self.inner().now_s()
     }
 
     #[wasm_bindgen(getter)]
     pub fn events_processed(&self) -> f64 {
-        self.inner.events_processed() as f64
+        self.inner().events_processed() as f64
     }
 
     /// Sets one scenario field now (`"instances.count"`, `"balancer.choice_count"`,
@@ -224,22 +322,22 @@ impl Simulation {
             ))
         })?;
         let value = edit_value(&value, &path).map_err(js_error)?;
-        self.inner.edit(&path, value).map_err(js_error)
+        self.replay.edit(&path, value).map_err(js_error)
     }
 
     pub fn set_instances(&mut self, count: JsValue) -> Result<(), JsValue> {
         let v = edit_value(&count, "instances.count").map_err(js_error)?;
-        self.inner.edit("instances.count", v).map_err(js_error)
+        self.replay.edit("instances.count", v).map_err(js_error)
     }
 
     pub fn set_load(&mut self, rate_rps: JsValue) -> Result<(), JsValue> {
         let v = edit_value(&rate_rps, "traffic.rate_rps").map_err(js_error)?;
-        self.inner.edit("traffic.rate_rps", v).map_err(js_error)
+        self.replay.edit("traffic.rate_rps", v).map_err(js_error)
     }
 
     pub fn set_capacity(&mut self, capacity_rps: JsValue) -> Result<(), JsValue> {
         let v = edit_value(&capacity_rps, "instances.capacity_rps").map_err(js_error)?;
-        self.inner
+        self.replay
             .edit("instances.capacity_rps", v)
             .map_err(js_error)
     }
@@ -259,24 +357,25 @@ impl Simulation {
                 &["uniform", "zipf"],
             )?;
             let zipf_s = number_arg(&zipf_s, "traffic.zipf_s")?;
-            self.inner.set_keys(keys, distribution, zipf_s)
+            self.replay
+                .change(|sim| sim.set_keys(keys, distribution, zipf_s))
         })();
         result.map_err(js_error)
     }
 
     pub fn set_balancer(&mut self, config: JsValue) -> Result<(), JsValue> {
         let v = json_of(&config, "balancer").map_err(js_error)?;
-        self.inner.edit("balancer", v).map_err(js_error)
+        self.replay.edit("balancer", v).map_err(js_error)
     }
 
     pub fn set_autoscaler(&mut self, config: JsValue) -> Result<(), JsValue> {
         let v = json_of(&config, "autoscaler").map_err(js_error)?;
-        self.inner.edit("autoscaler", v).map_err(js_error)
+        self.replay.edit("autoscaler", v).map_err(js_error)
     }
 
     pub fn set_registry(&mut self, config: JsValue) -> Result<(), JsValue> {
         let v = json_of(&config, "registry").map_err(js_error)?;
-        self.inner.edit("registry", v).map_err(js_error)
+        self.replay.edit("registry", v).map_err(js_error)
     }
 
     /// One instance's balancer weight and speed (capacity multiplier).
@@ -290,7 +389,8 @@ impl Simulation {
             let id = number_arg(&id, "instance")?;
             let weight = number_arg(&weight, "weight")?;
             let speed = number_arg(&speed, "speed")?;
-            self.inner.set_instance(id, weight, speed)
+            self.replay
+                .change(|sim| sim.set_instance(id, weight, speed))
         })();
         result.map_err(js_error)
     }
@@ -311,14 +411,15 @@ impl Simulation {
             } else {
                 1.0
             };
-            self.inner.fault(id, kind, factor)
+            self.replay.fault(id, kind, factor)
         })();
         result.map_err(js_error)
     }
 
     /// Refreshes the per-instance view (rows of `view_fields()`); returns the number of rows.
     pub fn refresh_view(&mut self, linger_s: f64) -> usize {
-        self.reader.fill(&self.inner, &mut self.view, linger_s);
+        self.reader
+            .fill(self.replay.sim(), &mut self.view, linger_s);
         self.view.len() / VIEW_FIELDS.len()
     }
 
@@ -336,12 +437,12 @@ impl Simulation {
 
     /// The kept one-second samples as columns: `{t_s: [...], offered_rps: [...], ...}`.
     pub fn timeline(&self) -> JsValue {
-        to_js(&self.inner.timeline().columns())
+        to_js(&self.inner().timeline().columns())
     }
 
     /// Samples pushed since the start (to know when the charts need new data).
     pub fn timeline_total(&self) -> f64 {
-        self.inner.timeline().total() as f64
+        self.inner().timeline().total() as f64
     }
 
     /// For hash balancers: the instance id that keys 1..=count map to now (-1: none).
@@ -351,7 +452,8 @@ impl Simulation {
         } else {
             0
         };
-        self.inner
+        self.replay
+            .sim_mut_for_reading()
             .key_owners(count)
             .into_iter()
             .map(|o| o.map_or(-1, |id| id as i32))
@@ -361,7 +463,7 @@ impl Simulation {
     /// Event-log entries with sequence number >= `since` (typed events with their data).
     pub fn log_since(&self, since: f64) -> JsValue {
         let since = if since >= 0.0 { since as u64 } else { 0 };
-        to_js(&self.inner.log_since(since))
+        to_js(&self.inner().log_since(since))
     }
 }
 

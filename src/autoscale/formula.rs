@@ -10,6 +10,7 @@ use crate::theory::instances_needed;
 use super::hpa::Step;
 use super::{Autoscaler, Decision, Observation};
 
+#[derive(Debug, Clone)]
 pub struct Formula {
     config: FormulaConfig,
 }

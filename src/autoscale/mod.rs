@@ -29,9 +29,26 @@ pub struct Observation<'a> {
     pub pods: &'a [PodMetric],
 }
 
-pub trait Autoscaler {
+pub trait Autoscaler: AutoscalerClone {
     fn sync_s(&self) -> f64;
     fn reconcile(&mut self, observation: &Observation) -> Decision;
+}
+
+/// Copying a boxed autoscaler (the page's rewind keeps copies of the whole simulation).
+pub trait AutoscalerClone {
+    fn clone_box(&self) -> Box<dyn Autoscaler>;
+}
+
+impl<T: Autoscaler + Clone + 'static> AutoscalerClone for T {
+    fn clone_box(&self) -> Box<dyn Autoscaler> {
+        Box::new(self.clone())
+    }
+}
+
+impl Clone for Box<dyn Autoscaler> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
 }
 
 /// Builds the configured autoscaler; None for `kind: none`.
@@ -46,6 +63,7 @@ pub fn build(config: &AutoscalerConfig) -> Result<Option<Box<dyn Autoscaler>>, E
     })
 }
 
+#[derive(Clone)]
 struct HpaAutoscaler {
     hpa: hpa::Hpa,
     sync_s: f64,

@@ -44,7 +44,7 @@ pub trait LoadView {
     fn active(&self, index: usize) -> u32;
 }
 
-pub trait Balancer {
+pub trait Balancer: BalancerClone {
     /// The set of endpoints changed (discovery refresh, scaling, ejection). Indices passed to and
     /// returned by `pick` refer to this slice until the next call.
     fn set_endpoints(&mut self, endpoints: &[Endpoint]);
@@ -61,6 +61,23 @@ pub trait Balancer {
 
     /// A response from endpoint `id` took `latency_ns` (time from routing to completion).
     fn on_response(&mut self, _id: u32, _latency_ns: u64, _now_ns: u64) {}
+}
+
+/// Copying a boxed balancer (the page's rewind keeps copies of the whole simulation).
+pub trait BalancerClone {
+    fn clone_box(&self) -> Box<dyn Balancer>;
+}
+
+impl<T: Balancer + Clone + 'static> BalancerClone for T {
+    fn clone_box(&self) -> Box<dyn Balancer> {
+        Box::new(self.clone())
+    }
+}
+
+impl Clone for Box<dyn Balancer> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
 }
 
 /// The balancer `config.algorithm` names, configured from `config`; `None` for

@@ -115,6 +115,65 @@ pub enum LogEvent {
 }
 
 impl LogEvent {
+    /// Every event's name (its serialized `kind`), in declaration order.
+    pub const NAMES: [&'static str; 22] = [
+        "registered",
+        "reregistered",
+        "heartbeat_missed",
+        "heartbeat_resumed",
+        "evicted",
+        "preserved",
+        "draining",
+        "stopped",
+        "crashed",
+        "slowed",
+        "partitioned",
+        "restarting",
+        "recovered",
+        "fault_ignored",
+        "ejected",
+        "unejected",
+        "health_checks_passed",
+        "health_checks_failed",
+        "scaled",
+        "kept",
+        "rate_changed",
+        "rebalanced",
+    ];
+
+    /// The event's name, as serialized in `kind`.
+    pub fn name(&self) -> &'static str {
+        Self::NAMES[self.index()]
+    }
+
+    fn index(&self) -> usize {
+        use LogEvent::*;
+        match self {
+            Registered => 0,
+            Reregistered => 1,
+            HeartbeatMissed { .. } => 2,
+            HeartbeatResumed => 3,
+            Evicted { .. } => 4,
+            Preserved => 5,
+            Draining => 6,
+            Stopped => 7,
+            Crashed { .. } => 8,
+            Slowed { .. } => 9,
+            Partitioned => 10,
+            Restarting => 11,
+            Recovered => 12,
+            FaultIgnored { .. } => 13,
+            Ejected { .. } => 14,
+            Unejected => 15,
+            HealthChecksPassed { .. } => 16,
+            HealthChecksFailed { .. } => 17,
+            Scaled { .. } => 18,
+            Kept { .. } => 19,
+            RateChanged { .. } => 20,
+            Rebalanced { .. } => 21,
+        }
+    }
+
     pub fn group(&self) -> LogGroup {
         use LogEvent::*;
         match self {
@@ -204,6 +263,50 @@ impl fmt::Display for LogEvent {
     }
 }
 
+/// Which events stop the clock (the page's "pause when…"): a set of event names.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Breakpoints(u32);
+
+impl Breakpoints {
+    pub const NONE: Breakpoints = Breakpoints(0);
+
+    /// From event names (`evicted`, `ejected`, `scaled`, …); an unknown name is refused.
+    pub fn from_names<S: AsRef<str>>(names: &[S]) -> Result<Breakpoints, crate::error::Error> {
+        let mut bits = 0u32;
+        for name in names {
+            let name = name.as_ref();
+            match LogEvent::NAMES
+                .iter()
+                .position(|n| !n.is_empty() && *n == name)
+            {
+                Some(i) => bits |= 1 << i,
+                None => {
+                    return Err(crate::error::Error::of(
+                        "breakpoints",
+                        crate::error::ErrorKind::UnknownName {
+                            allowed: LogEvent::NAMES
+                                .iter()
+                                .filter(|n| !n.is_empty())
+                                .map(|n| n.to_string())
+                                .collect(),
+                        },
+                        Some(format!("\"{name}\"")),
+                    ))
+                }
+            }
+        }
+        Ok(Breakpoints(bits))
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn matches(self, event: &LogEvent) -> bool {
+        self.0 & (1 << event.index()) != 0
+    }
+}
+
 /// One line of the log.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LogEntry {
@@ -244,6 +347,15 @@ impl EventLog {
         self.entries.iter().skip(skip).cloned().collect()
     }
 
+    /// Entries kept.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     /// Entries ever pushed, including forgotten ones.
     pub fn total(&self) -> u64 {
         self.total
@@ -266,6 +378,39 @@ mod tests {
         let tail = log.since(LOG_CAPACITY as u64 + 3);
         assert_eq!(tail.iter().map(|e| e.seq).collect::<Vec<_>>(), [1003, 1004]);
         assert!(log.since(u64::MAX).is_empty());
+    }
+
+    #[test]
+    fn names_are_the_serialized_kinds() {
+        let events = [
+            LogEvent::Registered,
+            LogEvent::HeartbeatMissed { partitioned: true },
+            LogEvent::Evicted {
+                ttl_s: 1.0,
+                last_renewal_s: 0.0,
+            },
+            LogEvent::FaultIgnored {
+                fault: FaultKind::Crash,
+                missing: true,
+            },
+            LogEvent::HealthChecksFailed { checks: 2 },
+            LogEvent::Rebalanced {
+                in_view: 3,
+                moved_fraction: 0.2,
+            },
+        ];
+        for e in events {
+            let v = serde_json::to_value(&e).unwrap();
+            assert_eq!(v["kind"], e.name());
+        }
+        let b = Breakpoints::from_names(&["evicted", "scaled"]).unwrap();
+        assert!(b.matches(&LogEvent::Evicted {
+            ttl_s: 1.0,
+            last_renewal_s: 0.0
+        }));
+        assert!(!b.matches(&LogEvent::Registered));
+        assert!(Breakpoints::from_names(&["explodes"]).is_err());
+        assert!(Breakpoints::from_names(&[""]).is_err());
     }
 
     #[test]

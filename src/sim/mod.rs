@@ -23,6 +23,7 @@ mod leases;
 mod lifecycle;
 mod log;
 mod observe;
+mod replay;
 mod routing;
 mod service;
 mod workload;
@@ -40,11 +41,12 @@ use crate::scenario::Scenario;
 pub use events::{Event, EventQueue, Timer};
 pub use explain::{Condition, Explain, Load};
 pub use instance::{Instance, Lifecycle, Request};
-pub use log::{EventLog, LogEntry, LogEvent, LogGroup, Scaler, LOG_CAPACITY};
+pub use log::{Breakpoints, EventLog, LogEntry, LogEvent, LogGroup, Scaler, LOG_CAPACITY};
 pub use observe::{
     codes, Codes, Details, InstanceSummary, InstancesSummary, ScaleEvent, Summary, ViewReader,
     FLAG_EJECTED, FLAG_PARTITIONED, FLAG_SLOW, FLAG_UNHEALTHY, VIEW_FIELDS,
 };
+pub use replay::Replay;
 use workload::Workload;
 
 const NS: u64 = 1_000_000_000;
@@ -58,6 +60,7 @@ const MAX_TIMELINE_CAPACITY: usize = 100_000;
 const STREAM_ARRIVALS: u64 = 0x6172_7269_7661_6c73;
 const STREAM_BALANCER: u64 = 0x6261_6c61_6e63_6572;
 
+#[derive(Clone)]
 pub struct Simulation {
     /// The settings in force now, with the scheduled lists (rate changes, faults, edits) of
     /// the whole run.
@@ -83,6 +86,7 @@ pub struct Simulation {
 }
 
 /// The instances, by id (ids are never reused).
+#[derive(Clone)]
 struct Fleet {
     instances: Vec<Instance>,
     /// Ids of instances that have not stopped, ascending.
@@ -92,6 +96,7 @@ struct Fleet {
 }
 
 /// How an arriving request reaches an instance.
+#[derive(Clone)]
 enum Routing {
     /// A balancer picks among the instances in the discovery view.
     Balanced(Box<dyn Balancer>),
@@ -121,6 +126,7 @@ impl Routing {
 }
 
 /// What the balancer knows: the discovery cache and the view it picks from.
+#[derive(Clone)]
 struct Discovery {
     /// Instances the balancer can pick, ascending ids; index = endpoint index.
     view: Vec<u32>,
@@ -133,6 +139,7 @@ struct Discovery {
 }
 
 /// The autoscaler and what it remembers between syncs.
+#[derive(Clone)]
 struct Scaling {
     autoscaler: Option<Box<dyn Autoscaler>>,
     arrivals_at_sync: u64,
@@ -142,6 +149,7 @@ struct Scaling {
 }
 
 /// Counters, latency and the time series.
+#[derive(Clone)]
 struct Stats {
     requests: Requests,
     retries: u64,
@@ -160,6 +168,7 @@ struct Stats {
 }
 
 /// Counters of the current one-second sampling window.
+#[derive(Clone)]
 struct Window {
     arrived: u64,
     completed: u64,
@@ -178,6 +187,17 @@ impl Window {
             latency: LatencyRecorder::new(2),
         }
     }
+}
+
+/// Why advancing stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// The target time was reached.
+    Reached,
+    /// The event budget ran out first.
+    Budget,
+    /// An event logged the entry `seq`, which matches a breakpoint.
+    Breakpoint { seq: u64 },
 }
 
 /// `v[id]`, growing `v` with zeros as ids appear.
@@ -365,22 +385,46 @@ impl Simulation {
     /// comes first; returns true when the target was reached. The page uses the budget to
     /// time-box its work per frame.
     pub fn advance_to(&mut self, target_ns: u64, max_events: u64) -> bool {
+        self.advance_until(target_ns, max_events, Breakpoints::NONE) == Stop::Reached
+    }
+
+    /// As `advance_to`, and also stops right after an event that logs one of `breakpoints`
+    /// (the clock then stays at that event's time).
+    pub fn advance_until(
+        &mut self,
+        target_ns: u64,
+        max_events: u64,
+        breakpoints: Breakpoints,
+    ) -> Stop {
         let mut budget = max_events;
         while let Some(t) = self.queue.peek_time() {
             if t > target_ns {
                 break;
             }
             if budget == 0 {
-                return false;
+                return Stop::Budget;
             }
             budget -= 1;
             let (t, event) = self.queue.pop().expect("peeked");
             self.now_ns = t;
             self.stats.events_processed += 1;
+            if breakpoints.is_empty() {
+                self.handle(event);
+                continue;
+            }
+            let logged = self.log.total();
             self.handle(event);
+            if let Some(entry) = self
+                .log
+                .since(logged)
+                .into_iter()
+                .find(|e| breakpoints.matches(&e.event))
+            {
+                return Stop::Breakpoint { seq: entry.seq };
+            }
         }
         self.now_ns = self.now_ns.max(target_ns);
-        true
+        Stop::Reached
     }
 
     /// Runs until the scenario's `duration_s`.

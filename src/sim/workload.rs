@@ -10,6 +10,7 @@ use crate::scenario::{Arrivals, KeyDistribution, ServiceTime, Traffic};
 
 use super::instance::Request;
 
+#[derive(Clone)]
 pub struct Workload {
     pub rate_rps: f64,
     arrivals: Arrivals,
@@ -76,6 +77,7 @@ impl Workload {
 
 /// Zipf over keys 1..=n with exponent s, by Hörmann & Derflinger's rejection-inversion
 /// (as in Apache Commons' RejectionInversionZipfSampler): O(1) memory for any n.
+#[derive(Debug, Clone)]
 pub struct Zipf {
     n: f64,
     s: f64,

@@ -1,0 +1,242 @@
+//! Rewinding: a run with checkpoints. A `Replay` keeps copies of the simulation taken as it
+//! runs and goes back to any earlier moment by restoring the last copy before it and
+//! simulating forward again — the run is deterministic, so the fleet, the charts and the log
+//! come back exactly as they were. Changes made after a rewind start a new future: copies
+//! taken after that moment are dropped, while the changes recorded later in the old future
+//! stay part of the run (they are in its description).
+//!
+//! Copies are taken every `EVENTS_PER_CHECKPOINT` events or `SECONDS_PER_CHECKPOINT` simulated
+//! seconds, whichever comes first, so a rewind re-simulates a bounded amount of work at any
+//! fleet size; when their estimated memory passes `MEMORY_BUDGET`, every other copy is dropped
+//! (the first, at t = 0, always stays).
+
+use crate::error::Error;
+use crate::registry::seconds_to_ns;
+use crate::scenario::FaultKind;
+
+use super::{Breakpoints, Event, Simulation, Stop};
+
+const EVENTS_PER_CHECKPOINT: u64 = 1_000_000;
+const SECONDS_PER_CHECKPOINT: u64 = 30;
+const MEMORY_BUDGET: usize = 64 << 20;
+
+#[derive(Clone)]
+struct Checkpoint {
+    sim: Simulation,
+    /// Recorded faults and edits when the copy was taken (later ones must be rescheduled).
+    faults: usize,
+    edits: usize,
+    bytes: usize,
+}
+
+pub struct Replay {
+    sim: Simulation,
+    checkpoints: Vec<Checkpoint>,
+    /// The furthest time this run's present timeline has reached.
+    horizon_ns: u64,
+}
+
+impl Replay {
+    pub fn new(sim: Simulation) -> Replay {
+        let first = Checkpoint {
+            faults: sim.scenario.faults.len(),
+            edits: sim.scenario.edits.len(),
+            bytes: sim.approx_bytes(),
+            sim: sim.clone(),
+        };
+        Replay {
+            horizon_ns: sim.now_ns,
+            sim,
+            checkpoints: vec![first],
+        }
+    }
+
+    pub fn sim(&self) -> &Simulation {
+        &self.sim
+    }
+
+    /// The furthest simulated time reached (the end of the time slider).
+    pub fn horizon_ns(&self) -> u64 {
+        self.horizon_ns
+    }
+
+    pub fn checkpoints(&self) -> usize {
+        self.checkpoints.len()
+    }
+
+    /// Runs forward, as `Simulation::advance_until`, taking copies on the way.
+    pub fn advance_until(
+        &mut self,
+        target_ns: u64,
+        max_events: u64,
+        breakpoints: Breakpoints,
+    ) -> Stop {
+        let mut left = max_events;
+        loop {
+            let last = &self.checkpoints.last().expect("the first copy stays").sim;
+            let (step_target, budget) = if self.sim.now_ns < last.now_ns {
+                // Replaying a stretch that already has its copies.
+                (target_ns.min(last.now_ns), left)
+            } else {
+                let next_copy_ns = last.now_ns + SECONDS_PER_CHECKPOINT * 1_000_000_000;
+                let events_to_copy = (last.events_processed() + EVENTS_PER_CHECKPOINT)
+                    .saturating_sub(self.sim.events_processed())
+                    .max(1);
+                (target_ns.min(next_copy_ns), left.min(events_to_copy))
+            };
+            let before = self.sim.events_processed();
+            let stop = self.sim.advance_until(step_target, budget, breakpoints);
+            left -= self.sim.events_processed() - before;
+            self.horizon_ns = self.horizon_ns.max(self.sim.now_ns);
+            self.maybe_checkpoint();
+            match stop {
+                Stop::Reached if step_target == target_ns => return Stop::Reached,
+                Stop::Breakpoint { .. } => return stop,
+                _ if left == 0 => return Stop::Budget,
+                _ => {}
+            }
+        }
+    }
+
+    fn maybe_checkpoint(&mut self) {
+        let last = self.checkpoints.last().expect("the first copy stays");
+        let due = self.sim.events_processed()
+            >= last.sim.events_processed() + EVENTS_PER_CHECKPOINT
+            || self.sim.now_ns >= last.sim.now_ns + SECONDS_PER_CHECKPOINT * 1_000_000_000;
+        if !due || self.sim.now_ns <= last.sim.now_ns {
+            return;
+        }
+        self.checkpoints.push(Checkpoint {
+            faults: self.sim.scenario.faults.len(),
+            edits: self.sim.scenario.edits.len(),
+            bytes: self.sim.approx_bytes(),
+            sim: self.sim.clone(),
+        });
+        while self.checkpoints.len() > 2
+            && self.checkpoints.iter().map(|c| c.bytes).sum::<usize>() > MEMORY_BUDGET
+        {
+            let mut i = 0;
+            self.checkpoints.retain(|_| {
+                i += 1;
+                i == 1 || i % 2 == 0
+            });
+        }
+    }
+
+    /// Goes to simulated time `t_ns` (at most the horizon): backwards by restoring the last
+    /// copy before it, then forwards. Returns true once there; false when `max_events` ran out
+    /// first (call again to continue).
+    pub fn seek(&mut self, t_ns: u64, max_events: u64) -> bool {
+        let t_ns = t_ns.min(self.horizon_ns);
+        if t_ns < self.sim.now_ns {
+            let i = self
+                .checkpoints
+                .iter()
+                .rposition(|c| c.sim.now_ns <= t_ns)
+                .unwrap_or(0);
+            self.restore(i);
+        }
+        let horizon = self.horizon_ns;
+        let reached = self.advance_until(t_ns, max_events, Breakpoints::NONE) == Stop::Reached;
+        self.horizon_ns = horizon.max(self.sim.now_ns);
+        reached
+    }
+
+    /// The simulation as it was at copy `i`, with the changes recorded since then put back
+    /// on its schedule.
+    fn restore(&mut self, i: usize) {
+        let cp = &self.checkpoints[i];
+        let mut sim = cp.sim.clone();
+        sim.scenario.faults = self.sim.scenario.faults.clone();
+        sim.scenario.edits = self.sim.scenario.edits.clone();
+        for (index, f) in sim.scenario.faults.iter().enumerate().skip(cp.faults) {
+            sim.queue.schedule(
+                seconds_to_ns(f.at_s),
+                Event::Fault {
+                    index: index as u32,
+                },
+            );
+        }
+        for (index, e) in sim.scenario.edits.iter().enumerate().skip(cp.edits) {
+            sim.queue.schedule(
+                seconds_to_ns(e.at_s),
+                Event::Edit {
+                    index: index as u32,
+                },
+            );
+        }
+        self.sim = sim;
+    }
+
+    /// A change made now branches the run: copies from later moments belong to the old future.
+    fn branch(&mut self) {
+        let now = self.sim.now_ns;
+        self.checkpoints.retain(|c| c.sim.now_ns <= now);
+        self.horizon_ns = now;
+    }
+
+    /// `Simulation::edit`, on the present timeline.
+    pub fn edit(&mut self, path: &str, value: serde_json::Value) -> Result<(), Error> {
+        let result = self.sim.edit(path, value);
+        if result.is_ok() {
+            self.branch();
+        }
+        result
+    }
+
+    /// `Simulation::fault`, on the present timeline.
+    pub fn fault(&mut self, id: f64, kind: FaultKind, factor: f64) -> Result<(), Error> {
+        let result = self.sim.fault(id, kind, factor);
+        if result.is_ok() {
+            self.branch();
+        }
+        result
+    }
+
+    /// Any other change through the simulation itself (its setters are edits too).
+    pub fn change<T>(
+        &mut self,
+        f: impl FnOnce(&mut Simulation) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let result = f(&mut self.sim);
+        if result.is_ok() {
+            self.branch();
+        }
+        result
+    }
+
+    /// Read access that may refresh derived state (the hash balancers' key view).
+    pub fn sim_mut_for_reading(&mut self) -> &mut Simulation {
+        &mut self.sim
+    }
+}
+
+impl Simulation {
+    /// A rough size of this simulation in memory, for the rewind's copy budget.
+    pub(super) fn approx_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let queued: usize = self
+            .fleet
+            .alive
+            .iter()
+            .map(|&id| self.fleet.instances[id as usize].queue.len())
+            .sum();
+        let n = self.fleet.instances.len();
+        let b = &self.scenario.balancer;
+        let balancer = match b.algorithm {
+            crate::scenario::Algorithm::RingHash => {
+                (self.discovery.view.len() * b.points_per_instance as usize).min(1 << 21) * 12
+            }
+            crate::scenario::Algorithm::Maglev => b.table_size as usize * 8,
+            _ => self.discovery.view.len() * 16,
+        };
+        n * (size_of::<super::Instance>() + 48)
+            + queued * size_of::<super::Request>()
+            + self.queue.len() * 64
+            + self.stats.timeline.len() * size_of::<crate::metrics::Sample>()
+            + self.log.len() * 160
+            + self.scenario.instances.overrides.len() * 16 * 2
+            + balancer
+            + 64 * 1024
+    }
+}
