@@ -17,7 +17,7 @@ impl Simulation {
         let capacity = self.scenario.instances.capacity_rps;
         let mut pods = Vec::new();
         for &id in &self.fleet.alive {
-            let inst = &self.fleet.instances[id as usize];
+            let inst = &self.fleet[id];
             let busy = inst.busy_area_ns(now);
             let baseline = slot(&mut self.scaling.busy_at_sync, id);
             let delta = busy - (*baseline).min(busy);
@@ -90,7 +90,7 @@ impl Simulation {
         self.scaling.last_sync_ns = now;
         self.scaling.arrivals_at_sync = self.stats.requests.arrived;
         for &id in &self.fleet.alive {
-            let busy = self.fleet.instances[id as usize].busy_area_ns(now);
+            let busy = self.fleet[id].busy_area_ns(now);
             *slot(&mut self.scaling.busy_at_sync, id) = busy;
         }
     }

@@ -129,7 +129,7 @@ impl Simulation {
                     .iter()
                     .find(|o| o.instance == id)
                     .map_or((1, 1.0), |o| (o.weight, o.speed));
-                if let Some(inst) = self.fleet.instances.get_mut(id as usize) {
+                if let Some(inst) = self.fleet.get_mut(id) {
                     inst.weight = weight;
                     inst.speed = speed;
                 }
@@ -156,8 +156,9 @@ impl Simulation {
             if let Routing::Shared { queue, .. } = old {
                 if !now_shared {
                     // Requests waiting centrally are handed out through the new balancer.
-                    for &id in &self.fleet.alive {
-                        self.fleet.instances[id as usize].idle_listed = false;
+                    for i in 0..self.fleet.alive.len() {
+                        let id = self.fleet.alive[i];
+                        self.fleet[id].idle_listed = false;
                     }
                     for r in queue {
                         self.route(r);
@@ -177,8 +178,9 @@ impl Simulation {
     /// instances then take from it as their servers free up.
     fn gather_into_shared_queue(&mut self) {
         let mut waiting: Vec<_> = Vec::new();
-        for &id in &self.fleet.alive {
-            waiting.extend(self.fleet.instances[id as usize].queue.drain(..));
+        for i in 0..self.fleet.alive.len() {
+            let id = self.fleet.alive[i];
+            waiting.extend(self.fleet[id].queue.drain(..));
         }
         waiting.sort_by_key(|r| r.arrived_ns);
         if let Routing::Shared { queue, .. } = &mut self.routing {
@@ -187,7 +189,7 @@ impl Simulation {
         let ids = self.fleet.alive.clone();
         for id in ids {
             self.list_idle(id);
-            let inst = &self.fleet.instances[id as usize];
+            let inst = &self.fleet[id];
             if inst.state == Lifecycle::Draining && inst.active() == 0 {
                 self.stop(id);
             }
@@ -203,7 +205,7 @@ impl Simulation {
                 return;
             };
             let request = queue.pop_front().expect("not empty");
-            self.fleet.instances[id as usize].idle_listed = false;
+            self.fleet[id].idle_listed = false;
             self.start_service(id, request);
             self.list_idle(id);
         }
@@ -277,7 +279,7 @@ impl Simulation {
     /// Sets one instance's balancer weight and speed (capacity multiplier).
     pub fn set_instance(&mut self, id: f64, weight: f64, speed: f64) -> Result<(), Error> {
         let id = check_whole("instance", id, 0, crate::scenario::MAX_INSTANCES - 1)?;
-        if id as usize >= self.fleet.instances.len() {
+        if self.fleet.get(id).is_none() {
             return Err(Error::of(
                 "instance",
                 ErrorKind::NoSuchInstance { id: f64::from(id) },

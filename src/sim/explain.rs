@@ -95,7 +95,7 @@ impl Simulation {
         let mut equal = true;
         let mut conditions = Vec::new();
         for &id in &self.fleet.alive {
-            let inst = &self.fleet.instances[id as usize];
+            let inst = &self.fleet[id];
             let speed = inst.speed * inst.slow_factor;
             if inst.state == Lifecycle::Ready {
                 ready += 1;

@@ -20,7 +20,7 @@ impl Simulation {
         if exists {
             self.mark_change();
         }
-        let Some(inst) = self.fleet.instances.get_mut(id as usize) else {
+        let Some(inst) = self.fleet.get_mut(id) else {
             self.push_log(
                 None,
                 LogEvent::FaultIgnored {

@@ -16,7 +16,7 @@ impl Simulation {
             .iter()
             .copied()
             .filter(|&id| {
-                let inst = &self.fleet.instances[id as usize];
+                let inst = &self.fleet[id];
                 inst.hc_healthy && !inst.ejected
             })
             .collect();
@@ -28,7 +28,7 @@ impl Simulation {
     }
 
     pub(super) fn record_success(&mut self, id: u32) {
-        self.fleet.instances[id as usize].consecutive_failures = 0;
+        self.fleet[id].consecutive_failures = 0;
     }
 
     /// Envoy outlier detection (consecutive_5xx): the n-th consecutive failure ejects the
@@ -38,24 +38,24 @@ impl Simulation {
         let Some(od) = self.scenario.balancer.outlier_detection.clone() else {
             return;
         };
-        let inst = &mut self.fleet.instances[id as usize];
+        let inst = &mut self.fleet[id];
         inst.consecutive_failures += 1;
         if inst.ejected || inst.consecutive_failures < od.consecutive_failures {
             return;
         }
-        let instances = &self.fleet.instances;
+        let fleet = &self.fleet;
         let ejected_now = self
             .fleet
             .alive
             .iter()
-            .filter(|&&a| instances[a as usize].ejected)
+            .filter(|&&a| fleet[a].ejected)
             .count();
         let hosts = self.fleet.alive.len().max(1);
         let allowed = ((hosts * od.max_ejection_pct as usize) / 100).max(1);
         if ejected_now >= allowed {
             return;
         }
-        let inst = &mut self.fleet.instances[id as usize];
+        let inst = &mut self.fleet[id];
         inst.ejected = true;
         inst.ejections += 1;
         inst.consecutive_failures = 0;
@@ -79,7 +79,7 @@ impl Simulation {
     }
 
     pub(super) fn on_unejection(&mut self, id: u32, ejection: u32) {
-        let inst = &mut self.fleet.instances[id as usize];
+        let inst = &mut self.fleet[id];
         if inst.ejected && inst.ejections == ejection {
             inst.ejected = false;
             self.discovery.dirty = true;
@@ -97,7 +97,7 @@ impl Simulation {
         };
         for i in 0..self.fleet.alive.len() {
             let id = self.fleet.alive[i];
-            let inst = &mut self.fleet.instances[id as usize];
+            let inst = &mut self.fleet[id];
             let passed = matches!(inst.state, Lifecycle::Ready);
             if passed == inst.hc_healthy {
                 inst.hc_streak = 0;

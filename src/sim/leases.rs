@@ -28,7 +28,7 @@ impl Simulation {
 
     pub(super) fn on_heartbeat(&mut self, id: u32, epoch: u32) {
         let now = self.now_ns;
-        let inst = &self.fleet.instances[id as usize];
+        let inst = &self.fleet[id];
         if inst.heartbeat_epoch != epoch || inst.state == Lifecycle::Stopped {
             return;
         }

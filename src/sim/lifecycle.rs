@@ -13,7 +13,7 @@ impl Simulation {
         self.fleet
             .alive
             .iter()
-            .filter(|&&id| self.fleet.instances[id as usize].state.is_member())
+            .filter(|&&id| self.fleet[id].state.is_member())
             .count() as u32
     }
 
@@ -52,20 +52,20 @@ impl Simulation {
                 self.add_instance(false);
             }
         } else {
-            let instances = &self.fleet.instances;
+            let fleet = &self.fleet;
             let mut victims: Vec<u32> = self
                 .fleet
                 .alive
                 .iter()
                 .copied()
-                .filter(|&id| instances[id as usize].state.is_member())
+                .filter(|&id| fleet[id].state.is_member())
                 .collect();
             let rank = |s: Lifecycle| match s {
                 Lifecycle::Crashed => 0,
                 Lifecycle::Starting => 1,
                 _ => 2,
             };
-            victims.sort_by_key(|&id| (rank(instances[id as usize].state), std::cmp::Reverse(id)));
+            victims.sort_by_key(|&id| (rank(fleet[id].state), std::cmp::Reverse(id)));
             for id in victims.into_iter().take((current - n) as usize) {
                 self.remove_instance(id);
             }
@@ -78,7 +78,7 @@ impl Simulation {
     /// Adds an instance: `running` for the scenario's initial fleet, which is already up at
     /// t = 0; otherwise it starts up for `startup_s`.
     pub(super) fn add_instance(&mut self, running: bool) {
-        let id = self.fleet.instances.len() as u32;
+        let id = self.fleet.next_id();
         let cfg = &self.scenario.instances;
         let (weight, speed) = cfg
             .overrides
@@ -87,14 +87,13 @@ impl Simulation {
             .find(|o| o.instance == id)
             .map(|o| (o.weight, o.speed))
             .unwrap_or((1, 1.0));
-        self.fleet.instances.push(Instance::new(
+        self.fleet.insert(Instance::new(
             id,
             self.now_ns,
             cfg.concurrency,
             weight,
             speed,
         ));
-        self.fleet.alive.push(id);
         let startup = if running {
             0
         } else {
@@ -115,7 +114,7 @@ impl Simulation {
 
     fn remove_instance(&mut self, id: u32) {
         let now = self.now_ns;
-        let inst = &mut self.fleet.instances[id as usize];
+        let inst = &mut self.fleet[id];
         match inst.state {
             Lifecycle::Ready => {
                 inst.state = Lifecycle::Draining;
@@ -139,7 +138,7 @@ impl Simulation {
 
     pub(super) fn stop(&mut self, id: u32) {
         let now = self.now_ns;
-        let inst = &mut self.fleet.instances[id as usize];
+        let inst = &mut self.fleet[id];
         inst.state = Lifecycle::Stopped;
         inst.stopped_ns = Some(now);
         inst.heartbeat_epoch += 1;
@@ -152,7 +151,7 @@ impl Simulation {
 
     pub(super) fn on_ready(&mut self, id: u32, epoch: u32) {
         let now = self.now_ns;
-        let inst = &mut self.fleet.instances[id as usize];
+        let inst = &mut self.fleet[id];
         if inst.epoch != epoch || inst.state != Lifecycle::Starting {
             return;
         }
@@ -165,7 +164,7 @@ impl Simulation {
         if self.routing.is_shared() {
             // Work may be waiting in the central queue.
             loop {
-                let inst = &self.fleet.instances[id as usize];
+                let inst = &self.fleet[id];
                 if inst.in_service >= inst.concurrency {
                     break;
                 }

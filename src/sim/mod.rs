@@ -85,7 +85,8 @@ pub struct Simulation {
     log: EventLog,
 }
 
-/// The instances, by id (ids are never reused).
+/// The instances, by id (ids are never reused). Everything reaches an instance through
+/// `fleet[id]` / `get(id)`, so how records are stored is this struct's business.
 #[derive(Clone)]
 struct Fleet {
     instances: Vec<Instance>,
@@ -93,6 +94,46 @@ struct Fleet {
     alive: Vec<u32>,
     /// The desired replica count (set by the scenario, the page or the autoscaler).
     desired: u32,
+}
+
+impl Fleet {
+    /// The id the next instance gets.
+    fn next_id(&self) -> u32 {
+        self.instances.len() as u32
+    }
+
+    /// Adds an instance (its id must be `next_id()`) to the records and the alive list.
+    fn insert(&mut self, instance: Instance) {
+        debug_assert_eq!(instance.id, self.next_id());
+        self.alive.push(instance.id);
+        self.instances.push(instance);
+    }
+
+    fn get(&self, id: u32) -> Option<&Instance> {
+        self.instances.get(id as usize)
+    }
+
+    fn get_mut(&mut self, id: u32) -> Option<&mut Instance> {
+        self.instances.get_mut(id as usize)
+    }
+
+    /// Every record kept (alive, and stopped ones still kept), in id order.
+    fn records(&self) -> impl Iterator<Item = &Instance> {
+        self.instances.iter()
+    }
+}
+
+impl std::ops::Index<u32> for Fleet {
+    type Output = Instance;
+    fn index(&self, id: u32) -> &Instance {
+        &self.instances[id as usize]
+    }
+}
+
+impl std::ops::IndexMut<u32> for Fleet {
+    fn index_mut(&mut self, id: u32) -> &mut Instance {
+        &mut self.instances[id as usize]
+    }
 }
 
 /// How an arriving request reaches an instance.

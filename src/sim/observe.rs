@@ -158,7 +158,7 @@ impl Simulation {
             .fleet
             .alive
             .iter()
-            .map(|&id| u64::from(self.fleet.instances[id as usize].active()))
+            .map(|&id| u64::from(self.fleet[id].active()))
             .sum();
         let central = match &self.routing {
             super::Routing::Shared { queue, .. } => queue.len() as u64,
@@ -213,7 +213,7 @@ impl Simulation {
                 .fleet
                 .alive
                 .iter()
-                .filter(|&&id| self.fleet.instances[id as usize].state == Lifecycle::Ready)
+                .filter(|&&id| self.fleet[id].state == Lifecycle::Ready)
                 .count() as u32,
             in_view: self.discovery.view.len() as u32,
             retries: self.stats.retries,
@@ -240,7 +240,7 @@ impl Simulation {
         let now = self.now_ns;
         let (mut busy, mut servers, mut ready) = (0.0, 0.0, 0u32);
         for &id in &self.fleet.alive {
-            let inst = &self.fleet.instances[id as usize];
+            let inst = &self.fleet[id];
             let area = inst.busy_area_ns(now);
             let baseline = slot(&mut self.stats.busy_at_sample, id);
             let delta = area - (*baseline).min(area);
@@ -302,7 +302,7 @@ impl ViewReader {
         let linger_ns = (linger_s.max(0.0) * 1e9) as u64;
         let shared = sim.routing.is_shared();
         let window = now.saturating_sub(self.time_ns).max(1);
-        for inst in &sim.fleet.instances {
+        for inst in sim.fleet.records() {
             let recently_stopped = inst
                 .stopped_ns
                 .is_some_and(|s| s.saturating_add(linger_ns) >= now);

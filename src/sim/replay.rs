@@ -219,9 +219,9 @@ impl Simulation {
             .fleet
             .alive
             .iter()
-            .map(|&id| self.fleet.instances[id as usize].queue.len())
+            .map(|&id| self.fleet[id].queue.len())
             .sum();
-        let n = self.fleet.instances.len();
+        let n = self.fleet.records().count();
         let b = &self.scenario.balancer;
         let balancer = match b.algorithm {
             crate::scenario::Algorithm::RingHash => {

@@ -7,7 +7,7 @@
 use crate::balance::{Endpoint, LoadView};
 use crate::rng::SimRng;
 
-use super::{Instance, Lifecycle, LogEvent, Request, Routing, Simulation};
+use super::{Fleet, Lifecycle, LogEvent, Request, Routing, Simulation};
 
 impl Simulation {
     pub(super) fn route(&mut self, request: Request) {
@@ -19,14 +19,14 @@ impl Simulation {
                 self.fail_request();
                 return;
             };
-            if self.fleet.instances[id as usize].state == Lifecycle::Ready {
+            if self.fleet[id].state == Lifecycle::Ready {
                 self.record_success(id);
                 self.deliver(id, request);
                 return;
             }
             // Sent to an instance the (stale) view still lists, but which is gone or leaving:
             // the connection is refused. The attempt counts against that instance.
-            let inst = &mut self.fleet.instances[id as usize];
+            let inst = &mut self.fleet[id];
             inst.routed += 1;
             inst.failed += 1;
             self.record_failure(id);
@@ -49,7 +49,7 @@ impl Simulation {
         for _ in 0..5 {
             let load = FleetLoad {
                 view,
-                instances: &self.fleet.instances,
+                fleet: &self.fleet,
                 reported: self.discovery.reported_load.as_slice(),
                 delayed: self.scenario.balancer.load_delay_s > 0.0,
             };
@@ -72,7 +72,7 @@ impl Simulation {
                 return;
             };
             let Some(id) = idle.pop_front() else { break };
-            let inst = &mut self.fleet.instances[id as usize];
+            let inst = &mut self.fleet[id];
             inst.idle_listed = false;
             if inst.state == Lifecycle::Ready && inst.in_service < inst.concurrency {
                 inst.routed += 1;
@@ -86,7 +86,7 @@ impl Simulation {
             .fleet
             .alive
             .iter()
-            .any(|&id| self.fleet.instances[id as usize].state == Lifecycle::Ready);
+            .any(|&id| self.fleet[id].state == Lifecycle::Ready);
         let limit = self.scenario.instances.queue_limit as usize;
         let Routing::Shared { queue, .. } = &mut self.routing else {
             return;
@@ -106,7 +106,7 @@ impl Simulation {
         let Routing::Shared { idle, .. } = &mut self.routing else {
             return;
         };
-        let inst = &mut self.fleet.instances[id as usize];
+        let inst = &mut self.fleet[id];
         if !inst.idle_listed && inst.state == Lifecycle::Ready && inst.in_service < inst.concurrency
         {
             inst.idle_listed = true;
@@ -145,7 +145,7 @@ impl Simulation {
             .iter()
             .map(|&id| Endpoint {
                 id,
-                weight: self.fleet.instances[id as usize].weight,
+                weight: self.fleet[id].weight,
             })
             .collect();
         if let Routing::Balanced(b) = &mut self.routing {
@@ -192,7 +192,7 @@ impl Simulation {
         let view = &self.discovery.view;
         let load = FleetLoad {
             view,
-            instances: &self.fleet.instances,
+            fleet: &self.fleet,
             reported: &[],
             delayed: false,
         };
@@ -219,18 +219,15 @@ impl Simulation {
     pub(super) fn report_load(&mut self) {
         let d = &mut self.discovery;
         d.reported_load.clear();
-        d.reported_load.extend(
-            d.view
-                .iter()
-                .map(|&id| self.fleet.instances[id as usize].active()),
-        );
+        d.reported_load
+            .extend(d.view.iter().map(|&id| self.fleet[id].active()));
     }
 }
 
 /// The balancer's window on the instances' load.
 struct FleetLoad<'a> {
     view: &'a [u32],
-    instances: &'a [Instance],
+    fleet: &'a Fleet,
     reported: &'a [u32],
     delayed: bool,
 }
@@ -241,7 +238,7 @@ impl LoadView for FleetLoad<'_> {
         if self.delayed {
             self.reported.get(index).copied().unwrap_or(0)
         } else {
-            self.instances[self.view[index] as usize].active()
+            self.fleet[self.view[index]].active()
         }
     }
 }

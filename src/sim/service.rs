@@ -8,7 +8,7 @@ use super::{Event, Lifecycle, Request, Routing, Simulation};
 impl Simulation {
     pub(super) fn deliver(&mut self, id: u32, request: Request) {
         let queue_limit = self.scenario.instances.queue_limit as usize;
-        let inst = &mut self.fleet.instances[id as usize];
+        let inst = &mut self.fleet[id];
         inst.routed += 1;
         if inst.in_service < inst.concurrency {
             self.start_service(id, request);
@@ -24,7 +24,7 @@ impl Simulation {
     pub(super) fn start_service(&mut self, id: u32, request: Request) {
         let capacity = self.scenario.instances.capacity_rps;
         let now = self.now_ns;
-        let inst = &mut self.fleet.instances[id as usize];
+        let inst = &mut self.fleet[id];
         let service_ns = ((request.work / inst.rate_rps(capacity)) * 1e9) as u64;
         let in_service = inst.in_service + 1;
         inst.set_in_service(now, in_service);
@@ -41,7 +41,7 @@ impl Simulation {
 
     pub(super) fn on_completion(&mut self, id: u32, epoch: u32, request: Request) {
         let now = self.now_ns;
-        if self.fleet.instances[id as usize].epoch != epoch {
+        if self.fleet[id].epoch != epoch {
             return; // lost in a crash, already counted as failed
         }
         let latency = now - request.arrived_ns;
@@ -51,7 +51,7 @@ impl Simulation {
         self.stats.window.latency.record(latency);
         self.stats.requests.completed += 1;
         self.stats.window.completed += 1;
-        let inst = &mut self.fleet.instances[id as usize];
+        let inst = &mut self.fleet[id];
         inst.completed += 1;
         let next = match &mut self.routing {
             Routing::Balanced(b) => {
@@ -71,7 +71,7 @@ impl Simulation {
         match next {
             Some(next) => self.start_service(id, next),
             None => {
-                let inst = &self.fleet.instances[id as usize];
+                let inst = &self.fleet[id];
                 let draining_done = inst.state == Lifecycle::Draining && inst.active() == 0;
                 self.list_idle(id);
                 if draining_done {
