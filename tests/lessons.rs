@@ -62,6 +62,10 @@ const EN_NUMBER_WORDS: [&str; 24] = [
     "twelve", "twenty", "thirty", "fifty", "hundred", "thousand", "million", "half", "twice",
     "double", "triple", "dozen", "percent",
 ];
+/// Where the lesson's own claims are numbered among a step's.
+const LESSON_CLAIM: usize = 1_000_000;
+/// Names that contain a number word but state no number.
+const NAMES_WITH_NUMBER_WORDS: [&str; 1] = ["power of two choices"];
 const ZH_NUMBER_CHARS: &str = "零两二三四五六七八九十百千万亿半倍";
 
 /// Terms the Chinese text must use where the English one does (the source article's terms),
@@ -259,16 +263,6 @@ fn check_lesson(file: &str, lesson: &Value) -> Report {
             &mut fail,
         );
     }
-    for c in &lesson_claims {
-        if let Some(l) = &c.literal {
-            if !used_literals.contains(&c.index) {
-                fail(format!(
-                    "lesson claims[{}]: literal {l:?} appears in no text",
-                    c.index
-                ));
-            }
-        }
-    }
     let Some(steps) = obj.get("steps").and_then(Value::as_array) else {
         fail("steps: a list".into());
         return report;
@@ -280,11 +274,21 @@ fn check_lesson(file: &str, lesson: &Value) -> Report {
     for (i, step) in steps.iter().enumerate() {
         let label = format!("step {}", i + 1);
         let mut step_fail = |m: String| report.failures.push(format!("{file} {label}: {m}"));
-        match check_step(i, step, &mut sim, &mut step_fail) {
+        match check_step(i, step, &mut sim, &lesson_claims, &mut used_literals, &mut step_fail) {
             Some(wait) => report.wait_s += wait,
             None => {
                 // Without this step's simulation the next ones cannot continue.
                 sim = None;
+            }
+        }
+    }
+    for c in &lesson_claims {
+        if let Some(l) = &c.literal {
+            if !used_literals.contains(&c.index) {
+                report.failures.push(format!(
+                    "{file}: lesson claims[{}]: literal {l:?} appears in no text",
+                    c.index
+                ));
             }
         }
     }
@@ -297,6 +301,8 @@ fn check_step(
     i: usize,
     step: &Value,
     sim: &mut Option<(Simulation, Value)>,
+    lesson_claims: &[Claim],
+    lesson_used: &mut BTreeSet<usize>,
     fail: &mut dyn FnMut(String),
 ) -> Option<f64> {
     let obj = step.as_object().or_else(|| {
@@ -358,7 +364,13 @@ fn check_step(
         }
     }
     let (sim, scenario) = sim.as_mut().expect("set above");
-    let claims = parse_claims(obj.get("claims"), fail, "");
+    let own = parse_claims(obj.get("claims"), fail, "");
+    // The lesson's literal claims (notation such as M/M/1) hold in every text of the lesson.
+    let claims: Vec<Claim> = own
+        .iter()
+        .cloned()
+        .chain(lesson_claims.iter().map(|c| Claim { index: LESSON_CLAIM + c.index, ..c.clone() }))
+        .collect();
 
     // The run: to an absolute time, or to the first log entry of a kind before max_s.
     let run = obj.get("run").and_then(Value::as_object).or_else(|| {
@@ -549,7 +561,8 @@ fn check_step(
         &mut used,
         fail,
     );
-    for c in &claims {
+    lesson_used.extend(used.iter().filter_map(|&k| k.checked_sub(LESSON_CLAIM)));
+    for c in &own {
         if let Some(l) = &c.literal {
             if !used.contains(&c.index) {
                 fail(format!(
@@ -1199,8 +1212,11 @@ fn scan_text(text: &str) -> Result<Scan, String> {
         scan.plain.push(c);
         i += 1;
     }
-    // English number words, as whole words.
-    let lower = scan.plain.to_lowercase();
+    // English number words, as whole words (names that contain one are not numbers).
+    let mut lower = scan.plain.to_lowercase();
+    for name in NAMES_WITH_NUMBER_WORDS {
+        lower = lower.replace(name, " ");
+    }
     for word in lower.split(|c: char| !c.is_ascii_alphabetic() && c != '-') {
         let word = word.trim_matches('-');
         if EN_NUMBER_WORDS.contains(&word) {
