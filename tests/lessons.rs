@@ -90,8 +90,9 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("www/lessons")
 }
 
-fn tracing() -> bool {
-    std::env::var_os("LESSONS_TRACE").is_some()
+/// `LESSONS_TRACE=1` traces every lesson, `LESSONS_TRACE=04` the lessons whose file starts so.
+fn tracing(file: &str) -> bool {
+    std::env::var("LESSONS_TRACE").is_ok_and(|t| t == "1" || file.starts_with(&t))
 }
 
 // ---- the lessons on disk --------------------------------------------------------------------
@@ -274,7 +275,15 @@ fn check_lesson(file: &str, lesson: &Value) -> Report {
     for (i, step) in steps.iter().enumerate() {
         let label = format!("step {}", i + 1);
         let mut step_fail = |m: String| report.failures.push(format!("{file} {label}: {m}"));
-        match check_step(i, step, &mut sim, &lesson_claims, &mut used_literals, &mut step_fail) {
+        match check_step(
+            file,
+            i,
+            step,
+            &mut sim,
+            &lesson_claims,
+            &mut used_literals,
+            &mut step_fail,
+        ) {
             Some(wait) => report.wait_s += wait,
             None => {
                 // Without this step's simulation the next ones cannot continue.
@@ -298,6 +307,7 @@ fn check_lesson(file: &str, lesson: &Value) -> Report {
 /// Checks one step; returns the wall-clock seconds its run takes at its speed (None when the
 /// step could not run).
 fn check_step(
+    file: &str,
     i: usize,
     step: &Value,
     sim: &mut Option<(Simulation, Value)>,
@@ -369,7 +379,10 @@ fn check_step(
     let claims: Vec<Claim> = own
         .iter()
         .cloned()
-        .chain(lesson_claims.iter().map(|c| Claim { index: LESSON_CLAIM + c.index, ..c.clone() }))
+        .chain(lesson_claims.iter().map(|c| Claim {
+            index: LESSON_CLAIM + c.index,
+            ..c.clone()
+        }))
         .collect();
 
     // The run: to an absolute time, or to the first log entry of a kind before max_s.
@@ -482,8 +495,8 @@ fn check_step(
         ctx["theory"] = Value::Object(at_pause);
         before_ctx["theory"] = Value::Object(at_start);
     }
-    if tracing() {
-        trace(i, &ctx);
+    if tracing(file) {
+        trace(file, i, &ctx);
     }
 
     // Claims.
@@ -590,35 +603,44 @@ fn seconds_ns(s: f64) -> u64 {
     (s * 1e9).round() as u64
 }
 
-fn trace(i: usize, ctx: &Value) {
-    let mut c = ctx.clone();
-    if let Some(s) = c.get_mut("start") {
-        *s = json!({"t": s["t"]});
-    }
-    if let Some(p) = c["summary"]["per_instance"].as_array() {
-        let short: Vec<String> = p
-            .iter()
-            .map(|r| {
-                format!(
-                    "#{} done {} drop {} util {:.3}",
-                    r["id"],
-                    r["completed"],
-                    r["dropped"],
-                    r["utilization"].as_f64().unwrap_or(0.0)
-                )
-            })
-            .collect();
-        c["summary"]["per_instance"] = json!(short);
-    }
-    if let Some(e) = c.get_mut("scenario") {
-        *e = json!("…");
-    }
+fn trace(file: &str, i: usize, ctx: &Value) {
+    let line = |v: &Value| serde_json::to_string(v).unwrap();
+    let mut explain = ctx["explain"].clone();
+    explain.as_object_mut().map(|m| m.remove("ready_theory"));
+    let mut details = ctx["details"].clone();
+    details.as_object_mut().map(|m| {
+        m.remove("requests");
+        m.remove("latency_s");
+    });
+    let per: Vec<String> = ctx["summary"]["per_instance"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            format!(
+                "#{} {}/{} u{:.3}",
+                r["id"],
+                r["completed"],
+                r["dropped"],
+                r["utilization"].as_f64().unwrap_or(0.0)
+            )
+        })
+        .collect();
     eprintln!(
-        "--- step {} at t = {}\n{}",
+        "--- {file} step {} at t = {}\nrequests {}\nlatency  {}\nexplain  {}\ndetails  {}\nper      {}",
         i + 1,
         ctx["t"],
-        serde_json::to_string_pretty(&c).unwrap()
+        line(&ctx["summary"]["requests"]),
+        line(&ctx["summary"]["latency_s"]),
+        line(&explain),
+        line(&details),
+        per.join(", ")
     );
+    for key in ["event", "theory"] {
+        if let Some(v) = ctx.get(key) {
+            eprintln!("{key:<8} {}", line(v));
+        }
+    }
 }
 
 fn check_view(
