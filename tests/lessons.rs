@@ -472,6 +472,12 @@ fn check_step(
     if let Some(e) = &event {
         ctx["event"] = e.clone();
     }
+    // The most recent log entry of each kind (of those the log still keeps).
+    let mut last = Map::new();
+    for entry in sim.log_since(0) {
+        last.insert(entry.event.name().to_string(), serde_json::to_value(&entry).unwrap());
+    }
+    ctx["last"] = Value::Object(last);
     // Closed forms the step asks for (the page calls the same wasm functions).
     let mut before_ctx = json!({ "scenario": scenario.clone(), "start": ctx["start"].clone() });
     if let Some(theory) = obj.get("theory") {
@@ -636,7 +642,7 @@ fn trace(file: &str, i: usize, ctx: &Value) {
         line(&details),
         per.join(", ")
     );
-    for key in ["event", "theory"] {
+    for key in ["event", "theory", "last"] {
         if let Some(v) = ctx.get(key) {
             eprintln!("{key:<8} {}", line(v));
         }
