@@ -57,10 +57,35 @@ const MAX_STEP_WAIT_S: f64 = 60.0;
 const MAX_FIRST_LESSON_WAIT_S: f64 = 60.0;
 
 /// Number words a text may not use (a number is stated as a placeholder or a claimed digit).
-const EN_NUMBER_WORDS: [&str; 24] = [
-    "zero", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-    "twelve", "twenty", "thirty", "fifty", "hundred", "thousand", "million", "half", "twice",
-    "double", "triple", "dozen", "percent",
+const EN_NUMBER_WORDS: [&str; 28] = [
+    "zero",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "twenty",
+    "thirty",
+    "fifty",
+    "hundred",
+    "thousand",
+    "million",
+    "half",
+    "twice",
+    "double",
+    "triple",
+    "dozen",
+    "percent",
+    "hundreds",
+    "thousands",
+    "tens",
+    "dozens",
 ];
 /// Where the lesson's own claims are numbered among a step's.
 const LESSON_CLAIM: usize = 1_000_000;
@@ -475,7 +500,10 @@ fn check_step(
     // The most recent log entry of each kind (of those the log still keeps).
     let mut last = Map::new();
     for entry in sim.log_since(0) {
-        last.insert(entry.event.name().to_string(), serde_json::to_value(&entry).unwrap());
+        last.insert(
+            entry.event.name().to_string(),
+            serde_json::to_value(&entry).unwrap(),
+        );
     }
     ctx["last"] = Value::Object(last);
     // Closed forms the step asks for (the page calls the same wasm functions).
@@ -761,6 +789,7 @@ fn parse_claims(v: Option<&Value>, fail: &mut dyn FnMut(String), label: &str) ->
             if ![
                 "path",
                 "equals",
+                "equals_path",
                 "tolerance",
                 "min",
                 "max",
@@ -786,11 +815,13 @@ fn parse_claims(v: Option<&Value>, fail: &mut dyn FnMut(String), label: &str) ->
         }
         match (&path, &literal) {
             (Some(p), None) => {
-                let has_equals = c.contains_key("equals");
+                let has_equals = c.contains_key("equals") || c.contains_key("equals_path");
                 let has_range = c.contains_key("min") || c.contains_key("max");
-                if has_equals == has_range {
+                if has_equals == has_range
+                    || (c.contains_key("equals") && c.contains_key("equals_path"))
+                {
                     fail(format!(
-                        "{prefix}claims[{index}] ({p}): either equals (with tolerance) or min/max"
+                        "{prefix}claims[{index}] ({p}): one of equals or equals_path (with tolerance), or min/max"
                     ));
                 }
                 if c.contains_key("tolerance")
@@ -854,7 +885,22 @@ fn check_claim(c: &Claim, path: &str, ctx: &Value) -> Result<(), String> {
             c.index
         ));
     };
-    if let Some(expected) = c.raw.get("equals") {
+    // The value of another path at the same pause (e.g. the step's start: "no more failures").
+    let other = match c
+        .raw
+        .get("equals_path")
+        .map(|p| (p, p.as_str().and_then(|p| resolve(ctx, p))))
+    {
+        Some((p, None)) => {
+            return Err(format!(
+                "claims[{}]: equals_path {p} does not exist at the pause",
+                c.index
+            ))
+        }
+        Some((_, Some(v))) => Some(v),
+        None => None,
+    };
+    if let Some(expected) = c.raw.get("equals").or(other) {
         let tolerance = c
             .raw
             .get("tolerance")
@@ -870,8 +916,14 @@ fn check_claim(c: &Claim, path: &str, ctx: &Value) -> Result<(), String> {
             } else {
                 String::new()
             };
+            let source = c
+                .raw
+                .get("equals_path")
+                .and_then(Value::as_str)
+                .map(|p| format!(" (the value of {p})"))
+                .unwrap_or_default();
             return Err(format!(
-                "claims[{}]: {path}: got {got}, expected {expected}{tol}{why}",
+                "claims[{}]: {path}: got {got}, expected {expected}{tol}{source}{why}",
                 c.index
             ));
         }
