@@ -9,6 +9,7 @@
 //! - every number a text states (a digit sequence, or a number word such as "five" or "五")
 //!   is inside a placeholder or is a claim: a `literal` with a `why`, or a `path` claim whose
 //!   value formats to that number. A lesson cannot say what the simulation does not do.
+//!
 //! The structure is checked too: 3–6 steps, a question with exactly one correct choice, known
 //! views and log kinds, runs short enough for a page at the step's speed.
 //!
@@ -434,7 +435,7 @@ fn check_step(
     match (run.get("until_s"), run.get("until"), run.get("max_s")) {
         (Some(until_s), None, None) => {
             let until_s = until_s.as_f64().unwrap_or(f64::NAN);
-            if !(until_s > t0) {
+            if until_s.is_nan() || until_s <= t0 {
                 fail(format!(
                     "run.until_s {until_s} must be after the step's start, t = {t0}"
                 ));
@@ -461,7 +462,7 @@ fn check_step(
                     return None;
                 }
             };
-            if !(max_s > t0) || max_s > duration {
+            if max_s.is_nan() || max_s <= t0 || max_s > duration {
                 fail(format!(
                     "run.max_s {max_s} must be after the step's start ({t0}) and within duration_s ({duration})"
                 ));
@@ -640,12 +641,14 @@ fn seconds_ns(s: f64) -> u64 {
 fn trace(file: &str, i: usize, ctx: &Value) {
     let line = |v: &Value| serde_json::to_string(v).unwrap();
     let mut explain = ctx["explain"].clone();
-    explain.as_object_mut().map(|m| m.remove("ready_theory"));
+    if let Some(m) = explain.as_object_mut() {
+        m.remove("ready_theory");
+    }
     let mut details = ctx["details"].clone();
-    details.as_object_mut().map(|m| {
+    if let Some(m) = details.as_object_mut() {
         m.remove("requests");
         m.remove("latency_s");
-    });
+    }
     let per: Vec<String> = ctx["summary"]["per_instance"]
         .as_array()
         .into_iter()
