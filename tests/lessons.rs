@@ -31,18 +31,20 @@ const STEPS: std::ops::RangeInclusive<usize> = 3..=6;
 const CHOICES: std::ops::RangeInclusive<usize> = 2..=5;
 const TABS: [&str; 4] = ["balancer", "registry", "autoscaler", "serving"];
 /// What a step may ask the page to show (notes/lessons-format.md lists them).
-const SHOW: [&str; 17] = [
+const SHOW: [&str; 19] = [
     "fleet",
     "keys",
     "theory",
     "registry",
     "decisions",
+    "compare",
     "chart:load",
     "chart:instances",
     "chart:latency",
     "chart:drops",
     "chart:utilization",
     "chart:in_flight",
+    "chart:autoscaler",
     "log",
     "log:registry",
     "log:fault",
