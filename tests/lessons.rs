@@ -1314,7 +1314,7 @@ fn scan_text(text: &str) -> Result<Scan, String> {
     for name in NAMES_WITH_NUMBER_WORDS {
         lower = lower.replace(name, " ");
     }
-    for word in lower.split(|c: char| !c.is_ascii_alphabetic() && c != '-') {
+    for word in lower.split(|c: char| !c.is_ascii_alphabetic() && c != '-' && c != '_') {
         let word = word.trim_matches('-');
         if EN_NUMBER_WORDS.contains(&word) {
             scan.words.push(word.to_string());
