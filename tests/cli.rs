@@ -103,7 +103,7 @@ fn bad_input_names_the_field() {
     );
     rejects(
         r#"{"instances": {"count": 0}}"#,
-        "instances.count: must be a whole number between 1 and 100000, got 0",
+        "instances.count: can be 0 only with an autoscaler that scales from zero (autoscaler.kind kpa or queue), got 0",
     );
     rejects(r#"{"instances": {"count": -3}}"#, "instances.count");
     rejects(r#"{"instances": {"count": 1e9}}"#, "instances.count");
