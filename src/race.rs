@@ -51,6 +51,43 @@ impl Contender {
         }
     }
 
+    /// From a summary as JSON (what the page's `Simulation.summary()` returns); a missing or
+    /// non-numeric field is refused, named under `field`.
+    pub fn from_summary_json(
+        name: &str,
+        summary: &serde_json::Value,
+        field: &str,
+    ) -> Result<Contender, Error> {
+        let num = |path: &str| -> Result<f64, Error> {
+            let mut v = summary;
+            for part in path.split('.') {
+                v = v.get(part).unwrap_or(&serde_json::Value::Null);
+            }
+            v.as_f64().ok_or_else(|| {
+                Error::of(
+                    format!("{field}.{path}"),
+                    ErrorKind::NotANumber { range: None },
+                    None,
+                )
+            })
+        };
+        let count = |path: &str| num(path).map(|x| x.max(0.0) as u64);
+        Ok(Contender {
+            name: name.to_string(),
+            arrived: count("requests.arrived")?,
+            completed: count("requests.completed")?,
+            dropped: count("requests.dropped")?,
+            failed: count("requests.failed")?,
+            p99_s: num("latency_s.p99")?,
+            instance_seconds: num("instance_seconds")?,
+            cold_start: ColdStart {
+                waited: count("cold_start.waited")?,
+                failed: count("cold_start.failed")?,
+                max_wait_s: num("cold_start.max_wait_s")?,
+            },
+        })
+    }
+
     /// Dropped and failed requests as a share of arrivals.
     pub fn loss(&self) -> f64 {
         if self.arrived == 0 {
@@ -363,6 +400,24 @@ mod tests {
         let v = verdict(&[c("A", 0, f64::NAN, 1.0), c("B", 0, 1.0, 10.0)]);
         assert_eq!(v.winner, Some(1));
         assert_eq!(verdict(&[]).winner, None);
+    }
+
+    #[test]
+    fn from_a_summary_as_json() {
+        let mut sim = Simulation::new(Scenario {
+            duration_s: 5.0,
+            ..Scenario::default()
+        })
+        .unwrap();
+        sim.run_to_end();
+        let summary = sim.summary();
+        let json = serde_json::to_value(&summary).unwrap();
+        assert_eq!(
+            Contender::from_summary_json("A", &json, "entries[0].summary").unwrap(),
+            Contender::from_summary("A", &summary)
+        );
+        let e = Contender::from_summary_json("A", &serde_json::json!({}), "entries[0].summary");
+        assert_eq!(e.unwrap_err().field, "entries[0].summary.requests.arrived");
     }
 
     #[test]

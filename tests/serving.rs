@@ -33,9 +33,11 @@ fn rate(at_s: f64, rate_rps: f64) -> RateChange {
 
 /// 4 pods of 10 slots at 1 req/s each, 20 req/s, then ×10 at t = 300.
 fn step_scenario(panic_threshold_pct: f64) -> Scenario {
-    let mut s = Scenario::default();
-    s.seed = 1;
-    s.duration_s = 320.0;
+    let mut s = Scenario {
+        seed: 1,
+        duration_s: 320.0,
+        ..Scenario::default()
+    };
     s.traffic.rate_rps = 20.0;
     s.traffic.changes = vec![rate(300.0, 200.0)];
     s.instances.count = 4;
@@ -100,9 +102,11 @@ fn panic_mode_scales_within_one_panic_window_of_a_10x_step() {
 /// One pod, requests every second until t = 20, then none until a single request at t = 300;
 /// a large model's 120 s start-up.
 fn idle_then_one_request() -> Scenario {
-    let mut s = Scenario::default();
-    s.seed = 5;
-    s.duration_s = 500.0;
+    let mut s = Scenario {
+        seed: 5,
+        duration_s: 500.0,
+        ..Scenario::default()
+    };
     s.traffic.arrivals = Arrivals::Uniform;
     s.traffic.rate_rps = 1.0;
     // Uniform arrivals: the next one comes 1/L after a change, so 0.01 req/s from t = 200
@@ -204,8 +208,10 @@ fn conservation_holds_with_the_activator_holding_requests() {
 
 #[test]
 fn the_queue_autoscaler_follows_the_keda_hpa_arithmetic() {
-    let mut s = Scenario::default();
-    s.duration_s = 600.0;
+    let mut s = Scenario {
+        duration_s: 600.0,
+        ..Scenario::default()
+    };
     s.traffic.rate_rps = 20.0;
     s.traffic.changes = vec![rate(100.0, 200.0), rate(400.0, 20.0)];
     s.instances.count = 2;
@@ -256,9 +262,11 @@ fn the_queue_autoscaler_follows_the_keda_hpa_arithmetic() {
 }
 
 fn spike(autoscaler: AutoscalerConfig) -> Scenario {
-    let mut s = Scenario::default();
-    s.seed = 11;
-    s.duration_s = 400.0;
+    let mut s = Scenario {
+        seed: 11,
+        duration_s: 400.0,
+        ..Scenario::default()
+    };
     s.traffic.rate_rps = 10.0;
     s.traffic.changes = vec![rate(100.0, 100.0), rate(250.0, 10.0)];
     s.instances.count = 2;
@@ -330,11 +338,13 @@ fn a_fleet_at_zero_is_handled_everywhere() {
         AutoscalerConfig::Kpa(KpaConfig::default()),
         AutoscalerConfig::Queue(QueueConfig::default()),
     ] {
-        let mut s = Scenario::default();
+        let mut s = Scenario {
+            duration_s: 60.0,
+            autoscaler,
+            ..Scenario::default()
+        };
         s.instances.count = 0;
         s.traffic.rate_rps = 0.0;
-        s.duration_s = 60.0;
-        s.autoscaler = autoscaler;
         let mut sim = Simulation::new(s).unwrap();
         let _ = sim.explain();
         let _ = sim.details();

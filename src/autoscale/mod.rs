@@ -61,6 +61,8 @@ pub struct SecondStat {
 pub struct ActivatorSettings {
     pub timeout_s: f64,
     pub queue_limit: u32,
+    /// Requests one pod may have from the activator at once (0: unlimited).
+    pub container_concurrency: u32,
 }
 
 pub trait Autoscaler: AutoscalerClone {

@@ -35,7 +35,7 @@ use crate::scenario::QueueConfig;
 pub const KEEPALIVE_WINDOW_S: f64 = 60.0;
 /// The metric names the triggers read.
 pub const WAITING_METRIC: &str = "vllm:num_requests_waiting";
-pub const INCOMING_METRIC: &str = "vllm:num_incoming_requests_total[1m] > 0";
+pub const INCOMING_METRIC: &str = "sum(rate(vllm:num_incoming_requests_total[1m]) > bool 0)";
 
 /// KEDA's own decision at a poll.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

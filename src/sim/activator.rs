@@ -1,16 +1,22 @@
-//! Knative's activator in front of the fleet: while the autoscaler has it in the request path
-//! (the ServerlessService in Proxy mode, or no pod ready), requests go through it. With a
-//! ready pod it passes them on at once; with none it holds them, first in first out, until a
-//! pod becomes ready (`pkg/activator/net/throttler.go`: with unlimited container concurrency
-//! the revision's breaker waits for any ready backend), at most `activator_queue_limit` of
-//! them (beyond: refused, counted as dropped) and at most `activator_timeout_s` each (the
-//! revision's `timeoutSeconds`, 300 s: the request fails with a 504). The first request the
-//! activator sees for the revision pokes the autoscaler, which decides at once when it wants
-//! zero pods (the scale from zero starts with that request, not on the next tick).
+//! Knative's activator in front of the fleet (knative/serving @98e5ef90,
+//! `pkg/activator/net/throttler.go`, `pkg/queue/breaker.go`). While the autoscaler has it in
+//! the request path (the ServerlessService in Proxy mode, or no pod ready), every request goes
+//! through it, and it sends a request on only when a pod can take it:
 //!
-//! Modelling choices: passing a request on goes through the scenario's balancer and its
-//! discovery view (Knative's activator balances by itself: random choice of two with
-//! unlimited concurrency); the activator adds no latency of its own.
+//! * unlimited container concurrency (0): any ready pod can (the revision's `infiniteBreaker`
+//!   opens as soon as one backend is ready); the request goes through the scenario's balancer;
+//! * container concurrency `cc` > 0: a ready pod with fewer than `cc` requests can (the per-pod
+//!   breakers have `cc` slots); the activator picks one (`firstAvailable` / round robin over
+//!   its trackers) and sends the request to it directly, so requests wait in the activator, not
+//!   at the pods, and each completion lets the next one go.
+//!
+//! The others wait in the activator, first in first out, at most `activator_queue_limit` of
+//! them (beyond: refused, counted as dropped; upstream's breaker queue depth is 10,000) and at
+//! most `activator_timeout_s` each (the revision's `timeoutSeconds`, 300 s: then the request
+//! fails with a 504, and the log says so). The first request the activator sees for the
+//! revision pokes the autoscaler, which decides at once when it wants zero pods (the scale
+//! from zero starts with that request, not on the next tick). The activator adds no latency of
+//! its own.
 //!
 //! Requests that arrive while no instance is ready (the fleet at zero or every instance still
 //! starting) are *cold-start* requests whatever the autoscaler: the summary's `cold_start`
@@ -24,12 +30,22 @@ use crate::registry::seconds_to_ns;
 
 use super::{Event, Lifecycle, LogEvent, Request, Simulation};
 
+/// A request the activator holds.
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    request: Request,
+    /// It arrived while no instance was ready.
+    cold: bool,
+}
+
 /// Requests held by the activator.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Activator {
-    held: VecDeque<Request>,
+    held: VecDeque<Held>,
     /// The pending timeout check (stale ones are ignored).
     check_ns: Option<u64>,
+    /// Where the search for a pod with a free slot starts (round robin).
+    next: usize,
 }
 
 impl Activator {
@@ -41,7 +57,7 @@ impl Activator {
 /// Requests that met a cold start: they arrived while no instance was ready.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct ColdStart {
-    /// Held by the activator until an instance was ready, then sent to it.
+    /// Held by the activator until an instance could take them, then sent to it.
     pub waited: u64,
     /// Failed (no instance, or the activator's timeout) or refused (the activator full).
     pub failed: u64,
@@ -70,6 +86,15 @@ impl Simulation {
             || !self.any_ready()
     }
 
+    /// The container concurrency the activator enforces per pod (0: unlimited).
+    fn activator_cc(&self) -> u32 {
+        self.scaling
+            .autoscaler
+            .as_ref()
+            .and_then(|a| a.activator())
+            .map_or(0, |s| s.container_concurrency)
+    }
+
     /// Sends a request to the fleet (the balancer, or the shared queue); counts a cold-start
     /// failure when it fails with no instance ready.
     pub(super) fn dispatch(&mut self, request: Request) {
@@ -86,8 +111,43 @@ impl Simulation {
         }
     }
 
+    /// Whether `id` can take a request from the activator now.
+    fn can_take(&self, id: u32, cc: u32) -> bool {
+        let inst = &self.fleet[id];
+        inst.state == Lifecycle::Ready && (cc == 0 || inst.active() < cc)
+    }
+
+    /// A ready pod with a free slot, round robin from where the last search ended.
+    fn free_pod(&mut self, cc: u32) -> Option<u32> {
+        let n = self.fleet.alive.len();
+        for k in 0..n {
+            let i = (self.scaling.activator.next + k) % n;
+            let id = self.fleet.alive[i];
+            if self.can_take(id, cc) {
+                self.scaling.activator.next = i + 1;
+                return Some(id);
+            }
+        }
+        None
+    }
+
+    /// Sends a request on from the activator: through the balancer with unlimited concurrency,
+    /// else straight to the pod `to`.
+    fn forward(&mut self, held: Held, to: Option<u32>) {
+        if held.cold {
+            let wait = self.now_ns - held.request.arrived_ns;
+            let cold = &mut self.stats.cold_start;
+            cold.waited += 1;
+            cold.max_wait_s = cold.max_wait_s.max(wait as f64 / 1e9);
+        }
+        match to {
+            Some(id) => self.deliver(id, held.request),
+            None => self.dispatch(held.request),
+        }
+    }
+
     /// A request arriving while the activator is in the path.
-    pub(super) fn to_activator(&mut self, request: Request) {
+    pub(super) fn through_activator(&mut self, request: Request) {
         let cold = !self.any_ready();
         let now_s = self.now_s();
         let poke = self
@@ -98,14 +158,18 @@ impl Simulation {
         if poke {
             self.on_autoscale();
         }
-        if self.any_ready() {
-            self.release_activator();
-            if cold {
-                // Arrived at zero, but the poke's pod started at once (startup 0).
-                self.stats.cold_start.waited += 1;
+        let held = Held { request, cold };
+        if self.scaling.activator.held.is_empty() {
+            let cc = self.activator_cc();
+            if cc == 0 {
+                if self.any_ready() {
+                    self.forward(held, None);
+                    return;
+                }
+            } else if let Some(id) = self.free_pod(cc) {
+                self.forward(held, Some(id));
+                return;
             }
-            self.dispatch(request);
-            return;
         }
         let limit = self
             .scaling
@@ -116,10 +180,12 @@ impl Simulation {
         if self.scaling.activator.held.len() >= limit {
             self.stats.requests.dropped += 1;
             self.stats.window.dropped += 1;
-            self.stats.cold_start.failed += 1;
+            if cold {
+                self.stats.cold_start.failed += 1;
+            }
             return;
         }
-        self.scaling.activator.held.push_back(request);
+        self.scaling.activator.held.push_back(held);
         self.schedule_activator_check();
     }
 
@@ -138,7 +204,7 @@ impl Simulation {
         let Some(front) = self.scaling.activator.held.front() else {
             return;
         };
-        let due = front.arrived_ns + self.activator_timeout_ns();
+        let due = front.request.arrived_ns + self.activator_timeout_ns();
         self.scaling.activator.check_ns = Some(due);
         self.queue
             .schedule(due.max(self.now_ns), Event::ActivatorTimeout);
@@ -152,18 +218,19 @@ impl Simulation {
         }
         self.scaling.activator.check_ns = None;
         let timeout = self.activator_timeout_ns();
-        let mut expired = 0u64;
+        let (mut expired, mut cold) = (0u64, 0u64);
         while let Some(front) = self.scaling.activator.held.front() {
-            if front.arrived_ns + timeout > now {
+            if front.request.arrived_ns + timeout > now {
                 break;
             }
+            cold += u64::from(front.cold);
             self.scaling.activator.held.pop_front();
             expired += 1;
         }
         if expired > 0 {
             self.stats.requests.failed += expired;
             self.stats.window.failed += expired;
-            self.stats.cold_start.failed += expired;
+            self.stats.cold_start.failed += cold;
             self.push_log(
                 None,
                 LogEvent::ActivatorTimedOut {
@@ -175,27 +242,35 @@ impl Simulation {
         self.schedule_activator_check();
     }
 
-    /// An instance is ready: the held requests go to the fleet, oldest first.
-    pub(super) fn release_activator(&mut self) {
+    /// Instance `id` became ready or finished a request: the activator sends it what it can
+    /// take (with unlimited concurrency, a ready instance takes everything held).
+    pub(super) fn activator_slot_free(&mut self, id: u32, became_ready: bool) {
         if self.scaling.activator.held.is_empty() {
             return;
         }
+        let cc = self.activator_cc();
+        if cc == 0 && !became_ready {
+            return;
+        }
         let now = self.now_ns;
-        let held = std::mem::take(&mut self.scaling.activator.held);
-        let count = held.len() as u64;
-        let longest = held.front().map_or(0, |r| now - r.arrived_ns);
-        let cold = &mut self.stats.cold_start;
-        cold.waited += count;
-        cold.max_wait_s = cold.max_wait_s.max(longest as f64 / 1e9);
-        self.push_log(
-            None,
-            LogEvent::ActivatorReleased {
-                requests: count,
-                longest_wait_s: longest as f64 / 1e9,
-            },
-        );
-        for request in held {
-            self.dispatch(request);
+        let (mut sent, mut longest) = (0u64, 0u64);
+        while let Some(&front) = self.scaling.activator.held.front() {
+            if !self.can_take(id, cc) {
+                break;
+            }
+            self.scaling.activator.held.pop_front();
+            sent += 1;
+            longest = longest.max(now - front.request.arrived_ns);
+            self.forward(front, (cc > 0).then_some(id));
+        }
+        if became_ready && sent > 0 {
+            self.push_log(
+                Some(id),
+                LogEvent::ActivatorReleased {
+                    requests: sent,
+                    longest_wait_s: longest as f64 / 1e9,
+                },
+            );
         }
     }
 
@@ -205,14 +280,12 @@ impl Simulation {
         if self.scaling.has_activator || self.scaling.activator.held.is_empty() {
             return;
         }
-        if self.any_ready() {
-            self.release_activator();
-        } else {
-            let held = std::mem::take(&mut self.scaling.activator.held);
-            let n = held.len() as u64;
-            self.stats.requests.failed += n;
-            self.stats.window.failed += n;
-            self.stats.cold_start.failed += n;
+        let held = std::mem::take(&mut self.scaling.activator.held);
+        for h in held {
+            if h.cold {
+                self.stats.cold_start.waited += 1;
+            }
+            self.dispatch(h.request);
         }
     }
 

@@ -184,7 +184,7 @@ impl Simulation {
         if now > 0 {
             self.push_log(Some(id), LogEvent::Registered);
         }
-        // Requests the activator held while no instance was ready go now.
-        self.release_activator();
+        // Requests the activator holds go to the new instance now.
+        self.activator_slot_free(id, true);
     }
 }

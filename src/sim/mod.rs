@@ -593,7 +593,7 @@ impl Simulation {
         .rotate_left(29);
         self.schedule_next_arrival();
         if self.activator_in_path() {
-            self.to_activator(request);
+            self.through_activator(request);
         } else {
             self.dispatch(request);
         }

@@ -26,7 +26,8 @@ pub struct Buckets {
 
 /// `roundToNDigits`: `math.Round(f × 10^n) / 10^n`.
 pub fn round_to_n_digits(n: i32, f: f64) -> f64 {
-    let p = 10f64.powi(n);
+    // 10^n by exact multiplications (the same in every target; powi may not be).
+    let p = (0..n.clamp(0, 22)).fold(1.0f64, |p, _| p * 10.0);
     (f * p).round() / p
 }
 

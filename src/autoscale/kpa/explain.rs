@@ -46,11 +46,13 @@ pub struct NoData {
     pub keep: i64,
 }
 
-/// Pod counts from the observed values: `ceil(observed / target)`, clamped to
+/// Pod counts from the observed values (repeated here): `ceil(observed / target)`, clamped to
 /// `[floor(ready / max_scale_down_rate), ceil(max_scale_up_rate × ready)]` (ready at least 1),
 /// then raised to the activation scale when traffic asks for any pod.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PodCounts {
+    pub stable: f64,
+    pub panic: f64,
     pub target: f64,
     /// Ready pods (the rate limits and the panic test use at least 1).
     pub ready: u32,
@@ -221,11 +223,13 @@ impl fmt::Display for NoData {
 
 impl fmt::Display for PodCounts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = n(self.target);
         write!(
             f,
-            "; target {} per pod → stable {} pods, panic {} pods, each kept within [{}, {}] for {} ready → {} and {}",
-            n(self.target),
+            "; stable ceil({} / {t}) = {}, panic ceil({} / {t}) = {} pods, kept within [{}, {}] for {} ready → {} and {}",
+            n(self.stable),
             n(self.stable_pods),
+            n(self.panic),
             n(self.panic_pods),
             n(self.max_scale_down),
             n(self.max_scale_up),

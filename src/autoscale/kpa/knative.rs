@@ -246,6 +246,7 @@ impl Autoscaler for Knative {
         Some(ActivatorSettings {
             timeout_s: self.config.activator_timeout_s,
             queue_limit: self.config.activator_queue_limit,
+            container_concurrency: self.config.container_concurrency,
         })
     }
 
@@ -330,5 +331,34 @@ mod tests {
         // The activator's next report subtracts the immediate 1.
         k.record_second(&stat(101.0, 1.0, 0));
         assert_eq!(k.stable.window_average(101.0), 0.5);
+    }
+
+    #[test]
+    fn explanation_serializes_flat_with_step_names() {
+        use crate::autoscale::kpa::ToZero;
+        let steps = vec![
+            Step::KpaToZero(ToZero::Zero {
+                inactive_for_s: 2.0,
+                proxied_for_s: 40.0,
+            }),
+            Step::KpaToZero(ToZero::Disabled),
+            Step::Keda(crate::autoscale::queue::KedaStep::Activate {
+                to: 1,
+                waiting: 0,
+                recent_requests: true,
+            }),
+        ];
+        let v = serde_json::to_value(crate::autoscale::hpa::Explanation::from(steps)).unwrap();
+        assert_eq!(
+            v["steps"][0],
+            serde_json::json!({"step": "kpa_to_zero", "phase": "zero", "inactive_for_s": 2.0, "proxied_for_s": 40.0})
+        );
+        assert_eq!(
+            v["steps"][1],
+            serde_json::json!({"step": "kpa_to_zero", "phase": "disabled"})
+        );
+        assert_eq!(v["steps"][2]["step"], "keda");
+        assert_eq!(v["steps"][2]["keda"], "activate");
+        assert_eq!(v["steps"][2]["to"], 1);
     }
 }

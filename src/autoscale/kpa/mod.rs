@@ -244,6 +244,8 @@ impl Kpa {
             }
         }
         let mut steps = vec![Step::KpaPods(PodCounts {
+            stable,
+            panic,
             target: spec.target_value,
             ready: ready_pods,
             stable_pods: dspc,

@@ -80,6 +80,18 @@ pub fn panic_window_s(stable_window_s: f64, panic_window_pct: f64) -> f64 {
 mod tests {
     use super::*;
 
+    /// (label, metric, container concurrency, target, utilization, config, target, total).
+    type Case = (
+        &'static str,
+        KpaMetric,
+        u32,
+        Option<f64>,
+        Option<f64>,
+        TargetConfig,
+        f64,
+        f64,
+    );
+
     #[test]
     fn resolve_metric_target() {
         // TestResolveMetricTarget: its config has a container-concurrency fraction of 1.0.
@@ -92,16 +104,7 @@ mod tests {
             ..base
         };
         use KpaMetric::{Concurrency as C, Rps as R};
-        let cases: &[(
-            &str,
-            KpaMetric,
-            u32,
-            Option<f64>,
-            Option<f64>,
-            TargetConfig,
-            f64,
-            f64,
-        )] = &[
+        let cases: &[Case] = &[
             ("defaults", C, 0, None, None, base, 100.0, 100.0),
             ("fraction 0.8", C, 0, None, None, frac(0.8), 80.0, 100.0),
             (
