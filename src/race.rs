@@ -196,7 +196,7 @@ impl fmt::Display for Verdict {
         };
         write!(
             f,
-            "{} wins: it lost no more requests and was as fast as any, for the fewest instance-seconds",
+            "{} wins: it lost the fewest requests, was as fast as the others that did (p99 within 25 %), and used the fewest instance-seconds of those",
             self.names[w]
         )?;
         for (name, s) in self.names.iter().zip(&self.standings) {

@@ -370,3 +370,29 @@ fn a_fleet_at_zero_is_handled_everywhere() {
     let e = Simulation::new(s).err().unwrap();
     assert_eq!(e.field, "instances.count");
 }
+
+#[test]
+fn every_serving_autoscaler_field_has_a_label_in_both_languages() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    for lang in ["en", "zh-CN"] {
+        let text = std::fs::read_to_string(format!("{root}/www/i18n/fields.{lang}.json")).unwrap();
+        let catalog: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut checked = 0;
+        for f in fleetlab::scenario::schema::fields() {
+            let serving = f.kinds.iter().any(|k| *k == "kpa" || *k == "queue");
+            if !serving || f.path.contains("behavior") || f.path.contains("tolerance") {
+                continue;
+            }
+            let entry = &catalog[f.path.as_str()];
+            for key in ["label", "help"] {
+                assert!(
+                    entry[key].as_str().is_some_and(|s| !s.is_empty()),
+                    "{lang}: {} has no {key}",
+                    f.path
+                );
+            }
+            checked += 1;
+        }
+        assert!(checked >= 25, "{lang}: {checked}");
+    }
+}
