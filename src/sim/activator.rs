@@ -76,7 +76,7 @@ impl Simulation {
 
     /// Whether the activator takes the next request.
     pub(super) fn activator_in_path(&self) -> bool {
-        if !self.scaling.has_activator {
+        if self.scaling.activator_settings.is_none() {
             return false;
         }
         self.scaling
@@ -89,9 +89,7 @@ impl Simulation {
     /// The container concurrency the activator enforces per pod (0: unlimited).
     fn activator_cc(&self) -> u32 {
         self.scaling
-            .autoscaler
-            .as_ref()
-            .and_then(|a| a.activator())
+            .activator_settings
             .map_or(0, |s| s.container_concurrency)
     }
 
@@ -173,9 +171,7 @@ impl Simulation {
         }
         let limit = self
             .scaling
-            .autoscaler
-            .as_ref()
-            .and_then(|a| a.activator())
+            .activator_settings
             .map_or(0, |s| s.queue_limit as usize);
         if self.scaling.activator.held.len() >= limit {
             self.stats.requests.dropped += 1;
@@ -191,9 +187,7 @@ impl Simulation {
 
     fn activator_timeout_ns(&self) -> u64 {
         self.scaling
-            .autoscaler
-            .as_ref()
-            .and_then(|a| a.activator())
+            .activator_settings
             .map_or(0, |s| seconds_to_ns(s.timeout_s))
     }
 
@@ -277,7 +271,7 @@ impl Simulation {
     /// The autoscaler changed: without an activator any more, what it held goes to the fleet
     /// now (or fails with no instance ready).
     pub(super) fn drop_activator_if_gone(&mut self) {
-        if self.scaling.has_activator || self.scaling.activator.held.is_empty() {
+        if self.scaling.activator_settings.is_some() || self.scaling.activator.held.is_empty() {
             return;
         }
         let held = std::mem::take(&mut self.scaling.activator.held);

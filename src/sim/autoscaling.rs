@@ -115,12 +115,12 @@ impl Simulation {
         let (metering, activator) = match self.scaling.autoscaler.as_mut() {
             Some(a) => {
                 a.init(now_s, members, ready);
-                (a.wants_seconds(), a.activator().is_some())
+                (a.wants_seconds(), a.activator())
             }
-            None => (false, false),
+            None => (false, None),
         };
         self.scaling.metering = metering;
-        self.scaling.has_activator = activator;
+        self.scaling.activator_settings = activator;
         self.scaling.in_flight_area = 0.0;
         self.scaling.in_flight_at_ns = self.now_ns;
         self.drop_activator_if_gone();

@@ -256,8 +256,9 @@ struct Scaling {
     in_flight_at_ns: u64,
     /// Requests held by the activator (Knative).
     activator: activator::Activator,
-    /// The autoscaler has an activator.
-    has_activator: bool,
+    /// The autoscaler's activator, if it has one (kept here: the autoscaler is taken out of
+    /// `autoscaler` while it decides, and an instance may become ready meanwhile).
+    activator_settings: Option<crate::autoscale::ActivatorSettings>,
 }
 
 /// Counters, latency and the time series.
@@ -384,7 +385,7 @@ impl Simulation {
                 in_flight_area: 0.0,
                 in_flight_at_ns: 0,
                 activator: activator::Activator::default(),
-                has_activator: false,
+                activator_settings: None,
             },
             stats: Stats {
                 requests: Requests::default(),
