@@ -1,0 +1,977 @@
+// The page: its state (the simulation, play/pause and speed, the open tab, the lesson, the
+// comparison, classroom mode), the frame loop, and the layout built from the components. JS
+// keeps no simulation state: it sends changes to the core and reads the core's answers. A
+// language switch rebuilds the DOM around the same simulation.
+import { h, fill, text } from './dom.js';
+import { t, fmt, field, nameOf, lang, setLang, LANGS } from './i18n.js';
+import { fleetlab, row, readRows, viewArray, fields as viewFields, codes, logKinds } from './core.js';
+import { NumberField, roundValues } from './controls.js';
+import { errorText, hintText } from './errors.js';
+import { LogFeed, logText, who } from './log.js';
+import { stepText } from './hpa-steps.js';
+import { readFragment, writeNow, scheduleWrite, diff } from './url.js';
+import { SettingsForm, getPath } from './settings.js';
+import { Charts, CHARTS, AUTOSCALER_CHART } from './charts.js';
+import { ExplainPanel } from './explain-panel.js';
+import { EventLog } from './event-log.js';
+import { RegistryTable } from './registry-table.js';
+import { Inspector } from './inspector.js';
+import { Compare } from './compare.js';
+import { KeyView } from './key-view.js';
+import { HpaExport } from './hpa-export.js';
+import { LessonPlayer } from './lessons.js';
+import { DEMOS, PANEL_DEMOS, PRESETS, demoParams } from './presets.js';
+import { KEYED } from './relevance.js';
+import { download, csvBlob, jsonBlob, pngBlob } from './exports.js';
+import { FleetView } from './fleet-view.js';
+import * as faults from './faults.js';
+
+export const TABS = ['serving', 'balancer', 'registry', 'autoscaler'];
+export const SPEEDS = [0.25, 0.5, 1, 2, 5, 10, 25, 50, 100];
+export const STEP_UNITS = ['event', 'second', 'sync'];
+/** "Pause when…" choices: event-log kinds (the core checks the names). */
+export const PAUSE_KINDS = ['evicted', 'ejected', 'scaled', 'crashed', 'heartbeat_missed', 'rate_changed'];
+/** Slider spans (a UI choice; the fields accept the schema's whole range). */
+const SPANS = { 'instances.count': [1, 1000], 'traffic.rate_rps': [1, 100000], 'instances.capacity_rps': [1, 10000] };
+const ADVANCE_MS = 6;
+const FAST_MS = 28;
+const SEEK_EVENTS = 400000;
+const SEEN_KEY = 'fleetlab.seen';
+const smooth = () => (matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth');
+
+export class App {
+  constructor() {
+    this.sim = null;
+    this.playing = true;
+    this.speed = 1;
+    this.tab = 'serving';
+    this.classroom = false;
+    this.details = false;
+    this.stepUnit = 'event';
+    this.pauseOn = new Set();
+    this.selected = null;
+    this.target = null; // a lesson step's run: {until_s?, until?, max_s?, resolve, fast}
+    this.seekTo = null; // rewinding to this time (seconds), over frames
+    this.featured = 'latency';
+    this.shown = [];
+    this.notice = '';
+    this.feed = new LogFeed();
+    this.lessons = new LessonPlayer(this);
+    this.compareChoice = null;
+    this.lastTotal = -1;
+    this.viewDirty = true;
+    this.perf = { evPerMs: 2000, budget: 12000, achieved: 1, frameMs: 0, advMs: 0, times: [] };
+  }
+
+  // ------------------------------------------------------------------ the run
+
+  /** A new run from a scenario (object or JSON text); throws the core's error, keeping the old run. */
+  load(scenario, { lesson = false } = {}) {
+    const next = new fleetlab.Simulation(scenario);
+    this.sim?.free();
+    this.sim = next;
+    this.seekTo = null;
+    this.lastTotal = -1;
+    this.viewDirty = true;
+    this.notice = '';
+    this.charts?.clear();
+    this.feed.reset();
+    this.keyView?.reset();
+    if (!lesson) this.syncBreakpoints();
+    this.fleetView && (this.fleetView.queueLimit = next.scenario().instances.queue_limit);
+    this.afterChange();
+  }
+
+  /** A change of the settings in force: forms, theory, link. */
+  afterChange() {
+    this.viewDirty = true;
+    this.settingsKey = null;
+    this.refreshForms();
+    this.compare?.markStale();
+    this.writeUrlSoon();
+  }
+
+  /** Edits one field now; a setting that cannot change live starts a new run with it. */
+  edit(path, value) {
+    try {
+      this.sim.edit(path, value);
+    } catch (e) {
+      if (e.kind !== 'not_live') throw e;
+      const d = this.sim.description();
+      setPath(d, path, typeof value === 'string' ? textToJson(value) : value);
+      this.load(d);
+      return;
+    }
+    this.afterChange();
+  }
+
+  syncBreakpoints() {
+    const kinds = this.target?.until ? [this.target.until] : [...this.pauseOn];
+    try { this.sim.set_breakpoints(kinds); } catch (e) { this.showError(e); }
+  }
+
+  play() { this.setPlaying(true); }
+  pause() { this.setPlaying(false); }
+
+  setPlaying(on) {
+    this.playing = on;
+    if (on) this.notice = '';
+    this.renderPlay();
+    this.writeUrlSoon();
+  }
+
+  setSpeed(s) {
+    this.speed = s;
+    if (this.selSpeed) this.selSpeed.value = String(s);
+    this.writeUrlSoon();
+  }
+
+  step() {
+    if (this.playing) this.pause();
+    this.cancelRun();
+    try {
+      this.sim.step(this.stepUnit);
+    } catch (e) {
+      this.showError(e);
+      return;
+    }
+    const br = this.sim.take_break();
+    this.notice = br >= 0 ? this.breakNotice(br) : t('time.stepped', { t: fmt.s(this.sim.now_s) });
+    this.viewDirty = true;
+    this.tick();
+    this.writeUrlSoon();
+  }
+
+  /** Runs a lesson step to its moment; resolves with {event} (the breakpoint's entry) or {}. */
+  runTo(run, { fast = false, speed } = {}) {
+    this.cancelRun();
+    return new Promise((resolve) => {
+      const duration = this.sim.scenario().duration_s;
+      this.target = {
+        until_s: run.until_s ?? null, until: run.until ?? null,
+        max_s: run.until ? (run.max_s ?? duration) : null, resolve, fast,
+      };
+      this.syncBreakpoints();
+      if (speed) this.setSpeed(speed);
+      this.playing = true;
+      this.renderPlay();
+      if (this.targetReached()) this.finishTarget(null);
+    });
+  }
+
+  jump() {
+    if (this.target) this.target.fast = true;
+  }
+
+  cancelRun() {
+    if (!this.target) return;
+    this.target = null;
+    this.syncBreakpoints();
+  }
+
+  targetReached() {
+    const g = this.target;
+    if (!g) return false;
+    const now = this.sim.now_s;
+    if (g.until_s != null) return now >= g.until_s - 1e-9;
+    return g.max_s != null && now >= g.max_s - 1e-9;
+  }
+
+  finishTarget(entry) {
+    const g = this.target;
+    this.target = null;
+    this.syncBreakpoints();
+    // land exactly on the asked time (a frame's advance can stop a nanosecond short)
+    if (g.until_s != null && !entry && this.sim.now_s < g.until_s) while (!this.sim.seek(g.until_s, 1e6));
+    this.playing = false;
+    this.renderPlay();
+    this.viewDirty = true;
+    this.feed.poll(this.sim);
+    this.tick();
+    g.resolve(entry ? { event: entry } : {});
+  }
+
+  breakNotice(seq) {
+    const e = this.sim.log_since(seq).find((x) => x.seq === seq);
+    if (!e) return t('time.paused_at', { t: fmt.s(this.sim.now_s) });
+    if (e.instance != null) this.select(e.instance);
+    this.feed.poll(this.sim);
+    this.eventLog?.mark(seq);
+    return t('time.paused_event', { t: fmt.s(e.t_s), what: [who(e), logText(e)].filter(Boolean).join(' ') });
+  }
+
+  /** Rewinds (or goes forward within what was run) to `t` seconds, over frames. */
+  seek(tSec) {
+    this.cancelRun();
+    if (this.playing) this.pause();
+    this.seekTo = Math.max(0, Math.min(this.sim.horizon_s, tSec));
+    this.renderTime();
+  }
+
+  afterSeek() {
+    this.seekTo = null;
+    this.lastTotal = -1;
+    this.viewDirty = true;
+    this.charts.clear();
+    this.feed.reset();
+    this.feed.poll(this.sim);
+    this.keyView?.reset();
+    this.notice = t('time.rewound', { t: fmt.s(this.sim.now_s) });
+    this.tick();
+    this.writeUrlSoon();
+  }
+
+  /** Back to the default scenario: no faults, overrides, lesson, comparison; speed 1; first tab. */
+  reset() {
+    this.lessons.close();
+    this.compare?.clear();
+    this.target = null;
+    this.pauseOn.clear();
+    this.stepUnit = STEP_UNITS[0];
+    this.selected = null;
+    this.featured = 'latency';
+    this.clearShow();
+    this.speed = 1;
+    this.tab = TABS[0];
+    this.load({});
+    this.playing = true;
+    this.render();
+    this.writeUrlSoon();
+  }
+
+  /** A "Try" chip or preset: the default scenario plus the demo's own fields. */
+  tryDemo(id) {
+    const d = DEMOS[id];
+    this.lessons.close();
+    this.compare?.clear();
+    try {
+      this.load(d.patch);
+    } catch (e) {
+      this.showError(e);
+      return;
+    }
+    this.selected = null;
+    this.setTab(d.panel, false);
+    this.play();
+    this.clearShow();
+    this.applyView({ show: ['fleet', d.chart ? `chart:${d.chart}` : null, d.show].filter(Boolean), highlight: d.highlight });
+    this.tipFor(d.panel, id);
+  }
+
+  // ------------------------------------------------------------------ view (lessons, demos)
+
+  setTab(tab, focus) {
+    if (!TABS.includes(tab)) return;
+    this.tab = tab;
+    for (const [name, { btn, pane }] of Object.entries(this.tabs ?? {})) {
+      const on = name === tab;
+      btn.setAttribute('aria-selected', String(on));
+      btn.tabIndex = on ? 0 : -1;
+      pane.hidden = !on;
+    }
+    if (focus) this.tabs[tab].btn.focus();
+    this.charts?.resize();
+    this.writeUrlSoon();
+  }
+
+  /** A lesson step's or demo's `view`: tab, speed, what to show and highlight. */
+  applyView(view) {
+    if (view.tab) this.setTab(view.tab, false);
+    if (view.speed) this.setSpeed(view.speed);
+    this.clearShow();
+    this.shown = (view.show ?? []).filter((x) => typeof x === 'string');
+    for (const name of this.shown) {
+      if (name.startsWith('chart:')) this.feature(name.slice(6));
+      if (name.startsWith('log:')) this.eventLog.only(name.slice(4));
+      if (name === 'keys') this.setTab('balancer', false);
+    }
+    this.markShown();
+    if (view.highlight) this.highlight(view.highlight);
+    const first = this.shown.map((n) => this.showTarget(n)).find(Boolean);
+    (first ?? this.stage).scrollIntoView({ block: 'nearest', behavior: smooth() });
+    if (this.shown.includes('fleet') || !first) this.stage.scrollIntoView({ block: 'nearest', behavior: smooth() });
+  }
+
+  showTarget(name) {
+    if (name === 'fleet') return this.stage;
+    if (name.startsWith('chart:')) return document.getElementById(`chart-${name.slice(6)}`);
+    if (name.startsWith('log')) return this.eventLog.el;
+    return document.querySelector(`[data-show="${CSS.escape(name)}"]`);
+  }
+
+  markShown() {
+    for (const el of document.querySelectorAll('.shown')) el.classList.remove('shown');
+    for (const n of this.shown) this.showTarget(n)?.classList.add('shown');
+  }
+
+  clearShow() {
+    this.shown = [];
+    for (const el of document.querySelectorAll('.shown')) el.classList.remove('shown');
+    this.eventLog?.only(null);
+  }
+
+  /** Points at an instance (selects it), a chart or a number. */
+  highlight(hl, event) {
+    if (hl.instance === 'event' && event?.instance != null) this.select(event.instance);
+    else if (Number.isInteger(hl.instance)) this.select(hl.instance);
+    if (hl.chart) this.feature(hl.chart);
+    if (hl.number) document.querySelector(`[data-value="${CSS.escape(hl.number)}"]`)?.closest('.ro')?.classList.add('shown');
+  }
+
+  /** Puts a chart in the slot under the fleet (the rest stay in the grid). */
+  feature(id) {
+    const fig = document.getElementById(`chart-${id}`);
+    if (!fig || !this.featureSlot) return;
+    this.featured = id;
+    const old = this.featureSlot.firstElementChild;
+    if (old === fig) return;
+    if (old) this.chartGrid.prepend(old);
+    this.featureSlot.append(fig);
+    this.charts.resize();
+  }
+
+  select(id) {
+    this.selected = id;
+    if (this.fleetView) this.fleetView.selected = id;
+    this.inspector?.show(id);
+    this.tick();
+  }
+
+  showError(e) {
+    const msg = e?.kind ? errorText(e) : String(e?.message ?? e);
+    text(this.alert, msg);
+    this.alert.hidden = false;
+  }
+
+  lessonChanged() {
+    this.writeUrlSoon();
+  }
+
+  // ------------------------------------------------------------------ the address
+
+  urlParts() {
+    const defaults = fleetlab.default_scenario();
+    const lesson = this.lessons.active ? { lesson: this.lessons.lesson.id ?? this.lessons.file?.id, step: this.lessons.stepNo } : {};
+    const scenario = this.lessons.active ? null : diff(this.sim.description(), defaults);
+    return {
+      scenario: scenario && Object.keys(scenario).length ? JSON.stringify(scenario) : null,
+      lang,
+      speed: this.speed !== 1 ? this.speed : null,
+      tab: this.tab !== TABS[0] ? this.tab : null,
+      ...lesson,
+      t: !this.playing && !this.lessons.active && this.sim.now_s > 0 ? Math.round(this.sim.now_s * 1000) / 1000 : null,
+      compare: this.compare && this.compare.choice !== this.compareDefault ? this.compare.choice : null,
+      classroom: this.classroom ? 1 : null,
+    };
+  }
+
+  writeUrlSoon() {
+    if (!this.sim) return;
+    scheduleWrite(() => this.urlParts());
+  }
+
+  /** Opens the view a link describes. */
+  async openFragment(frag) {
+    if (frag.speed && SPEEDS.includes(Number(frag.speed))) this.speed = Number(frag.speed);
+    if (TABS.includes(frag.tab)) this.tab = frag.tab;
+    this.classroom = frag.classroom === '1';
+    let problem = null;
+    let scenario = {};
+    if (frag.scenario === null) problem = t('url.bad_encoding');
+    else if (frag.scenario) scenario = frag.scenario;
+    try {
+      this.load(scenario);
+    } catch (e) {
+      problem = t('url.bad_scenario', { why: errorText(e) });
+      this.load({});
+    }
+    this.render();
+    if (frag.compare) { this.compare.setChoice(frag.compare); }
+    if (problem) this.showError({ message: `${problem} ${t('url.showing_default')}` });
+    if (frag.lesson) {
+      if (await this.lessons.open(frag.lesson, Number(frag.step) || 1)) return;
+    }
+    const tAt = Number(frag.t);
+    if (frag.t != null && Number.isFinite(tAt) && tAt > 0) {
+      this.replaying = true;
+      await this.runTo({ until_s: Math.min(tAt, this.sim.scenario().duration_s) }, { fast: true });
+      this.replaying = false;
+      this.notice = t('time.paused_at', { t: fmt.s(this.sim.now_s) });
+    } else {
+      this.playing = true;
+    }
+    this.renderPlay();
+    this.writeUrlSoon();
+  }
+
+  // ------------------------------------------------------------------ layout
+
+  render() {
+    this.charts?.destroy();
+    const root = document.getElementById('app');
+    this.alert = h('div', { class: 'banner banner-error', role: 'alert', hidden: true });
+    fill(root, this.header(), this.alert, h('main', { class: 'layout', id: 'main' },
+      this.stageEl(), this.sideEl(), this.controlsEl(), this.chartsEl(), this.compareEl()), this.footer());
+    document.body.classList.toggle('classroom', this.classroom);
+    this.makeFleetView();
+    this.charts.mount();
+    this.feature(this.featured);
+    this.charts.setHeight(this.classroom ? 300 : 170);
+    this.setTab(this.tab, false);
+    this.refreshForms();
+    this.eventLog.onLog(null);
+    this.feed.next = 0;
+    this.feed.poll(this.sim);
+    this.decisions.onLog(null);
+    this.lessons.render();
+    this.renderPlay();
+    this.markShown();
+    this.lastTotal = -1;
+    this.viewDirty = true;
+    this.tick();
+  }
+
+  makeFleetView() {
+    this.fleetView = new FleetView(this.canvas, { fields: viewFields, codes, t, fmt });
+    this.fleetView.selected = this.selected;
+    this.failures = null;
+    if (faults.FailureOverlay && !this.fleetView.overlay) {
+      this.failures = new faults.FailureOverlay();
+      this.fleetView.overlay = (ctx, v) => this.failures.draw(ctx, v);
+    }
+    this.viewDirty = true;
+  }
+
+  header() {
+    const btn = (key, onclick, extra = {}) => h('button', { type: 'button', onclick, ...extra }, t(key));
+    this.btnPlay = h('button', { type: 'button', class: 'primary', id: 'btn-play', onclick: () => this.setPlaying(!this.playing) });
+    const unit = h('select', { id: 'step-unit', 'aria-label': t('time.step_unit'), onchange: (e) => { this.stepUnit = e.target.value; } },
+      STEP_UNITS.map((u) => h('option', { value: u }, t(`time.unit.${u}`))));
+    unit.value = this.stepUnit;
+    const langSel = h('select', { id: 'lang', 'aria-label': 'Language / 语言', onchange: (e) => this.switchLang(e.target.value) },
+      LANGS.map((l) => h('option', { value: l, lang: l }, l === 'en' ? 'English' : '中文')));
+    langSel.value = lang;
+    return h('header', { class: 'top' },
+      h('div', { class: 'brand' }, h('img', { src: 'favicon.svg', alt: '', width: 24, height: 24 }), h('span', { class: 'name' }, 'fleetlab'),
+        h('span', { class: 'tagline' }, t('header.tagline'))),
+      h('nav', { class: 'actions', 'aria-label': t('header.actions') },
+        btn('header.lessons', () => this.lessons.showMenu(), { id: 'btn-lessons' }),
+        btn('header.reset', () => this.reset(), { id: 'btn-reset' }),
+        this.btnPlay,
+        h('span', { class: 'step-group' }, btn('header.step', () => this.step(), { id: 'btn-step' }), unit),
+        langSel,
+        h('button', { type: 'button', id: 'btn-classroom', 'aria-pressed': String(this.classroom), onclick: () => this.toggleClassroom() }, t('header.classroom')),
+        h('button', { type: 'button', id: 'btn-details', 'aria-pressed': String(this.details), onclick: () => this.toggleDetails() }, t('header.details'))));
+  }
+
+  stageEl() {
+    const canvas = h('canvas', { id: 'fleet', tabindex: '0', role: 'img', 'aria-label': t('fleet.canvas_label'), 'data-instances-drawn': '0' });
+    this.canvas = canvas;
+    this.fleetView = null; // made once the canvas is in the document (it measures itself)
+    canvas.addEventListener('click', (e) => {
+      const r = canvas.getBoundingClientRect();
+      this.select(this.fleetView.hit(e.clientX - r.left, e.clientY - r.top));
+    });
+    canvas.addEventListener('keydown', (e) => this.canvasKey(e));
+    this.inspector = new Inspector({ sim: () => this.sim, select: (id) => { this.select(id); canvas.focus(); }, changed: () => this.afterChange() });
+    this.inspector.show(this.selected);
+    this.fleetSummary = h('p', { class: 'stage-sub', role: 'status' });
+    this.featureSlot = h('div', { class: 'feature-slot' });
+    const legend = h('ul', { class: 'legend', 'aria-label': t('legend.label') },
+      h('li', null, h('span', { class: 'lg-grad', 'aria-hidden': 'true' }), h('span', null, t('legend.util'))),
+      ['start', 'drain', 'crash', 'part', 'queue', 'dot', 'fail'].map((k) => h('li', null, h('span', { class: `sw sw-${k}`, 'aria-hidden': 'true' }), t(`legend.${k}`))));
+    this.stage = h('section', { class: 'stage card', id: 'stage', 'data-show': 'fleet', 'aria-labelledby': 'h-fleet' },
+      h('div', { class: 'card-head' }, h('h2', { id: 'h-fleet' }, t('fleet.title')),
+        h('button', { type: 'button', class: 'small ghost', onclick: () => this.saveFleetPng() }, t('export.fleet_png'))),
+      this.fleetSummary,
+      h('div', { class: 'canvas-wrap' }, canvas),
+      this.inspector.el,
+      this.timebar(),
+      this.featureSlot,
+      h('details', { class: 'legend-box' }, h('summary', null, t('legend.title')), legend));
+    return this.stage;
+  }
+
+  timebar() {
+    this.timeSlider = h('input', {
+      type: 'range', id: 'time', min: 0, max: 1, step: 'any', value: 0, 'aria-label': t('time.slider'),
+      oninput: () => this.seek(Number(this.timeSlider.value)),
+      onpointerdown: () => { this.dragging = true; }, onpointerup: () => { this.dragging = false; },
+      onkeydown: (e) => {
+        const d = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 10, PageDown: -10 }[e.key];
+        let to = null;
+        if (d != null) to = this.sim.now_s + d;
+        else if (e.key === 'Home') to = 0;
+        else if (e.key === 'End') to = this.sim.horizon_s;
+        if (to == null) return;
+        e.preventDefault();
+        this.seek(to);
+      },
+    });
+    this.timeText = h('span', { class: 'time-now' });
+    this.timeStatus = h('span', { class: 'time-status', role: 'status' });
+    this.selSpeed = h('select', { id: 'speed', onchange: (e) => this.setSpeed(Number(e.target.value)) },
+      SPEEDS.map((s) => h('option', { value: s }, fmt.times(s))));
+    this.selSpeed.value = String(this.speed);
+    const boxes = PAUSE_KINDS.filter((k) => logKinds.includes(k)).map((k) => {
+      const id = `bp-${k}`;
+      return h('span', { class: 'check' }, h('input', {
+        type: 'checkbox', id, checked: this.pauseOn.has(k), 'data-kind': k,
+        onchange: (e) => { if (e.target.checked) this.pauseOn.add(k); else this.pauseOn.delete(k); if (!this.target) this.syncBreakpoints(); },
+      }), h('label', { for: id }, t(`bp.${k}`)));
+    });
+    this.telemetry = h('p', { class: 'telemetry', hidden: !this.details });
+    return h('div', { class: 'timebar' },
+      h('div', { class: 'time-row' }, h('label', { for: 'time', class: 'vh' }, t('time.slider')), this.timeSlider, this.timeText),
+      h('div', { class: 'time-row' },
+        h('span', { class: 'speed' }, h('label', { for: 'speed' }, t('time.speed')), this.selSpeed),
+        h('details', { class: 'pause-when' }, h('summary', null, t('time.pause_when')), h('fieldset', null, h('legend', { class: 'vh' }, t('time.pause_when')), boxes)),
+        this.timeStatus),
+      this.telemetry);
+  }
+
+  sideEl() {
+    this.explain = new ExplainPanel({ tryDemo: (id) => this.tryDemo(id), startLesson: () => this.startHere() });
+    this.eventLog = new EventLog();
+    this.feedUnsub?.();
+    this.feedUnsub = this.feed.subscribe((entries) => this.eventLog.onLog(entries));
+    const first = !localStorage.getItem(SEEN_KEY);
+    this.startCard = h('section', { class: 'card start', id: 'start-here', 'aria-labelledby': 'h-start', hidden: !first || this.lessons.active },
+      h('h2', { id: 'h-start' }, t('start.title')), h('p', null, t('start.text')),
+      h('div', { class: 'row' },
+        h('button', { type: 'button', class: 'primary', id: 'btn-start', onclick: () => this.startHere() }, t('start.button')),
+        h('button', { type: 'button', onclick: () => { localStorage.setItem(SEEN_KEY, '1'); this.startCard.hidden = true; } }, t('start.later'))));
+    return h('div', { class: 'side' }, this.lessons.menu, this.startCard, this.lessons.el, this.explain.el, this.eventLog.el);
+  }
+
+  async startHere() {
+    localStorage.setItem(SEEN_KEY, '1');
+    if (this.startCard) this.startCard.hidden = true;
+    const list = await this.lessons.loadIndex();
+    if (list.length) await this.lessons.open(list[0].id, 1);
+    else this.lessons.showMenu();
+  }
+
+  controlsEl() {
+    const main = ['instances.count', 'traffic.rate_rps', 'instances.capacity_rps'].map((path) => {
+      const r = row(path);
+      const [lo, hi] = SPANS[path];
+      const f = field(path);
+      const nf = new NumberField({
+        path, label: f.label, help: f.help, hint: hintText(r.range, r.unit), values: roundValues(lo, hi),
+        sliderLabel: t('controls.slider', { label: f.label }),
+        apply: (text) => this.edit(path, text),
+        keeping: () => fmtValue(path, getPath(this.sim.scenario(), path)),
+      });
+      return nf;
+    });
+    this.mainFields = main;
+    this.forms = {};
+    const pane = (name, ...kids) => h('div', { class: 'tabpane', role: 'tabpanel', id: `pane-${name}`, 'aria-labelledby': `tab-${name}`, hidden: true }, kids);
+    const form = (name) => {
+      const f = new SettingsForm({ panel: name, edit: (p, v) => this.edit(p, v), extra: (p) => (p === 'seed' ? this.seedButton() : null) });
+      this.forms[name] = f;
+      return h('details', { class: 'settings', 'data-settings': name }, h('summary', null, t(`settings.${name}`)), f.el);
+    };
+    const tries = (name) => {
+      const ids = PANEL_DEMOS(name);
+      return ids.length ? h('div', { class: 'tries', role: 'group', 'aria-label': t('try.group') },
+        ids.map((id) => h('button', { type: 'button', class: 'try', 'data-demo': id, onclick: () => this.tryDemo(id) }, t(`try.${id}.label`, tryParams(id))))) : null;
+    };
+    this.tips = {};
+    const tip = (name) => (this.tips[name] = h('p', { class: 'tip', role: 'status' }));
+
+    // balancer
+    const algos = row('balancer.algorithm').names;
+    this.selAlgo = h('select', { id: 'sel-algo', 'aria-describedby': 'algo-note algo-err', onchange: (e) => this.choose('balancer.algorithm', e.target.value, this.algoErr) },
+      algos.map((a) => h('option', { value: a }, nameOf('balancer.algorithm', a))));
+    this.algoNote = h('p', { class: 'help', id: 'algo-note' });
+    this.algoErr = h('p', { class: 'err', id: 'algo-err', role: 'alert' });
+    this.keyView = new KeyView();
+    // autoscaler
+    const kinds = row('autoscaler.kind').names;
+    this.selKind = h('select', { id: 'sel-kind', 'aria-describedby': 'kind-note kind-err', onchange: (e) => this.choose('autoscaler', { kind: e.target.value }, this.kindErr) },
+      kinds.map((k) => h('option', { value: k }, nameOf('autoscaler.kind', k))));
+    this.kindNote = h('p', { class: 'help', id: 'kind-note' });
+    this.kindErr = h('p', { class: 'err', id: 'kind-err', role: 'alert' });
+    this.decisions = new Decisions();
+    this.feedUnsubDecisions?.();
+    this.feedUnsubDecisions = this.feed.subscribe((e) => this.decisions.onLog(e));
+    this.hpaExport = new HpaExport(() => this.sim.scenario().autoscaler);
+    this.registryTable = new RegistryTable({ onSelect: (id) => this.select(id) });
+
+    this.tabs = {};
+    const tabButtons = TABS.map((name, i) => {
+      const btn = h('button', {
+        type: 'button', role: 'tab', id: `tab-${name}`, 'aria-controls': `pane-${name}`, 'aria-selected': 'false', tabindex: '-1',
+        onclick: () => this.setTab(name, false),
+        onkeydown: (e) => {
+          const k = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: TABS.length - 1 }[e.key];
+          if (k == null) return;
+          e.preventDefault();
+          this.setTab(TABS[(k + TABS.length) % TABS.length], true);
+        },
+      }, t(`tab.${name}`));
+      return btn;
+    });
+    const panes = {
+      serving: pane('serving', h('p', { class: 'help' }, t('panel.serving.intro')), tries('serving'), tip('serving'), form('serving')),
+      balancer: pane('balancer',
+        h('div', { class: 'field' }, h('label', { for: 'sel-algo' }, field('balancer.algorithm').label), this.selAlgo, this.algoNote, this.algoErr),
+        tries('balancer'), tip('balancer'),
+        h('button', { type: 'button', class: 'link', onclick: () => this.compare.el.scrollIntoView({ block: 'start', behavior: smooth() }) }, t('panel.balancer.compare')),
+        this.keyView.el, form('balancer')),
+      registry: pane('registry', h('p', { class: 'help' }, t('panel.registry.intro')), tries('registry'), tip('registry'),
+        h('button', { type: 'button', onclick: () => this.recoverAll() }, t('panel.registry.recover_all')),
+        this.registryTable.el, form('registry')),
+      autoscaler: pane('autoscaler',
+        h('div', { class: 'field' }, h('label', { for: 'sel-kind' }, field('autoscaler.kind').label), this.selKind, this.kindNote, this.kindErr),
+        form('autoscaler'),
+        h('h3', null, t('panel.autoscaler.presets')),
+        h('div', { class: 'tries presets', role: 'group', 'aria-label': t('panel.autoscaler.presets') },
+          PRESETS().map((id) => h('button', { type: 'button', class: 'try', 'data-demo': id, onclick: () => this.tryDemo(id) }, t(`try.${id}.label`, tryParams(id))))),
+        tip('autoscaler'),
+        h('h3', null, t('panel.autoscaler.decisions')), this.decisions.el,
+        this.hpaExport.el),
+    };
+    for (const name of TABS) this.tabs[name] = { btn: tabButtons[TABS.indexOf(name)], pane: panes[name] };
+    return h('section', { class: 'controls card', id: 'controls', 'aria-labelledby': 'h-controls' },
+      h('h2', { id: 'h-controls', class: 'vh' }, t('controls.title')),
+      h('div', { class: 'essentials' }, main.map((m) => m.el)),
+      h('div', { class: 'tabs', role: 'tablist', 'aria-label': t('tab.list') }, tabButtons),
+      TABS.map((n) => panes[n]));
+  }
+
+  seedButton() {
+    return h('button', { type: 'button', class: 'small', onclick: () => {
+      try { this.edit('seed', fleetlab.random_seed()); } catch (e) { this.showError(e); }
+    } }, t('settings.new_seed'));
+  }
+
+  choose(path, value, errEl) {
+    try {
+      this.edit(path, value);
+      text(errEl, '');
+    } catch (e) {
+      text(errEl, errorText(e));
+    }
+  }
+
+  recoverAll() {
+    for (const c of this.sim.explain().conditions) {
+      if (c.lifecycle === 'crashed' || c.flags !== 0 || c.speed !== 1) {
+        try { this.sim.fault(c.instance, 'recover', 1); } catch (e) { this.showError(e); }
+      }
+    }
+    this.afterChange();
+  }
+
+  tipFor(panel, id) {
+    for (const [name, el] of Object.entries(this.tips ?? {})) text(el, name === panel ? t(`try.${id}.tip`, tryParams(id)) : '');
+  }
+
+  chartsEl() {
+    this.charts = new Charts({ onPng: (id) => this.saveChartPng(id) });
+    this.chartGrid = h('div', { class: 'chart-grid' }, [AUTOSCALER_CHART, ...CHARTS].map((s) => this.charts.figure(s)));
+    this.feedUnsubCharts?.();
+    this.feedUnsubCharts = this.feed.subscribe((e) => this.charts.onLog(e));
+    return h('section', { class: 'charts card', id: 'charts', 'aria-labelledby': 'h-charts' },
+      h('div', { class: 'card-head' }, h('h2', { id: 'h-charts' }, t('charts.title')),
+        h('span', { class: 'row' },
+          h('button', { type: 'button', class: 'small', id: 'btn-csv', onclick: () => download(csvBlob(this.sim.timeline()), 'fleetlab-timeline.csv') }, t('export.csv')),
+          h('button', { type: 'button', class: 'small', id: 'btn-json', onclick: () => download(jsonBlob(this.sim.summary()), 'fleetlab-summary.json') }, t('export.json')))),
+      h('p', { class: 'help' }, t('charts.intro')),
+      this.chartGrid);
+  }
+
+  compareEl() {
+    const old = this.compare;
+    this.compare = new Compare({ sim: () => this.sim, changed: () => this.writeUrlSoon() });
+    this.compareDefault ??= this.compare.choice;
+    if (old) {
+      this.compare.setChoice(old.choice);
+      old.cancel();
+      this.compare.result = old.result;
+      this.compare.render();
+    }
+    return this.compare.el;
+  }
+
+  footer() {
+    return h('footer', { class: 'foot' }, h('p', null, t('footer.text')));
+  }
+
+  async switchLang(l) {
+    await setLang(l);
+    this.render();
+    this.lessons.render();
+    if (!this.lessons.menu.hidden) this.lessons.showMenu();
+    this.writeUrlSoon();
+  }
+
+  toggleClassroom() {
+    this.classroom = !this.classroom;
+    document.body.classList.toggle('classroom', this.classroom);
+    document.getElementById('btn-classroom')?.setAttribute('aria-pressed', String(this.classroom));
+    this.charts.setHeight(this.classroom ? 300 : 170);
+    this.writeUrlSoon();
+    requestAnimationFrame(() => this.charts.resize());
+  }
+
+  toggleDetails() {
+    this.details = !this.details;
+    document.getElementById('btn-details')?.setAttribute('aria-pressed', String(this.details));
+    if (this.telemetry) this.telemetry.hidden = !this.details;
+  }
+
+  canvasKey(e) {
+    const ids = this.fleetView.order ?? [];
+    if (!ids.length) return;
+    if (e.key === 'Escape') { this.select(null); return; }
+    const i = ids.indexOf(this.selected);
+    const cols = this.fleetView.g?.cols ?? Math.max(1, Math.round(Math.sqrt(ids.length)));
+    const d = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: cols, ArrowUp: -cols }[e.key];
+    if (d == null) return;
+    e.preventDefault();
+    this.select(ids[Math.max(0, Math.min(ids.length - 1, i < 0 ? 0 : i + d))]);
+  }
+
+  async saveFleetPng() {
+    const src = this.fleetView.toPNG ? this.fleetView.toPNG() : document.getElementById('fleet');
+    download(await pngBlob(src), 'fleetlab-fleet.png');
+  }
+
+  async saveChartPng(id) {
+    download(await this.charts.png(id), `fleetlab-${id}.png`);
+  }
+
+  renderPlay() {
+    if (!this.btnPlay) return;
+    text(this.btnPlay, t(this.playing ? 'header.pause' : 'header.play'));
+    this.btnPlay.setAttribute('aria-pressed', String(this.playing));
+  }
+
+  renderTime() {
+    if (!this.timeSlider) return;
+    const hz = this.sim.horizon_s;
+    if (!this.dragging && document.activeElement !== this.timeSlider) {
+      this.timeSlider.max = String(Math.max(hz, 0.001));
+      this.timeSlider.value = String(this.seekTo ?? this.sim.now_s);
+    }
+    this.timeSlider.setAttribute('aria-valuetext', t('time.at', { t: fmt.s(this.seekTo ?? this.sim.now_s), of: fmt.s(hz) }));
+    text(this.timeText, t('time.at', { t: fmt.s(this.sim.now_s), of: fmt.s(hz) }));
+    const status = this.seekTo != null || this.replaying || this.target?.fast ? t('time.replaying')
+      : this.target ? t('time.running_to') : this.notice || (this.playing ? '' : t('time.paused'));
+    text(this.timeStatus, status);
+    this.timeStatus.dataset.replaying = String(this.seekTo != null || !!this.replaying || !!this.target?.fast);
+  }
+
+  // ------------------------------------------------------------------ reading the run
+
+  refreshForms() {
+    if (!this.forms || !this.sim) return;
+    const sc = this.sim.scenario();
+    for (const f of Object.values(this.forms)) f.update(sc);
+    const paths = ['instances.count', 'traffic.rate_rps', 'instances.capacity_rps'];
+    this.mainFields?.forEach((m, i) => m.follow(getPath(sc, paths[i])));
+    if (document.activeElement !== this.selAlgo) this.selAlgo.value = sc.balancer.algorithm;
+    if (document.activeElement !== this.selKind) this.selKind.value = sc.autoscaler.kind;
+    text(this.algoNote, t(`algo.${sc.balancer.algorithm}`));
+    text(this.kindNote, t(`kind.${sc.autoscaler.kind}`));
+    this.keyView?.show(KEYED.includes(sc.balancer.algorithm) && sc.traffic.keys > 0);
+    const fig = document.getElementById('chart-autoscaler');
+    if (fig) fig.hidden = sc.autoscaler.kind === 'none';
+    const a = sc.autoscaler;
+    this.charts?.setBand(a.kind === 'hpa' ? { target: a.target_utilization_pct, lo: a.target_utilization_pct * (1 - a.tolerance.scale_down), hi: a.target_utilization_pct * (1 + a.tolerance.scale_up) }
+      : a.kind !== 'none' ? { target: a.target_utilization_pct, lo: a.target_utilization_pct, hi: a.target_utilization_pct } : null);
+    this.hpaExport?.el.toggleAttribute('hidden', a.kind !== 'hpa');
+    this.hpaExport?.refresh();
+    if (this.fleetView) {
+      // the drawing's small label: the name without its parenthesis (the systems that use it)
+      this.fleetView.algorithm = nameOf('balancer.algorithm', sc.balancer.algorithm).replace(/\s*[(（].*[)）]\s*$/, '');
+      this.fleetView.loadLabel = `L = ${fmt.rps(sc.traffic.rate_rps)}`;
+      this.fleetView.queueLimit = sc.instances.queue_limit;
+    }
+  }
+
+  /** Four times a second: numbers, text, tables, the log, the address. */
+  tick() {
+    const sim = this.sim;
+    if (!sim || !this.explain) return;
+    this.feed.poll(sim);
+    const d = sim.details();
+    const x = sim.explain();
+    const key = JSON.stringify([d.desired, d.offered_rps, d.capacity_rps]);
+    if (key !== this.settingsKey) { this.settingsKey = key; this.refreshForms(); }
+    const tl = this.lastTl;
+    const p99 = tl?.p99_s?.length ? tl.p99_s[tl.p99_s.length - 1] : null;
+    this.explain.update(x, d, p99);
+    const rows = readRows(sim);
+    this.inspector.update(rows.find((r) => r.id === this.selected) ?? null);
+    if (this.tab === 'registry') this.registryTable.update(rows, this.selected);
+    text(this.fleetSummary, t('fleet.summary', {
+      ready: fmt.int(d.ready), members: fmt.int(d.members), in_view: fmt.int(d.in_view),
+      cap: fmt.rps(x.ready_capacity_rps), offered: fmt.rps(d.offered_rps),
+    }));
+    if (this.keyView && !this.keyView.container.hidden) this.keyView.refresh(sim, d, sim.scenario().balancer.algorithm, sim.scenario().traffic.keys);
+    if (this.failures) this.failures.observe(d.requests.failed, this.fleetView);
+    this.compare?.markStale();
+    const p = this.perf;
+    text(this.telemetry, t('telemetry', {
+      t: fmt.s(sim.now_s), events: fmt.int(sim.events_processed), frame: fmt.num(p.frameMs), advance: fmt.num(p.advMs),
+      achieved: fmt.times(p.achieved * this.speed),
+    }));
+    this.renderTime();
+    if (!this.playing || this.settingsKeyUrl !== key) { this.settingsKeyUrl = key; this.writeUrlSoon(); }
+  }
+
+  frame(now) {
+    const dt = Math.min(0.1, Math.max(0, (now - (this.last ?? now)) / 1000));
+    this.last = now;
+    const t0 = performance.now();
+    const sim = this.sim;
+    const p = this.perf;
+    let advanced = false;
+    if (sim && this.seekTo != null) {
+      if (sim.seek(this.seekTo, SEEK_EVENTS)) this.afterSeek();
+      advanced = true;
+    } else if (sim && (this.playing || this.target) && dt > 0) {
+      const g = this.target;
+      const limit = () => {
+        if (g?.until_s != null) return Math.max(0, g.until_s - sim.now_s);
+        if (g?.max_s != null) return Math.max(0, g.max_s - sim.now_s);
+        return Infinity;
+      };
+      if (g?.fast) {
+        // as fast as the frame allows, to the step's moment
+        while (performance.now() - t0 < FAST_MS && this.target === g) {
+          const want = Math.min(limit(), 3600);
+          if (want <= 0) break;
+          sim.advance_budget(want, 200000);
+          if (this.checkStop(g)) break;
+        }
+        advanced = true;
+      } else {
+        const want = Math.min(this.speed * dt, limit());
+        const ev0 = sim.events_processed;
+        const a0 = performance.now();
+        const got = want > 0 ? sim.advance_budget(want, p.budget) : 0;
+        const took = performance.now() - a0;
+        const ev = sim.events_processed - ev0;
+        if (ev > 100 && took > 0.3) p.evPerMs = 0.85 * p.evPerMs + 0.15 * (ev / took);
+        p.budget = Math.max(200, Math.min(5e6, Math.floor(p.evPerMs * ADVANCE_MS)));
+        if (want > 0) p.achieved = 0.9 * p.achieved + 0.1 * Math.min(1, got / want);
+        p.advMs = 0.9 * p.advMs + 0.1 * took;
+        advanced = got > 0;
+        this.checkStop(g);
+      }
+    }
+    if (sim && (advanced || this.viewDirty)) {
+      sim.refresh_view(Math.max(1.5, this.speed * 1.6));
+      this.viewDirty = false;
+    }
+    if (sim && this.fleetView) {
+      const n = sim.view_len() / viewFields.length;
+      this.fleetView.update(viewArray(sim), n, dt, advanced);
+      this.fleetView.draw();
+    }
+    if (sim) {
+      const total = sim.timeline_total();
+      if (total !== this.lastTotal) {
+        this.lastTotal = total;
+        this.lastTl = sim.timeline();
+        this.charts?.update(this.lastTl);
+      }
+    }
+    if (now - (this.slowTick ?? 0) > 250) {
+      this.slowTick = now;
+      this.tick();
+    }
+    const work = performance.now() - t0;
+    p.frameMs = 0.9 * p.frameMs + 0.1 * work;
+    if (p.times.push(work) > 600) p.times.shift();
+    requestAnimationFrame((n) => this.frame(n));
+  }
+
+  /** After an advance: a breakpoint or the lesson's moment stops the clock. True when stopped. */
+  checkStop(g) {
+    const br = this.sim.take_break();
+    if (br >= 0) {
+      if (g?.until) {
+        const e = this.sim.log_since(br).find((x) => x.seq === br);
+        if (e && e.kind === g.until) { this.finishTarget(e); return true; }
+      }
+      this.playing = false;
+      this.renderPlay();
+      this.notice = this.breakNotice(br);
+      this.writeUrlSoon();
+      return true;
+    }
+    if (g && this.targetReached()) { this.finishTarget(null); return true; }
+    return false;
+  }
+}
+
+/** The autoscaler's decisions, newest first, each with its reasoning step by step. */
+class Decisions {
+  constructor() {
+    this.entries = [];
+    this.el = h('ol', { class: 'decisions', 'aria-label': t('panel.autoscaler.decisions'), tabindex: '0' });
+  }
+
+  onLog(entries) {
+    if (entries == null) { this.entries = []; this.el.replaceChildren(); return; }
+    const mine = entries.filter((e) => e.group === 'scaling');
+    if (!mine.length) return;
+    this.entries.push(...mine);
+    if (this.entries.length > 60) this.entries.splice(0, this.entries.length - 60);
+    const frag = document.createDocumentFragment();
+    for (const e of mine) {
+      frag.prepend(h('li', { 'data-kind': e.kind },
+        h('p', null, h('span', { class: 't' }, fmt.s(e.t_s)), ' ', h('strong', null, logText(e))),
+        e.explanation ? h('ol', { class: 'steps' }, e.explanation.steps.map((s) => h('li', null, stepText(s)))) : null));
+    }
+    this.el.prepend(frag);
+    while (this.el.childElementCount > 60) this.el.lastElementChild.remove();
+  }
+}
+
+function setPath(obj, path, value) {
+  const parts = path.split('.');
+  let node = obj;
+  for (const p of parts.slice(0, -1)) node = node[p] ?? (node[p] = {});
+  node[parts[parts.length - 1]] = value;
+}
+
+function textToJson(s) {
+  const x = String(s).trim();
+  if (x === '') return null;
+  const n = Number(x);
+  return Number.isFinite(n) ? n : x;
+}
+
+function fmtValue(path, v) {
+  const r = row(path);
+  if (r?.unit === 'req/s') return fmt.rps(v);
+  return fmt.num(v);
+}
+
+function tryParams(id) {
+  const p = demoParams(id);
+  const out = {};
+  for (const [k, v] of Object.entries(p)) if (v != null) out[k] = typeof v === 'number' ? fmt.num(v) : v;
+  out.rate_rps = p.rate != null ? fmt.rps(p.rate) : '';
+  out.peak_rps = p.peak ? fmt.rps(p.peak) : '';
+  out.low_rps = p.low != null ? fmt.rps(p.low) : '';
+  out.at_s = p.at != null ? fmt.s(p.at) : '';
+  out.back_s = p.back != null ? fmt.s(p.back) : '';
+  out.speed_x = p.speed != null ? fmt.times(p.speed) : '';
+  out.delay_s = p.delay != null ? fmt.s(p.delay) : '';
+  out.refresh_s = p.refresh != null ? fmt.s(p.refresh) : '';
+  out.threshold_pct = p.threshold != null ? fmt.pct(p.threshold) : '';
+  out.target_pct = p.target != null ? t('unit.pct', { x: fmt.int(p.target) }) : '';
+  out.startup_s = p.startup != null ? fmt.s(p.startup) : '';
+  out.step_s = p.step_s != null ? fmt.s(p.step_s) : '';
+  return out;
+}
+

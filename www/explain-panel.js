@@ -1,0 +1,144 @@
+// "The arithmetic": the article's formulas on the fleet as it is now, worded from the core's
+// explain() — ρ and "instances needed" on what really serves (ready instances at their real
+// speeds), the conditions in force ("#4 runs at 50 % speed, so …"), whether the measurement is
+// still settling after a change, and queueing theory beside the measurement only where its
+// equal-server assumption holds. Nothing is computed here.
+import { h, text, fill } from './dom.js';
+import { t, fmt } from './i18n.js';
+import { flagNames } from './core.js';
+import { DEMOS } from './presets.js';
+
+export class ExplainPanel {
+  /**
+   * @param {object} o
+   * @param {(id: string) => void} o.tryDemo  a "Try" chip: default scenario + the demo's fields
+   * @param {() => void} o.startLesson
+   */
+  constructor(o) {
+    this.o = o;
+    const out = (key, formula) => {
+      const v = h('output', { 'data-value': key });
+      const el = h('div', { class: 'ro' }, h('span', { class: 'ro-label' }, t(`explain.ro.${key}`)), v,
+        formula ? h('span', { class: 'formula' }, formula) : null);
+      return { el, v };
+    };
+    this.ro = {
+      per_instance_load: out('per_instance_load', 'L / N'),
+      instances_needed: out('instances_needed', 'ceil(L / C)'),
+      rho: out('rho', 'ρ = L / (N·C)'),
+      rho_ready: out('rho_ready', t('explain.formula.rho_ready')),
+    };
+    this.ro.rho_ready.el.hidden = true;
+    this.meas = Object.fromEntries(['throughput', 'mean', 'p99', 'dropped', 'failed', 'in_flight'].map((k) => [k, out(`m_${k}`)]));
+    this.headline = h('p', { class: 'headline', role: 'status' });
+    this.tries = h('div', { class: 'tries', role: 'group', 'aria-label': t('explain.try_group') });
+    this.conditions = h('ul', { class: 'conditions' });
+    this.capacity = h('p', { class: 'capacity' });
+    this.settling = h('p', { class: 'settling' });
+    this.th = {
+      mm1: h('output', { 'data-value': 'mm1' }),
+      mmc: h('output', { 'data-value': 'mmc' }),
+      meas: h('output', { 'data-value': 'measured' }),
+    };
+    this.theoryNote = h('p', { class: 'note' });
+    this.el = h('section', { class: 'card explain', id: 'explain', 'data-show': 'theory', 'aria-labelledby': 'h-explain' },
+      h('h2', { id: 'h-explain' }, t('explain.title')),
+      h('div', { class: 'readouts main' }, this.ro.per_instance_load.el, this.ro.instances_needed.el, this.ro.rho.el, this.ro.rho_ready.el),
+      this.headline, this.tries, this.conditions, this.capacity, this.settling,
+      h('h3', null, t('explain.measured')),
+      h('div', { class: 'readouts small' }, Object.values(this.meas).map((m) => m.el)),
+      h('h3', null, t('explain.theory')),
+      h('table', { class: 'theory' },
+        h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('explain.th.what')), h('th', { scope: 'col' }, t('explain.th.value')))),
+        h('tbody', null,
+          h('tr', null, h('th', { scope: 'row' }, t('explain.th.mm1'), ' ', h('span', { class: 'muted' }, '1/(μ−λ), λ = L/N')), h('td', null, this.th.mm1)),
+          h('tr', null, h('th', { scope: 'row' }, t('explain.th.mmc'), ' ', h('span', { class: 'muted' }, 'Erlang C')), h('td', null, this.th.mmc)),
+          h('tr', null, h('th', { scope: 'row' }, t('explain.th.measured')), h('td', null, this.th.meas)))),
+      this.theoryNote);
+    this.triesKey = '';
+  }
+
+  /** @param {object} x  explain()  @param {object} d  details()  @param {number|null} p99  last second's p99 */
+  update(x, d, p99) {
+    const nom = x.nominal;
+    text(this.ro.per_instance_load.v, fmt.rps(nom.per_instance_load));
+    text(this.ro.instances_needed.v, fmt.int(nom.instances_needed));
+    text(this.ro.rho.v, fmt.num(nom.rho));
+    const differs = x.conditions.length > 0 || x.ready !== x.desired;
+    this.ro.rho_ready.el.hidden = !differs;
+    text(this.ro.rho_ready.v, x.rho_ready == null ? '—' : fmt.num(x.rho_ready));
+
+    // the headline: how loaded what really serves is
+    const p = {
+      rho: fmt.num(x.rho_ready), L: fmt.rps(x.load_rps), C: fmt.rps(x.capacity_rps), N: fmt.int(x.desired),
+      need: fmt.int(nom.instances_needed), ready: fmt.int(x.ready),
+    };
+    let key;
+    switch (x.load.state) {
+      case 'no_capacity': key = 'explain.state.no_capacity'; break;
+      case 'critical': key = !differs && x.desired === nom.instances_needed ? 'explain.state.critical_rule' : 'explain.state.critical'; break;
+      case 'stable': key = 'explain.state.stable'; p.idle = fmt.pct(x.load.idle_fraction); break;
+      default: key = 'explain.state.overloaded'; p.excess = fmt.rps(x.load.excess_rps);
+    }
+    text(this.headline, t(key, p));
+    this.headline.dataset.state = x.load.state;
+    this.renderTries(key);
+
+    // what makes the ready fleet differ from N equal instances
+    const items = x.conditions.map((c) => conditionText(c));
+    const k = JSON.stringify(items);
+    if (k !== this.condKey) {
+      this.condKey = k;
+      fill(this.conditions, items.map((s) => h('li', null, s)));
+    }
+    text(this.capacity, differs ? t('explain.capacity', {
+      ready: fmt.int(x.ready), members: fmt.int(x.members), cap: fmt.rps(x.ready_capacity_rps),
+      nominal: fmt.rps(x.desired * x.capacity_rps), rho: x.rho_ready == null ? '—' : fmt.num(x.rho_ready),
+    }) : '');
+    text(this.settling, x.settling ? t('explain.settling', { since: fmt.s(x.since_change_s), n: fmt.int(x.measured_completed) }) : '');
+
+    // measured
+    text(this.meas.throughput.v, fmt.rps(d.throughput_rps));
+    text(this.meas.mean.v, fmt.ms(x.measured_mean_s));
+    text(this.meas.p99.v, fmt.ms(p99));
+    text(this.meas.dropped.v, fmt.int(d.requests.dropped));
+    text(this.meas.failed.v, fmt.int(d.requests.failed));
+    text(this.meas.in_flight.v, fmt.int(d.requests.in_flight));
+
+    // theory, where it applies
+    const th = x.equal_servers ? x.ready_theory : null;
+    const rhoBad = (th?.rho ?? x.rho_ready ?? 1) >= 1;
+    text(this.th.mm1, th ? (th.mm1_mean_s == null ? t('explain.unbounded') : fmt.ms(th.mm1_mean_s)) : '—');
+    text(this.th.mmc, th ? (th.mmc_mean_s == null ? t('explain.unbounded') : fmt.ms(th.mmc_mean_s)) : '—');
+    text(this.th.meas, fmt.ms(x.measured_mean_s));
+    text(this.theoryNote, !x.equal_servers ? t('explain.note.unequal')
+      : rhoBad ? t('explain.note.unbounded')
+      : x.settling ? t('explain.note.settling') : t('explain.note.compare'));
+  }
+
+  renderTries(stateKey) {
+    if (stateKey === this.triesKey) return;
+    this.triesKey = stateKey;
+    const chips = [];
+    if (stateKey === 'explain.state.critical_rule') {
+      // the two ways out of ρ = 1 on the article's example: a little less load, one more instance
+      chips.push(h('button', { type: 'button', class: 'try', onclick: () => this.o.tryDemo('l450') }, t('explain.try.load', { L: fmt.num(DEMOS.l450.patch.traffic.rate_rps) })));
+      chips.push(h('button', { type: 'button', class: 'try', onclick: () => this.o.tryDemo('n6') }, t('explain.try.count', { N: fmt.int(DEMOS.n6.patch.instances.count) })));
+      chips.push(h('button', { type: 'button', class: 'try', onclick: () => this.o.startLesson() }, t('explain.try.lesson')));
+    }
+    fill(this.tries, chips);
+    this.tries.hidden = !chips.length;
+  }
+}
+
+/** One condition in force: "#4 runs at 50 % speed", "#2 has crashed", … */
+export function conditionText(c) {
+  const id = c.instance;
+  const parts = [];
+  if (c.lifecycle !== 'ready') parts.push(t(`explain.cond.life.${c.lifecycle}`));
+  if (c.speed !== 1 && c.lifecycle === 'ready') parts.push(t('explain.cond.speed', { pct: fmt.pct(c.speed) }));
+  if (c.weight !== 1) parts.push(t('explain.cond.weight', { w: fmt.int(c.weight) }));
+  // a slow fault shows as the speed above
+  for (const name of flagNames(c.flags)) if (name !== 'slow') parts.push(t(`explain.cond.flag.${name}`));
+  return t('explain.cond', { id, what: fmt.list(parts) });
+}
