@@ -284,6 +284,8 @@ export class App {
       if (name.startsWith('chart:')) this.feature(name.slice(6));
       if (name.startsWith('log:')) this.eventLog.only(name.slice(4));
       if (name === 'keys') this.setTab('balancer', false);
+      if (name === 'registry') this.setTab('registry', false);
+      if (name === 'decisions') this.setTab('autoscaler', false);
     }
     this.markShown();
     if (view.highlight) this.highlight(view.highlight);
@@ -310,12 +312,24 @@ export class App {
     this.eventLog?.only(null);
   }
 
-  /** Points at an instance (selects it), a chart or a number. */
+  /** Points at an instance (selects it), a chart, a number or the log. */
   highlight(hl, event) {
     if (hl.instance === 'event' && event?.instance != null) this.select(event.instance);
     else if (Number.isInteger(hl.instance)) this.select(hl.instance);
-    if (hl.chart) this.feature(hl.chart);
-    if (hl.number) document.querySelector(`[data-value="${CSS.escape(hl.number)}"]`)?.closest('.ro')?.classList.add('shown');
+    if (typeof hl.chart === 'string') {
+      const id = hl.chart.replace(/^chart:/, '');
+      this.feature(id);
+      document.getElementById(`chart-${id}`)?.classList.add('shown');
+    }
+    const path = hl.value ?? hl.number;
+    if (typeof path === 'string') {
+      // the readout showing that value, else one showing the same quantity, else the arithmetic
+      const all = [...document.querySelectorAll('[data-value]')];
+      const last = path.split('.').pop();
+      const el = all.find((e) => e.dataset.value === path) ?? all.find((e) => e.dataset.value.split('.').pop() === last);
+      (el?.closest('.ro, tr') ?? this.explain.el).classList.add('shown');
+    }
+    if (hl.log) this.eventLog.el.classList.add('shown');
   }
 
   /** Puts a chart in the slot under the fleet (the rest stay in the grid). */
@@ -595,10 +609,12 @@ export class App {
     this.kindNote = h('p', { class: 'help', id: 'kind-note' });
     this.kindErr = h('p', { class: 'err', id: 'kind-err', role: 'alert' });
     this.decisions = new Decisions();
+    this.decisions.el.dataset.show = 'decisions';
     this.feedUnsubDecisions?.();
     this.feedUnsubDecisions = this.feed.subscribe((e) => this.decisions.onLog(e));
     this.hpaExport = new HpaExport(() => this.sim.scenario().autoscaler);
     this.registryTable = new RegistryTable({ onSelect: (id) => this.select(id) });
+    this.registryTable.el.dataset.show = 'registry';
 
     this.tabs = {};
     const tabButtons = TABS.map((name, i) => {
@@ -799,22 +815,22 @@ export class App {
     const sim = this.sim;
     if (!sim || !this.explain) return;
     this.feed.poll(sim);
-    const d = sim.details();
-    const x = sim.explain();
-    const key = JSON.stringify([d.desired, d.offered_rps, d.capacity_rps]);
+    const det = sim.details();
+    const ex = sim.explain();
+    const key = JSON.stringify([det.desired, det.offered_rps, det.capacity_rps]);
     if (key !== this.settingsKey) { this.settingsKey = key; this.refreshForms(); }
     const tl = this.lastTl;
     const p99 = tl?.p99_s?.length ? tl.p99_s[tl.p99_s.length - 1] : null;
-    this.explain.update(x, d, p99);
+    this.explain.update(ex, det, p99);
     const rows = readRows(sim);
     this.inspector.update(rows.find((r) => r.id === this.selected) ?? null);
     if (this.tab === 'registry') this.registryTable.update(rows, this.selected);
     text(this.fleetSummary, t('fleet.summary', {
-      ready: fmt.int(d.ready), members: fmt.int(d.members), in_view: fmt.int(d.in_view),
-      cap: fmt.rps(x.ready_capacity_rps), offered: fmt.rps(d.offered_rps),
+      ready: fmt.int(det.ready), members: fmt.int(det.members), in_view: fmt.int(det.in_view),
+      cap: fmt.rps(ex.ready_capacity_rps), offered: fmt.rps(det.offered_rps),
     }));
-    if (this.keyView && !this.keyView.container.hidden) this.keyView.refresh(sim, d, sim.scenario().balancer.algorithm, sim.scenario().traffic.keys);
-    if (this.failures) this.failures.observe(d.requests.failed, this.fleetView);
+    if (this.keyView && !this.keyView.container.hidden) this.keyView.refresh(sim, det, sim.scenario().balancer.algorithm, sim.scenario().traffic.keys);
+    if (this.failures) this.failures.observe(det.requests.failed, this.fleetView);
     this.compare?.markStale();
     const p = this.perf;
     text(this.telemetry, t('telemetry', {

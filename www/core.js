@@ -16,8 +16,9 @@ export let codes = null;
 /** Every event-log kind (the core refuses any other breakpoint name and lists these). */
 export let logKinds = [];
 
-export async function start() {
-  const out = await init();
+/** Loads the wasm (from its URL, or from `wasmBytes` when given: the node tests). */
+export async function start(wasmBytes) {
+  const out = await init(wasmBytes ? { module_or_path: wasmBytes } : undefined);
   memory = out.memory;
   schemaList = wasm.schema();
   for (const row of schemaList) {

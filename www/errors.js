@@ -3,7 +3,7 @@
 // allowed range, names, …); the message is built from those and the catalogs — the field's
 // label, the rule for its range — never from the core's English sentence. `typed` is the text
 // the person typed, when there is one, so the message can say what was wrong with it.
-import { t, field, fmt, nameOf } from './i18n.js';
+import { t, field, hasField, fmt, nameOf } from './i18n.js';
 import { row } from './core.js';
 
 /** "a whole number from 1 to 100,000" for a range {min, max, integer}. */
@@ -24,15 +24,14 @@ export function unitWord(unit) {
   return { 's': t('unit.word.s'), 'req/s': t('unit.word.rps'), '%': '%', '×': '×' }[unit] ?? unit;
 }
 
+/** Catalog prefixes for the names an argument (not a schema field) allows. */
+const ARG_NAMES = { step: 'time.unit.', breakpoints: 'bp.', kind: 'fault.' };
+
 function nameList(path, names) {
   return fmt.list((names ?? []).map((n) => {
-    const w = path ? nameOfSafe(path, n) : n;
+    const w = row(path) ? nameOf(path, n) : ARG_NAMES[path] && t.has(`${ARG_NAMES[path]}${n}`) ? t(`${ARG_NAMES[path]}${n}`) : n;
     return `“${w}”`;
   }));
-}
-
-function nameOfSafe(path, n) {
-  try { return nameOf(path, n); } catch { return n; }
 }
 
 /**
@@ -43,7 +42,7 @@ function nameOfSafe(path, n) {
 export function errorText(err, ctx = {}) {
   const kind = err?.kind ?? 'other';
   const path = err?.field ?? '';
-  const label = path ? field(path).label : t('err.the_value');
+  const label = kind === 'unknown_field' ? path : path ? field(path).label : t('err.the_value');
   // a range from the error, or else from the schema (list entries report none of their own)
   const range = err?.range ?? row(path)?.range ?? null;
   const typed = ctx.typed;
@@ -62,7 +61,7 @@ export function errorText(err, ctx = {}) {
       break;
     }
     case 'unknown_name':
-      s = t('err.unknown_name', { field: label, list: nameList(row(path) ? path : null, err.allowed) });
+      s = t('err.unknown_name', { field: label, list: nameList(path, err.allowed) });
       break;
     case 'unknown_field':
       s = t('err.unknown_field', { field: path });
@@ -83,10 +82,10 @@ export function errorText(err, ctx = {}) {
       s = t('err.not_prime', { field: label, rule: ruleText(range) });
       break;
     case 'not_below':
-      s = t('err.not_below', { field: label, other: field(err.other).label, limit: fmt.exact(err.limit) });
+      s = t('err.not_below', { field: label, other: otherLabel(path, err.other), limit: fmt.exact(err.limit) });
       break;
     case 'not_at_least':
-      s = t('err.not_at_least', { field: label, other: field(err.other).label, limit: fmt.exact(err.limit) });
+      s = t('err.not_at_least', { field: label, other: otherLabel(path, err.other), limit: fmt.exact(err.limit) });
       break;
     case 'out_of_order':
       s = t('err.out_of_order', { field: label, previous: fmt.exact(err.previous) });
@@ -107,6 +106,13 @@ export function errorText(err, ctx = {}) {
       s = t('err.other', { field: label });
   }
   return ctx.keeping ? `${s} ${t('err.keeping', { value: ctx.keeping })}` : s;
+}
+
+/** The other field of a relation: a full path, or a name beside the erring field. */
+function otherLabel(path, other) {
+  if (hasField(other)) return field(other).label;
+  const parent = path.includes('.') ? path.slice(0, path.lastIndexOf('.')) : '';
+  return field(parent ? `${parent}.${other}` : other).label;
 }
 
 function shorten(s) {

@@ -8,6 +8,14 @@ import { t, fmt } from './i18n.js';
 import { flagNames } from './core.js';
 import { DEMOS } from './presets.js';
 
+/** The core value each readout shows (a lesson's `highlight.value` names these). */
+const VALUE_OF = {
+  per_instance_load: 'explain.nominal.per_instance_load', instances_needed: 'explain.nominal.instances_needed',
+  rho: 'explain.nominal.rho', rho_ready: 'explain.rho_ready', m_throughput: 'details.throughput_rps',
+  m_mean: 'explain.measured_mean_s', m_p99: 'timeline.p99_s', m_dropped: 'summary.requests.dropped',
+  m_failed: 'summary.requests.failed', m_in_flight: 'summary.requests.in_flight',
+};
+
 export class ExplainPanel {
   /**
    * @param {object} o
@@ -17,7 +25,7 @@ export class ExplainPanel {
   constructor(o) {
     this.o = o;
     const out = (key, formula) => {
-      const v = h('output', { 'data-value': key });
+      const v = h('output', { 'data-value': VALUE_OF[key] ?? key });
       const el = h('div', { class: 'ro' }, h('span', { class: 'ro-label' }, t(`explain.ro.${key}`)), v,
         formula ? h('span', { class: 'formula' }, formula) : null);
       return { el, v };
@@ -36,9 +44,9 @@ export class ExplainPanel {
     this.capacity = h('p', { class: 'capacity' });
     this.settling = h('p', { class: 'settling' });
     this.th = {
-      mm1: h('output', { 'data-value': 'mm1' }),
-      mmc: h('output', { 'data-value': 'mmc' }),
-      meas: h('output', { 'data-value': 'measured' }),
+      mm1: h('output', { 'data-value': 'explain.ready_theory.mm1_mean_s' }),
+      mmc: h('output', { 'data-value': 'explain.ready_theory.mmc_mean_s' }),
+      meas: h('output', { 'data-value': 'explain.measured_mean_s' }),
     };
     this.theoryNote = h('p', { class: 'note' });
     this.el = h('section', { class: 'card explain', id: 'explain', 'data-show': 'theory', 'aria-labelledby': 'h-explain' },
@@ -58,62 +66,62 @@ export class ExplainPanel {
     this.triesKey = '';
   }
 
-  /** @param {object} x  explain()  @param {object} d  details()  @param {number|null} p99  last second's p99 */
-  update(x, d, p99) {
-    const nom = x.nominal;
+  /** @param {object} ex  explain()  @param {object} det  details()  @param {number|null} p99  last second's p99 */
+  update(ex, det, p99) {
+    const nom = ex.nominal;
     text(this.ro.per_instance_load.v, fmt.rps(nom.per_instance_load));
     text(this.ro.instances_needed.v, fmt.int(nom.instances_needed));
     text(this.ro.rho.v, fmt.num(nom.rho));
-    const differs = x.conditions.length > 0 || x.ready !== x.desired;
+    const differs = ex.conditions.length > 0 || ex.ready !== ex.desired;
     this.ro.rho_ready.el.hidden = !differs;
-    text(this.ro.rho_ready.v, x.rho_ready == null ? '—' : fmt.num(x.rho_ready));
+    text(this.ro.rho_ready.v, ex.rho_ready == null ? '—' : fmt.num(ex.rho_ready));
 
     // the headline: how loaded what really serves is
     const p = {
-      rho: fmt.num(x.rho_ready), L: fmt.rps(x.load_rps), C: fmt.rps(x.capacity_rps), N: fmt.int(x.desired),
-      need: fmt.int(nom.instances_needed), ready: fmt.int(x.ready),
+      rho: fmt.num(ex.rho_ready), L: fmt.rps(ex.load_rps), C: fmt.rps(ex.capacity_rps), N: fmt.int(ex.desired),
+      need: fmt.int(nom.instances_needed), ready: fmt.int(ex.ready),
     };
     let key;
-    switch (x.load.state) {
+    switch (ex.load.state) {
       case 'no_capacity': key = 'explain.state.no_capacity'; break;
-      case 'critical': key = !differs && x.desired === nom.instances_needed ? 'explain.state.critical_rule' : 'explain.state.critical'; break;
-      case 'stable': key = 'explain.state.stable'; p.idle = fmt.pct(x.load.idle_fraction); break;
-      default: key = 'explain.state.overloaded'; p.excess = fmt.rps(x.load.excess_rps);
+      case 'critical': key = !differs && ex.desired === nom.instances_needed ? 'explain.state.critical_rule' : 'explain.state.critical'; break;
+      case 'stable': key = 'explain.state.stable'; p.idle = fmt.pct(ex.load.idle_fraction); break;
+      default: key = 'explain.state.overloaded'; p.excess = fmt.rps(ex.load.excess_rps);
     }
     text(this.headline, t(key, p));
-    this.headline.dataset.state = x.load.state;
+    this.headline.dataset.state = ex.load.state;
     this.renderTries(key);
 
     // what makes the ready fleet differ from N equal instances
-    const items = x.conditions.map((c) => conditionText(c));
+    const items = ex.conditions.map((c) => conditionText(c));
     const k = JSON.stringify(items);
     if (k !== this.condKey) {
       this.condKey = k;
       fill(this.conditions, items.map((s) => h('li', null, s)));
     }
     text(this.capacity, differs ? t('explain.capacity', {
-      ready: fmt.int(x.ready), members: fmt.int(x.members), cap: fmt.rps(x.ready_capacity_rps),
-      nominal: fmt.rps(x.desired * x.capacity_rps), rho: x.rho_ready == null ? '—' : fmt.num(x.rho_ready),
+      ready: fmt.int(ex.ready), members: fmt.int(ex.members), cap: fmt.rps(ex.ready_capacity_rps),
+      nominal: fmt.rps(ex.desired * ex.capacity_rps), rho: ex.rho_ready == null ? '—' : fmt.num(ex.rho_ready),
     }) : '');
-    text(this.settling, x.settling ? t('explain.settling', { since: fmt.s(x.since_change_s), n: fmt.int(x.measured_completed) }) : '');
+    text(this.settling, ex.settling ? t('explain.settling', { since: fmt.s(ex.since_change_s), n: fmt.int(ex.measured_completed) }) : '');
 
     // measured
-    text(this.meas.throughput.v, fmt.rps(d.throughput_rps));
-    text(this.meas.mean.v, fmt.ms(x.measured_mean_s));
+    text(this.meas.throughput.v, fmt.rps(det.throughput_rps));
+    text(this.meas.mean.v, fmt.ms(ex.measured_mean_s));
     text(this.meas.p99.v, fmt.ms(p99));
-    text(this.meas.dropped.v, fmt.int(d.requests.dropped));
-    text(this.meas.failed.v, fmt.int(d.requests.failed));
-    text(this.meas.in_flight.v, fmt.int(d.requests.in_flight));
+    text(this.meas.dropped.v, fmt.int(det.requests.dropped));
+    text(this.meas.failed.v, fmt.int(det.requests.failed));
+    text(this.meas.in_flight.v, fmt.int(det.requests.in_flight));
 
     // theory, where it applies
-    const th = x.equal_servers ? x.ready_theory : null;
-    const rhoBad = (th?.rho ?? x.rho_ready ?? 1) >= 1;
+    const th = ex.equal_servers ? ex.ready_theory : null;
+    const rhoBad = (th?.rho ?? ex.rho_ready ?? 1) >= 1;
     text(this.th.mm1, th ? (th.mm1_mean_s == null ? t('explain.unbounded') : fmt.ms(th.mm1_mean_s)) : '—');
     text(this.th.mmc, th ? (th.mmc_mean_s == null ? t('explain.unbounded') : fmt.ms(th.mmc_mean_s)) : '—');
-    text(this.th.meas, fmt.ms(x.measured_mean_s));
-    text(this.theoryNote, !x.equal_servers ? t('explain.note.unequal')
+    text(this.th.meas, fmt.ms(ex.measured_mean_s));
+    text(this.theoryNote, !ex.equal_servers ? t('explain.note.unequal')
       : rhoBad ? t('explain.note.unbounded')
-      : x.settling ? t('explain.note.settling') : t('explain.note.compare'));
+      : ex.settling ? t('explain.note.settling') : t('explain.note.compare'));
   }
 
   renderTries(stateKey) {

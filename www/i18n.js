@@ -28,11 +28,18 @@ async function getJson(url) {
 /** Loads a language's catalogs and makes it current. */
 export async function setLang(next) {
   const l = LANGS.includes(next) ? next : 'en';
-  [ui, fields] = await Promise.all([getJson(`i18n/${l}.json`), getJson(`i18n/fields.${l}.json`)]);
+  const [u, f] = await Promise.all([getJson(`i18n/${l}.json`), getJson(`i18n/fields.${l}.json`)]);
+  useCatalogs(l, u, f);
+  document.documentElement.lang = l;
+}
+
+/** Makes `l` current with these catalogs (setLang's second half; tests call it directly). */
+export function useCatalogs(l, uiCatalog, fieldsCatalog) {
+  ui = uiCatalog;
+  fields = fieldsCatalog;
   lang = l;
   plural = new Intl.PluralRules(l);
   fmt = makeFormat(l);
-  document.documentElement.lang = l;
 }
 
 /** The language a first visit gets: the first of the browser's languages the page has. */
@@ -70,6 +77,9 @@ t.plural = (key, n, params) => {
 
 /** A schema path with list indices as `[]` (`policies[2].value` → `policies[].value`). */
 export const schemaPath = (path) => String(path).replace(/\[\d*\]/g, '[]');
+
+/** Whether the fields catalog has `path` (list indices read as `[]`). */
+export const hasField = (path) => fields[schemaPath(path)] != null;
 
 /** Label and help of a schema path (or of an argument name from the UI catalog's `arg.*`). */
 export function field(path) {
