@@ -80,6 +80,8 @@ export class NumberField {
   /** Hands `raw` to the core; true when accepted. */
   commit(raw) {
     const typed = String(raw);
+    // Enter, then the change event, then the typing pause: one edit, not three
+    if (typed === this.committed && !this.invalid) return true;
     try {
       this.o.apply(typed.trim());
     } catch (e) {
@@ -88,6 +90,7 @@ export class NumberField {
       return false;
     }
     this.clearError();
+    this.committed = typed;
     const v = Number(typed);
     if (typed.trim() !== '' && Number.isFinite(v)) {
       this.value = v;
@@ -114,6 +117,7 @@ export class NumberField {
   set(v) {
     this.value = v;
     this.input.value = v == null ? '' : String(v);
+    this.committed = this.input.value;
     this.clearError();
     this.placeSlider(v);
   }

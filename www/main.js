@@ -9,8 +9,6 @@ await start();
 const frag = readFragment();
 await setLang(frag.lang ?? preferredLang());
 const app = new App();
-await app.openFragment(frag);
-requestAnimationFrame((now) => app.frame(now));
 // what the page tests read
 window.fleetlab = {
   get sim() { return app.sim; },
@@ -18,3 +16,7 @@ window.fleetlab = {
   get fleet() { return app.fleetView; },
   get frameTimes() { return app.perf.times; },
 };
+// the loop runs while the link's view is being set up (it may replay a run to its moment)
+const opening = app.openFragment(frag);
+requestAnimationFrame((now) => app.frame(now));
+await opening;
