@@ -7,6 +7,7 @@ import { t, fmt, field } from './i18n.js';
 import { row } from './core.js';
 import { NumberField } from './controls.js';
 import { errorText, hintText } from './errors.js';
+import { textValue } from './settings.js';
 
 export class Inspector {
   /**
@@ -47,7 +48,8 @@ export class Inspector {
       path, label: field(path).label, hint: hintText(r?.range, r?.unit),
       apply: (typed) => {
         const cur = this.override();
-        this.o.sim().edit('instances.overrides[]', { instance: this.id, weight: cur.weight, speed: cur.speed, [key]: typed });
+        // inside an object the core reads numbers, not text (noted in notes/page-requests.md)
+        this.o.sim().edit('instances.overrides[]', { instance: this.id, weight: cur.weight, speed: cur.speed, [key]: textValue(typed) });
         this.o.changed();
       },
       keeping: () => fmt.num(this.override()[key]),

@@ -1,13 +1,13 @@
 // Starts the page: the core (wasm, schema, codes), the language (the link's, else the
 // browser's first that the page has), then the view the link describes, and the frame loop.
-import { start } from './core.js';
-import { setLang, preferredLang } from './i18n.js';
+import * as core from './core.js';
+import * as i18n from './i18n.js';
 import { readFragment } from './url.js';
 import { App } from './app.js';
 
-await start();
+await core.start();
 const frag = readFragment();
-await setLang(frag.lang ?? preferredLang());
+await i18n.setLang(frag.lang ?? i18n.preferredLang());
 const app = new App();
 // what the page tests read
 window.fleetlab = {
@@ -15,6 +15,8 @@ window.fleetlab = {
   app,
   get fleet() { return app.fleetView; },
   get frameTimes() { return app.perf.times; },
+  core,
+  i18n,
 };
 // the loop runs while the link's view is being set up (it may replay a run to its moment)
 const opening = app.openFragment(frag);
