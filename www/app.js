@@ -427,10 +427,11 @@ export class App {
     fill(root, this.header(), this.alert, h('main', { class: 'layout', id: 'main' },
       this.stageEl(), this.sideEl(), this.controlsEl(), this.chartsEl(), this.compareEl()), this.footer());
     document.body.classList.toggle('classroom', this.classroom);
+    document.documentElement.classList.toggle('classroom', this.classroom);
     this.makeFleetView();
     this.charts.mount();
     this.feature(this.featured);
-    this.charts.setHeight(this.classroom ? 300 : 170);
+    this.charts.setHeight(this.chartHeight());
     this.setTab(this.tab, false);
     this.refreshForms();
     this.eventLog.onLog(null);
@@ -466,7 +467,7 @@ export class App {
       LANGS.map((l) => h('option', { value: l, lang: l }, l === 'en' ? 'English' : '中文')));
     langSel.value = lang;
     return h('header', { class: 'top' },
-      h('div', { class: 'brand' }, h('img', { src: 'favicon.svg', alt: '', width: 24, height: 24 }), h('span', { class: 'name' }, 'fleetlab'),
+      h('div', { class: 'brand' }, h('img', { src: 'favicon.svg', alt: '', width: 24, height: 24 }), h('h1', { class: 'name' }, 'fleetlab'),
         h('span', { class: 'tagline' }, t('header.tagline'))),
       h('nav', { class: 'actions', 'aria-label': t('header.actions') },
         btn('header.lessons', () => this.lessons.showMenu(), { id: 'btn-lessons' }),
@@ -728,10 +729,16 @@ export class App {
   toggleClassroom() {
     this.classroom = !this.classroom;
     document.body.classList.toggle('classroom', this.classroom);
+    document.documentElement.classList.toggle('classroom', this.classroom);
     document.getElementById('btn-classroom')?.setAttribute('aria-pressed', String(this.classroom));
-    this.charts.setHeight(this.classroom ? 300 : 170);
+    this.charts.setHeight(this.chartHeight());
     this.writeUrlSoon();
     requestAnimationFrame(() => this.charts.resize());
+  }
+
+  /** Charts' height: small multiples, or in classroom mode a share of the screen. */
+  chartHeight() {
+    return this.classroom ? Math.max(150, Math.round(window.innerHeight * 0.24)) : 170;
   }
 
   toggleDetails() {

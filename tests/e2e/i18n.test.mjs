@@ -28,7 +28,11 @@ after(async () => {
 function visibleStrings(page) {
   return page.evaluate(() => {
     const out = [];
-    const seen = (el) => el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+    const seen = (el) => {
+      if (!el || !el.getClientRects().length || getComputedStyle(el).visibility === 'hidden') return false;
+      const closed = el.closest('details:not([open])');
+      return !closed || el.closest('summary')?.parentElement === closed;
+    };
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
       const s = n.textContent.trim();
