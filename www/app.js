@@ -173,16 +173,14 @@ export class App {
     const g = this.target;
     if (!g) return false;
     const now = this.sim.now_s;
-    if (g.until_s != null) return now >= g.until_s - 1e-9;
-    return g.max_s != null && now >= g.max_s - 1e-9;
+    if (g.until_s != null) return now >= g.until_s - 5e-10;
+    return g.max_s != null && now >= g.max_s - 5e-10;
   }
 
   finishTarget(entry) {
     const g = this.target;
     this.target = null;
     this.syncBreakpoints();
-    // land exactly on the asked time (a frame's advance can stop a nanosecond short)
-    if (g.until_s != null && !entry && this.sim.now_s < g.until_s) while (!this.sim.seek(g.until_s, 1e6));
     this.playing = false;
     this.renderPlay();
     this.viewDirty = true;
@@ -329,7 +327,10 @@ export class App {
       const el = all.find((e) => e.dataset.value === path) ?? all.find((e) => e.dataset.value.split('.').pop() === last);
       (el?.closest('.ro, tr') ?? this.explain.el).classList.add('shown');
     }
-    if (hl.log) this.eventLog.el.classList.add('shown');
+    if (hl.log) {
+      this.eventLog.el.classList.add('shown');
+      if (event) this.eventLog.mark(event.seq);
+    }
   }
 
   /** Puts a chart in the slot under the fleet (the rest stay in the grid). */
@@ -836,7 +837,9 @@ export class App {
       ready: fmt.int(det.ready), members: fmt.int(det.members), in_view: fmt.int(det.in_view),
       cap: fmt.rps(ex.ready_capacity_rps), offered: fmt.rps(det.offered_rps),
     }));
-    if (this.keyView && !this.keyView.container.hidden) this.keyView.refresh(sim, det, sim.scenario().balancer.algorithm, sim.scenario().traffic.keys);
+    // key_owners() rebuilds the balancer's view when it is due (a core issue: reading changes
+    // when the rebuild is logged), so never during a lesson step's run
+    if (this.keyView && !this.keyView.container.hidden && !this.target) this.keyView.refresh(sim, det, sim.scenario().balancer.algorithm, sim.scenario().traffic.keys);
     if (this.failures) this.failures.observe(det.requests.failed, this.fleetView);
     this.compare?.markStale();
     const p = this.perf;
@@ -860,22 +863,24 @@ export class App {
       advanced = true;
     } else if (sim && (this.playing || this.target) && dt > 0) {
       const g = this.target;
+      // the time left to the lesson's moment, plus half a nanosecond: the core rounds seconds
+      // down to whole nanoseconds, so this lands exactly on it
       const limit = () => {
-        if (g?.until_s != null) return Math.max(0, g.until_s - sim.now_s);
-        if (g?.max_s != null) return Math.max(0, g.max_s - sim.now_s);
-        return Infinity;
+        const end = g?.until_s ?? g?.max_s;
+        return end == null ? Infinity : Math.max(0, end - sim.now_s + 5e-10);
       };
       if (g?.fast) {
         // as fast as the frame allows, to the step's moment
         while (performance.now() - t0 < FAST_MS && this.target === g) {
           const want = Math.min(limit(), 3600);
-          if (want <= 0) break;
+          if (want <= 1e-9) break;
           sim.advance_budget(want, 200000);
           if (this.checkStop(g)) break;
         }
         advanced = true;
       } else {
-        const want = Math.min(this.speed * dt, limit());
+        const left = limit();
+        const want = left <= 1e-9 ? 0 : Math.min(this.speed * dt, left);
         const ev0 = sim.events_processed;
         const a0 = performance.now();
         const got = want > 0 ? sim.advance_budget(want, p.budget) : 0;

@@ -7,6 +7,7 @@
 // ignored and missing values show as "—", so a lesson file never breaks the page.
 import { h, fill } from './dom.js';
 import { t, fmt, lang } from './i18n.js';
+import { fleetlab } from './core.js';
 
 /** A lesson text ({en, "zh-CN"}) in the page's language. */
 export const words = (o) => (o == null ? '' : typeof o === 'string' ? o : o[lang] ?? o.en ?? '');
@@ -21,20 +22,51 @@ function at(root, path) {
   return node;
 }
 
+/** A lesson number in a format (notes/lessons-format.md): num, int, pct, ms, s. */
+function formatted(v, f) {
+  const l = lang;
+  const nf = (o) => new Intl.NumberFormat(l, o).format;
+  switch (f) {
+    case 'int': return fmt.int(Math.round(v));
+    case 'pct': return nf({ style: 'percent', maximumFractionDigits: 1 })(v);
+    case 'ms': return t('unit.ms', { x: nf({ maximumFractionDigits: 1 })(v * 1000) });
+    case 's': return t('unit.s', { x: nf({ maximumFractionDigits: 1 })(v) });
+    default: return Number.isInteger(v) ? fmt.int(v) : nf({ maximumSignificantDigits: 3 })(v);
+  }
+}
+
 /** Fills `{path}` and `{path|fmt}` placeholders from `ctx`. */
 export function fillPlaceholders(s, ctx) {
   return s.replace(/\{([a-zA-Z_][\w.]*)(?:\|(\w+))?\}/g, (m, path, f) => {
     const v = at(ctx, path);
     if (v == null) return '—';
-    if (typeof v !== 'number') return String(v);
-    switch (f) {
-      case 'ms': return fmt.ms(v);
-      case 'pct': return fmt.pct(v);
-      case 'int': return fmt.int(v);
-      case 's': return fmt.s(v);
-      default: return fmt.num(v);
-    }
+    return typeof v === 'number' ? formatted(v, f) : String(v);
   });
+}
+
+/** A step's named closed forms (`theory`): the core's readout or moved fractions, arguments as numbers or paths. */
+export function evalTheory(spec, ctx) {
+  const out = {};
+  for (const [name, form] of Object.entries(spec ?? {})) {
+    const [[fn, args] = []] = Object.entries(form ?? {});
+    const vals = (args ?? []).map((a) => (typeof a === 'number' ? a : at(ctx, String(a))));
+    if (vals.some((v) => typeof v !== 'number')) continue;
+    if (fn === 'readout' && vals.length === 3) out[name] = fleetlab.theory_readout(...vals);
+    if (fn === 'moved_fractions' && vals.length === 2) out[name] = fleetlab.moved_fractions(...vals);
+  }
+  return out;
+}
+
+/** What the simulation reads like now: `t`, `summary`, `details`, `explain`. */
+function reading(sim) {
+  return { t: sim.now_s, summary: sim.summary(), details: sim.details(), explain: sim.explain() };
+}
+
+/** The most recent log entry of each kind. */
+function lastOfEach(sim) {
+  const last = {};
+  for (const e of sim.log_since(0)) last[e.kind] = e;
+  return last;
 }
 
 export class LessonPlayer {
@@ -124,6 +156,8 @@ export class LessonPlayer {
     this.state = 'loading';
     this.render();
     try {
+      // the scenario the placeholders read: the building step's, with the core's defaults
+      this.scenario = fleetlab.check_scenario(steps[first].scenario ?? {});
       this.app.load(steps[first].scenario ?? {}, { lesson: true });
       for (let k = first; k < n - 1; k++) {
         await this.app.runTo(steps[k].run ?? {}, { fast: true });
@@ -137,6 +171,9 @@ export class LessonPlayer {
     this.state = 'ask';
     this.answer = null;
     this.pauseInfo = null;
+    this.pauseCtx = null;
+    const before = { scenario: this.scenario, start: reading(this.app.sim) };
+    this.startCtx = { ...before, theory: evalTheory(this.step.theory, before) };
     this.app.pause();
     this.app.applyView(this.step.view ?? {});
     this.app.lessonChanged();
@@ -159,6 +196,9 @@ export class LessonPlayer {
     if (this.token !== token || !this.lesson) return;
     this.state = 'paused';
     this.pauseInfo = entry;
+    const sim = this.app.sim;
+    const ctx = { ...reading(sim), scenario: this.scenario, start: this.startCtx.start, event: entry?.event ?? null, last: lastOfEach(sim) };
+    this.pauseCtx = { ...ctx, theory: evalTheory(this.step.theory, ctx) };
     const hl = this.step.view?.highlight;
     if (hl) this.app.highlight(hl, entry?.event);
     else if (entry?.event?.instance != null) this.app.highlight({ instance: entry.event.instance });
@@ -171,31 +211,24 @@ export class LessonPlayer {
     else if (this.state === 'ask') this.run(true);
   }
 
-  context(entry) {
-    const sim = this.app.sim;
-    return {
-      t: sim.now_s, summary: sim.summary(), details: sim.details(), explain: sim.explain(),
-      scenario: sim.scenario(), event: entry?.event ?? null,
-    };
-  }
-
   render() {
     if (!this.lesson) { this.el.hidden = true; return; }
     const step = this.step;
     const steps = this.lesson.steps;
     const idx = this.index.findIndex((x) => x.lesson === this.lesson);
-    const ctx = this.context(this.pauseInfo);
-    const say = (o) => fillPlaceholders(words(o), ctx);
+    // the question and choices read the step's start; the explanation its pause
+    const ask = (o) => fillPlaceholders(words(o), this.startCtx ?? {});
+    const say = (o) => fillPlaceholders(words(o), this.pauseCtx ?? this.startCtx ?? {});
     const choices = step?.choices ?? [];
     const q = step?.question ? h('div', { class: 'question' },
-      h('p', { class: 'q' }, say(step.question)),
+      h('p', { class: 'q' }, ask(step.question)),
       choices.length ? h('div', { class: 'choices', role: 'group', 'aria-label': t('lesson.choices') }, choices.map((c, i) => {
         const picked = this.answer === i;
         const reveal = this.answer != null;
         return h('button', {
           type: 'button', class: `choice${reveal && c.correct ? ' correct' : ''}${picked ? ' picked' : ''}`,
           'aria-pressed': picked ? 'true' : 'false', disabled: this.state !== 'ask', onclick: () => this.choose(i),
-        }, say(c.text), reveal && c.correct ? h('span', { class: 'mark' }, ` ✓ ${t('lesson.correct_mark')}`) : null);
+        }, ask(c.text), reveal && c.correct ? h('span', { class: 'mark' }, ` ✓ ${t('lesson.correct_mark')}`) : null);
       })) : null,
       this.answer != null ? h('p', { class: 'answer', role: 'status' },
         choices[this.answer]?.correct ? t('lesson.right') : t('lesson.not_quite')) : null) : null;
