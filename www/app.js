@@ -778,7 +778,7 @@ export class App {
   renderTime() {
     if (!this.timeSlider) return;
     const hz = this.sim.horizon_s;
-    if (!this.dragging && document.activeElement !== this.timeSlider) {
+    if (!this.dragging) {
       this.timeSlider.max = String(Math.max(hz, 0.001));
       this.timeSlider.value = String(this.seekTo ?? this.sim.now_s);
     }
