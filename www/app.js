@@ -248,7 +248,7 @@ export class App {
       this.showError(e);
       return;
     }
-    this.selected = null;
+    this.select(null);
     this.setTab(d.panel, false);
     this.play();
     this.clearShow();
@@ -795,7 +795,11 @@ export class App {
   refreshForms() {
     if (!this.forms || !this.sim) return;
     const sc = this.sim.scenario();
-    for (const f of Object.values(this.forms)) f.update(sc);
+    for (const f of Object.values(this.forms)) {
+      f.update(sc);
+      // a panel with no settings for this choice (no autoscaler) shows none
+      f.el.closest('details.settings')?.toggleAttribute('hidden', !f.el.childElementCount);
+    }
     const paths = ['instances.count', 'traffic.rate_rps', 'instances.capacity_rps'];
     this.mainFields?.forEach((m, i) => m.follow(getPath(sc, paths[i])));
     if (document.activeElement !== this.selAlgo) this.selAlgo.value = sc.balancer.algorithm;
