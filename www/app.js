@@ -3,40 +3,25 @@
 // keeps no simulation state: it sends changes to the core and reads the core's answers. A
 // language switch rebuilds the DOM around the same simulation.
 import { h, fill, text } from './dom.js';
-import { t, fmt, field, nameOf, lang, setLang, LANGS } from './i18n.js';
-import { fleetlab, row, readRows, viewArray, fields as viewFields, codes, logKinds } from './core.js';
-import { NumberField, roundValues } from './controls.js';
-import { errorText, hintText } from './errors.js';
+import { t, fmt, nameOf, lang, setLang } from './i18n.js';
+import { fleetlab, readRows, viewArray, fields as viewFields, codes } from './core.js';
+import { errorText } from './errors.js';
 import { LogFeed, logText, who } from './log.js';
-import { stepText } from './hpa-steps.js';
-import { readFragment, writeNow, scheduleWrite, diff } from './url.js';
-import { SettingsForm, getPath } from './settings.js';
-import { Charts, CHARTS, AUTOSCALER_CHART } from './charts.js';
-import { ExplainPanel } from './explain-panel.js';
-import { EventLog } from './event-log.js';
-import { RegistryTable } from './registry-table.js';
-import { Inspector } from './inspector.js';
-import { Compare } from './compare.js';
-import { KeyView } from './key-view.js';
-import { HpaExport } from './hpa-export.js';
+import { scheduleWrite, diff } from './url.js';
+import { getPath } from './settings.js';
 import { LessonPlayer } from './lessons.js';
-import { DEMOS, PANEL_DEMOS, PRESETS, demoParams } from './presets.js';
+import { DEMOS } from './presets.js';
 import { KEYED } from './relevance.js';
-import { download, csvBlob, jsonBlob, pngBlob } from './exports.js';
+import { download, pngBlob } from './exports.js';
 import { FleetView } from './fleet-view.js';
 import * as faults from './faults.js';
+import { header, stage, side, charts, comparison, footer, SPEEDS, STEP_UNITS, SEEN_KEY } from './layout.js';
+import { controls, tryParams, TABS } from './panels.js';
 
-export const TABS = ['serving', 'balancer', 'registry', 'autoscaler'];
-export const SPEEDS = [0.25, 0.5, 1, 2, 5, 10, 25, 50, 100];
-export const STEP_UNITS = ['event', 'second', 'sync'];
-/** "Pause when…" choices: event-log kinds (the core checks the names). */
-export const PAUSE_KINDS = ['evicted', 'ejected', 'scaled', 'crashed', 'heartbeat_missed', 'rate_changed'];
-/** Slider spans (a UI choice; the fields accept the schema's whole range). */
-const SPANS = { 'instances.count': [1, 1000], 'traffic.rate_rps': [1, 100000], 'instances.capacity_rps': [1, 10000] };
+export { TABS, SPEEDS, STEP_UNITS };
 const ADVANCE_MS = 6;
 const FAST_MS = 28;
 const SEEK_EVENTS = 400000;
-const SEEN_KEY = 'fleetlab.seen';
 const smooth = () => (matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth');
 
 export class App {
@@ -425,8 +410,8 @@ export class App {
     this.charts?.destroy();
     const root = document.getElementById('app');
     this.alert = h('div', { class: 'banner banner-error', role: 'alert', hidden: true });
-    fill(root, this.header(), this.alert, h('main', { class: 'layout', id: 'main' },
-      this.stageEl(), this.sideEl(), this.controlsEl(), this.chartsEl(), this.compareEl()), this.footer());
+    fill(root, header(this), this.alert, h('main', { class: 'layout', id: 'main' },
+      stage(this), side(this), controls(this), charts(this), comparison(this)), footer(this));
     document.body.classList.toggle('classroom', this.classroom);
     document.documentElement.classList.toggle('classroom', this.classroom);
     this.makeFleetView();
@@ -458,212 +443,12 @@ export class App {
     this.viewDirty = true;
   }
 
-  header() {
-    const btn = (key, onclick, extra = {}) => h('button', { type: 'button', onclick, ...extra }, t(key));
-    this.btnPlay = h('button', { type: 'button', class: 'primary', id: 'btn-play', onclick: () => this.setPlaying(!this.playing) });
-    const unit = h('select', { id: 'step-unit', 'aria-label': t('time.step_unit'), onchange: (e) => { this.stepUnit = e.target.value; } },
-      STEP_UNITS.map((u) => h('option', { value: u }, t(`time.unit.${u}`))));
-    unit.value = this.stepUnit;
-    const langSel = h('select', { id: 'lang', 'aria-label': 'Language / 语言', onchange: (e) => this.switchLang(e.target.value) },
-      LANGS.map((l) => h('option', { value: l, lang: l }, l === 'en' ? 'English' : '中文')));
-    langSel.value = lang;
-    return h('header', { class: 'top' },
-      h('div', { class: 'brand' }, h('img', { src: 'favicon.svg', alt: '', width: 24, height: 24 }), h('h1', { class: 'name' }, 'fleetlab'),
-        h('span', { class: 'tagline' }, t('header.tagline'))),
-      h('nav', { class: 'actions', 'aria-label': t('header.actions') },
-        btn('header.lessons', () => this.lessons.showMenu(), { id: 'btn-lessons' }),
-        btn('header.reset', () => this.reset(), { id: 'btn-reset' }),
-        this.btnPlay,
-        h('span', { class: 'step-group' }, btn('header.step', () => this.step(), { id: 'btn-step' }), unit),
-        langSel,
-        h('button', { type: 'button', id: 'btn-classroom', 'aria-pressed': String(this.classroom), onclick: () => this.toggleClassroom() }, t('header.classroom')),
-        h('button', { type: 'button', id: 'btn-details', 'aria-pressed': String(this.details), onclick: () => this.toggleDetails() }, t('header.details'))));
-  }
-
-  stageEl() {
-    const canvas = h('canvas', { id: 'fleet', tabindex: '0', role: 'img', 'aria-label': t('fleet.canvas_label'), 'data-instances-drawn': '0' });
-    this.canvas = canvas;
-    this.fleetView = null; // made once the canvas is in the document (it measures itself)
-    canvas.addEventListener('click', (e) => {
-      const r = canvas.getBoundingClientRect();
-      this.select(this.fleetView.hit(e.clientX - r.left, e.clientY - r.top));
-    });
-    canvas.addEventListener('keydown', (e) => this.canvasKey(e));
-    this.inspector = new Inspector({ sim: () => this.sim, select: (id) => { this.select(id); canvas.focus(); }, changed: () => this.afterChange() });
-    this.inspector.show(this.selected);
-    this.fleetSummary = h('p', { class: 'stage-sub', role: 'status' });
-    this.featureSlot = h('div', { class: 'feature-slot' });
-    const legend = h('ul', { class: 'legend', 'aria-label': t('legend.label') },
-      h('li', null, h('span', { class: 'lg-grad', 'aria-hidden': 'true' }), h('span', null, t('legend.util'))),
-      ['start', 'drain', 'crash', 'part', 'queue', 'dot', 'fail'].map((k) => h('li', null, h('span', { class: `sw sw-${k}`, 'aria-hidden': 'true' }), t(`legend.${k}`))));
-    this.stage = h('section', { class: 'stage card', id: 'stage', 'data-show': 'fleet', 'aria-labelledby': 'h-fleet' },
-      h('div', { class: 'card-head' }, h('h2', { id: 'h-fleet' }, t('fleet.title')),
-        h('button', { type: 'button', class: 'small ghost', onclick: () => this.saveFleetPng() }, t('export.fleet_png'))),
-      this.fleetSummary,
-      h('div', { class: 'canvas-wrap' }, canvas),
-      this.inspector.el,
-      this.timebar(),
-      this.featureSlot,
-      h('details', { class: 'legend-box' }, h('summary', null, t('legend.title')), legend));
-    return this.stage;
-  }
-
-  timebar() {
-    this.timeSlider = h('input', {
-      type: 'range', id: 'time', min: 0, max: 1, step: 'any', value: 0, 'aria-label': t('time.slider'),
-      oninput: () => this.seek(Number(this.timeSlider.value)),
-      onpointerdown: () => { this.dragging = true; }, onpointerup: () => { this.dragging = false; },
-      onkeydown: (e) => {
-        const d = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 10, PageDown: -10 }[e.key];
-        let to = null;
-        if (d != null) to = this.sim.now_s + d;
-        else if (e.key === 'Home') to = 0;
-        else if (e.key === 'End') to = this.sim.horizon_s;
-        if (to == null) return;
-        e.preventDefault();
-        this.seek(to);
-      },
-    });
-    this.timeText = h('span', { class: 'time-now' });
-    this.timeStatus = h('span', { class: 'time-status', role: 'status' });
-    this.selSpeed = h('select', { id: 'speed', onchange: (e) => this.setSpeed(Number(e.target.value)) },
-      SPEEDS.map((s) => h('option', { value: s }, fmt.times(s))));
-    this.selSpeed.value = String(this.speed);
-    const boxes = PAUSE_KINDS.filter((k) => logKinds.includes(k)).map((k) => {
-      const id = `bp-${k}`;
-      return h('span', { class: 'check' }, h('input', {
-        type: 'checkbox', id, checked: this.pauseOn.has(k), 'data-kind': k,
-        onchange: (e) => { if (e.target.checked) this.pauseOn.add(k); else this.pauseOn.delete(k); if (!this.target) this.syncBreakpoints(); },
-      }), h('label', { for: id }, t(`bp.${k}`)));
-    });
-    this.telemetry = h('p', { class: 'telemetry', hidden: !this.details });
-    return h('div', { class: 'timebar' },
-      h('div', { class: 'time-row' }, h('label', { for: 'time', class: 'vh' }, t('time.slider')), this.timeSlider, this.timeText),
-      h('div', { class: 'time-row' },
-        h('span', { class: 'speed' }, h('label', { for: 'speed' }, t('time.speed')), this.selSpeed),
-        h('details', { class: 'pause-when' }, h('summary', null, t('time.pause_when')), h('fieldset', null, h('legend', { class: 'vh' }, t('time.pause_when')), boxes)),
-        this.timeStatus),
-      this.telemetry);
-  }
-
-  sideEl() {
-    this.explain = new ExplainPanel({ tryDemo: (id) => this.tryDemo(id), startLesson: () => this.startHere() });
-    this.eventLog = new EventLog();
-    this.feedUnsub?.();
-    this.feedUnsub = this.feed.subscribe((entries) => this.eventLog.onLog(entries));
-    const first = !localStorage.getItem(SEEN_KEY);
-    this.startCard = h('section', { class: 'card start', id: 'start-here', 'aria-labelledby': 'h-start', hidden: !first || this.lessons.active },
-      h('h2', { id: 'h-start' }, t('start.title')), h('p', null, t('start.text')),
-      h('div', { class: 'row' },
-        h('button', { type: 'button', class: 'primary', id: 'btn-start', onclick: () => this.startHere() }, t('start.button')),
-        h('button', { type: 'button', onclick: () => { localStorage.setItem(SEEN_KEY, '1'); this.startCard.hidden = true; } }, t('start.later'))));
-    return h('div', { class: 'side' }, this.lessons.menu, this.startCard, this.lessons.el, this.explain.el, this.eventLog.el);
-  }
-
   async startHere() {
     localStorage.setItem(SEEN_KEY, '1');
     if (this.startCard) this.startCard.hidden = true;
     const list = await this.lessons.loadIndex();
     if (list.length) await this.lessons.open(list[0].id, 1);
     else this.lessons.showMenu();
-  }
-
-  controlsEl() {
-    const main = ['instances.count', 'traffic.rate_rps', 'instances.capacity_rps'].map((path) => {
-      const r = row(path);
-      const [lo, hi] = SPANS[path];
-      const f = field(path);
-      const nf = new NumberField({
-        path, label: f.label, help: f.help, hint: hintText(r.range, r.unit), values: roundValues(lo, hi),
-        sliderLabel: t('controls.slider', { label: f.label }),
-        apply: (text) => this.edit(path, text),
-        keeping: () => fmtValue(path, getPath(this.sim.scenario(), path)),
-      });
-      return nf;
-    });
-    this.mainFields = main;
-    this.forms = {};
-    const pane = (name, ...kids) => h('div', { class: 'tabpane', role: 'tabpanel', id: `pane-${name}`, 'aria-labelledby': `tab-${name}`, hidden: true }, kids);
-    const form = (name) => {
-      const f = new SettingsForm({ panel: name, edit: (p, v) => this.edit(p, v), extra: (p) => (p === 'seed' ? this.seedButton() : null) });
-      this.forms[name] = f;
-      return h('details', { class: 'settings', 'data-settings': name }, h('summary', null, t(`settings.${name}`)), f.el);
-    };
-    const tries = (name) => {
-      const ids = PANEL_DEMOS(name);
-      return ids.length ? h('div', { class: 'tries', role: 'group', 'aria-label': t('try.group') },
-        ids.map((id) => h('button', { type: 'button', class: 'try', 'data-demo': id, onclick: () => this.tryDemo(id) }, t(`try.${id}.label`, tryParams(id))))) : null;
-    };
-    this.tips = {};
-    const tip = (name) => (this.tips[name] = h('p', { class: 'tip', role: 'status' }));
-
-    // balancer
-    const algos = row('balancer.algorithm').names;
-    this.selAlgo = h('select', { id: 'sel-algo', 'aria-describedby': 'algo-note algo-err', onchange: (e) => this.choose('balancer.algorithm', e.target.value, this.algoErr) },
-      algos.map((a) => h('option', { value: a }, nameOf('balancer.algorithm', a))));
-    this.algoNote = h('p', { class: 'help', id: 'algo-note' });
-    this.algoErr = h('p', { class: 'err', id: 'algo-err', role: 'alert' });
-    this.keyView = new KeyView();
-    // autoscaler
-    const kinds = row('autoscaler.kind').names;
-    this.selKind = h('select', { id: 'sel-kind', 'aria-describedby': 'kind-note kind-err', onchange: (e) => this.choose('autoscaler', { kind: e.target.value }, this.kindErr) },
-      kinds.map((k) => h('option', { value: k }, nameOf('autoscaler.kind', k))));
-    this.kindNote = h('p', { class: 'help', id: 'kind-note' });
-    this.kindErr = h('p', { class: 'err', id: 'kind-err', role: 'alert' });
-    this.decisions = new Decisions();
-    this.decisions.el.dataset.show = 'decisions';
-    this.feedUnsubDecisions?.();
-    this.feedUnsubDecisions = this.feed.subscribe((e) => this.decisions.onLog(e));
-    this.hpaExport = new HpaExport(() => this.sim.scenario().autoscaler);
-    this.registryTable = new RegistryTable({ onSelect: (id) => this.select(id) });
-    this.registryTable.el.dataset.show = 'registry';
-
-    this.tabs = {};
-    const tabButtons = TABS.map((name, i) => {
-      const btn = h('button', {
-        type: 'button', role: 'tab', id: `tab-${name}`, 'aria-controls': `pane-${name}`, 'aria-selected': 'false', tabindex: '-1',
-        onclick: () => this.setTab(name, false),
-        onkeydown: (e) => {
-          const k = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: TABS.length - 1 }[e.key];
-          if (k == null) return;
-          e.preventDefault();
-          this.setTab(TABS[(k + TABS.length) % TABS.length], true);
-        },
-      }, t(`tab.${name}`));
-      return btn;
-    });
-    const panes = {
-      serving: pane('serving', h('p', { class: 'help' }, t('panel.serving.intro')), tries('serving'), tip('serving'), form('serving')),
-      balancer: pane('balancer',
-        h('div', { class: 'field' }, h('label', { for: 'sel-algo' }, field('balancer.algorithm').label), this.selAlgo, this.algoNote, this.algoErr),
-        tries('balancer'), tip('balancer'),
-        h('button', { type: 'button', class: 'link', onclick: () => this.compare.el.scrollIntoView({ block: 'start', behavior: smooth() }) }, t('panel.balancer.compare')),
-        this.keyView.el, form('balancer')),
-      registry: pane('registry', h('p', { class: 'help' }, t('panel.registry.intro')), tries('registry'), tip('registry'),
-        h('button', { type: 'button', onclick: () => this.recoverAll() }, t('panel.registry.recover_all')),
-        this.registryTable.el, form('registry')),
-      autoscaler: pane('autoscaler',
-        h('div', { class: 'field' }, h('label', { for: 'sel-kind' }, field('autoscaler.kind').label), this.selKind, this.kindNote, this.kindErr),
-        form('autoscaler'),
-        h('h3', null, t('panel.autoscaler.presets')),
-        h('div', { class: 'tries presets', role: 'group', 'aria-label': t('panel.autoscaler.presets') },
-          PRESETS().map((id) => h('button', { type: 'button', class: 'try', 'data-demo': id, onclick: () => this.tryDemo(id) }, t(`try.${id}.label`, tryParams(id))))),
-        tip('autoscaler'),
-        h('h3', null, t('panel.autoscaler.decisions')), this.decisions.el,
-        this.hpaExport.el),
-    };
-    for (const name of TABS) this.tabs[name] = { btn: tabButtons[TABS.indexOf(name)], pane: panes[name] };
-    return h('section', { class: 'controls card', id: 'controls', 'aria-labelledby': 'h-controls' },
-      h('h2', { id: 'h-controls', class: 'vh' }, t('controls.title')),
-      h('div', { class: 'essentials' }, main.map((m) => m.el)),
-      h('div', { class: 'tabs', role: 'tablist', 'aria-label': t('tab.list') }, tabButtons),
-      TABS.map((n) => panes[n]));
-  }
-
-  seedButton() {
-    return h('button', { type: 'button', class: 'small', onclick: () => {
-      try { this.edit('seed', fleetlab.random_seed()); } catch (e) { this.showError(e); }
-    } }, t('settings.new_seed'));
   }
 
   choose(path, value, errEl) {
@@ -686,37 +471,6 @@ export class App {
 
   tipFor(panel, id) {
     for (const [name, el] of Object.entries(this.tips ?? {})) text(el, name === panel ? t(`try.${id}.tip`, tryParams(id)) : '');
-  }
-
-  chartsEl() {
-    this.charts = new Charts({ onPng: (id) => this.saveChartPng(id) });
-    this.chartGrid = h('div', { class: 'chart-grid' }, [AUTOSCALER_CHART, ...CHARTS].map((s) => this.charts.figure(s)));
-    this.feedUnsubCharts?.();
-    this.feedUnsubCharts = this.feed.subscribe((e) => this.charts.onLog(e));
-    return h('section', { class: 'charts card', id: 'charts', 'aria-labelledby': 'h-charts' },
-      h('div', { class: 'card-head' }, h('h2', { id: 'h-charts' }, t('charts.title')),
-        h('span', { class: 'row' },
-          h('button', { type: 'button', class: 'small', id: 'btn-csv', onclick: () => download(csvBlob(this.sim.timeline()), 'fleetlab-timeline.csv') }, t('export.csv')),
-          h('button', { type: 'button', class: 'small', id: 'btn-json', onclick: () => download(jsonBlob(this.sim.summary()), 'fleetlab-summary.json') }, t('export.json')))),
-      h('p', { class: 'help' }, t('charts.intro')),
-      this.chartGrid);
-  }
-
-  compareEl() {
-    const old = this.compare;
-    this.compare = new Compare({ sim: () => this.sim, changed: () => this.writeUrlSoon() });
-    this.compareDefault ??= this.compare.choice;
-    if (old) {
-      this.compare.setChoice(old.choice);
-      old.cancel();
-      this.compare.result = old.result;
-      this.compare.render();
-    }
-    return this.compare.el;
-  }
-
-  footer() {
-    return h('footer', { class: 'foot' }, h('p', null, t('footer.text')));
   }
 
   async switchLang(l) {
@@ -934,37 +688,14 @@ export class App {
         if (e && e.kind === g.until) { this.finishTarget(e); return true; }
       }
       this.playing = false;
-      this.renderPlay();
       this.notice = this.breakNotice(br);
+      this.renderPlay();
+      this.renderTime();
       this.writeUrlSoon();
       return true;
     }
     if (g && this.targetReached()) { this.finishTarget(null); return true; }
     return false;
-  }
-}
-
-/** The autoscaler's decisions, newest first, each with its reasoning step by step. */
-class Decisions {
-  constructor() {
-    this.entries = [];
-    this.el = h('ol', { class: 'decisions', 'aria-label': t('panel.autoscaler.decisions'), tabindex: '0' });
-  }
-
-  onLog(entries) {
-    if (entries == null) { this.entries = []; this.el.replaceChildren(); return; }
-    const mine = entries.filter((e) => e.group === 'scaling');
-    if (!mine.length) return;
-    this.entries.push(...mine);
-    if (this.entries.length > 60) this.entries.splice(0, this.entries.length - 60);
-    const frag = document.createDocumentFragment();
-    for (const e of mine) {
-      frag.prepend(h('li', { 'data-kind': e.kind },
-        h('p', null, h('span', { class: 't' }, fmt.s(e.t_s)), ' ', h('strong', null, logText(e))),
-        e.explanation ? h('ol', { class: 'steps' }, e.explanation.steps.map((s) => h('li', null, stepText(s)))) : null));
-    }
-    this.el.prepend(frag);
-    while (this.el.childElementCount > 60) this.el.lastElementChild.remove();
   }
 }
 
@@ -980,30 +711,5 @@ function textToJson(s) {
   if (x === '') return null;
   const n = Number(x);
   return Number.isFinite(n) ? n : x;
-}
-
-function fmtValue(path, v) {
-  const r = row(path);
-  if (r?.unit === 'req/s') return fmt.rps(v);
-  return fmt.num(v);
-}
-
-function tryParams(id) {
-  const p = demoParams(id);
-  const out = {};
-  for (const [k, v] of Object.entries(p)) if (v != null) out[k] = typeof v === 'number' ? fmt.num(v) : v;
-  out.rate_rps = p.rate != null ? fmt.rps(p.rate) : '';
-  out.peak_rps = p.peak ? fmt.rps(p.peak) : '';
-  out.low_rps = p.low != null ? fmt.rps(p.low) : '';
-  out.at_s = p.at != null ? fmt.s(p.at) : '';
-  out.back_s = p.back != null ? fmt.s(p.back) : '';
-  out.speed_x = p.speed != null ? fmt.times(p.speed) : '';
-  out.delay_s = p.delay != null ? fmt.s(p.delay) : '';
-  out.refresh_s = p.refresh != null ? fmt.s(p.refresh) : '';
-  out.threshold_pct = p.threshold != null ? fmt.pct(p.threshold) : '';
-  out.target_pct = p.target != null ? t('unit.pct', { x: fmt.int(p.target) }) : '';
-  out.startup_s = p.startup != null ? fmt.s(p.startup) : '';
-  out.step_s = p.step_s != null ? fmt.s(p.step_s) : '';
-  return out;
 }
 

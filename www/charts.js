@@ -202,9 +202,7 @@ export class Charts {
     const src = e.plot.ctx.canvas;
     const dpr = window.devicePixelRatio || 1;
     const head = Math.round(28 * dpr);
-    const c = document.createElement('canvas');
-    c.width = src.width;
-    c.height = src.height + head;
+    const c = h('canvas', { width: src.width, height: src.height + head });
     const ctx = c.getContext('2d');
     ctx.fillStyle = '#fff';
     ctx.fillRect(0, 0, c.width, c.height);

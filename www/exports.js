@@ -1,13 +1,12 @@
 // Downloads for teachers: the timeline as CSV (the core's columns, one row per simulated
 // second), the summary as JSON (the CLI's object), any chart or the fleet drawing as PNG.
+import { h } from './dom.js';
 
 /** Saves a Blob under `name` through a temporary same-origin object URL. */
 export function download(blob, name) {
   if (!blob) return;
   const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
+  const a = h('a', { href: url, download: name, hidden: true });
   document.body.append(a);
   a.click();
   a.remove();

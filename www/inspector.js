@@ -2,7 +2,7 @@
 // (each recorded in the run, so a link replays it) and its balancer weight and speed (an
 // override, also recorded). Opened by clicking the drawing, the registry table or the arrow
 // keys on the canvas; it sits beside the drawing, never over it.
-import { h, fill, text } from './dom.js';
+import { h, text } from './dom.js';
 import { t, fmt, field } from './i18n.js';
 import { row } from './core.js';
 import { NumberField } from './controls.js';

@@ -6,6 +6,7 @@ import * as core from './core.js';
 import * as i18n from './i18n.js';
 import { readFragment } from './url.js';
 import { App } from './app.js';
+import { h } from './dom.js';
 
 async function boot() {
   await core.start();
@@ -29,7 +30,7 @@ async function boot() {
 
 boot().catch((e) => {
   const root = document.getElementById('app');
-  const line = (lang, text) => Object.assign(document.createElement('p'), { className: 'loading', lang, textContent: text });
+  const line = (lang, text) => h('p', { class: 'loading', lang }, text);
   root.replaceChildren(
     line('en', `fleetlab could not start its simulator in this browser (${e?.message ?? e}).`),
     line('zh-CN', 'fleetlab 无法在这个浏览器中启动模拟器。'));

@@ -52,14 +52,22 @@ export function diff(full, defaults) {
 }
 
 let timer = 0;
-/** Replaces the address (no history entry) after `delay` ms of quiet. */
+/**
+ * Replaces the address (no history entry) within `delay` ms, with the parts as they are then.
+ * A write already scheduled is kept, not postponed: calls four times a second must not hold
+ * the address back forever.
+ */
 export function scheduleWrite(getParts, delay = 250) {
-  clearTimeout(timer);
-  timer = setTimeout(() => writeNow(getParts()), delay);
+  if (timer) return;
+  timer = setTimeout(() => {
+    timer = 0;
+    writeNow(getParts());
+  }, delay);
 }
 
 export function writeNow(parts) {
   clearTimeout(timer);
+  timer = 0;
   const url = location.pathname + location.search + writeFragment(parts);
   if (url !== location.pathname + location.search + location.hash) history.replaceState(null, '', url);
 }
