@@ -587,8 +587,8 @@ export class App {
     if (key !== this.settingsKey) { this.settingsKey = key; this.refreshForms(); }
     const tl = this.lastTl;
     const p99 = tl?.p99_s?.length ? tl.p99_s[tl.p99_s.length - 1] : null;
-    this.explain.update(ex, det, p99);
     const rows = readRows(sim);
+    this.explain.update(ex, det, p99, rows, sim.scenario().balancer.algorithm);
     this.inspector.update(rows.find((r) => r.id === this.selected) ?? null);
     if (this.tab === 'registry') this.registryTable.update(rows, this.selected);
     text(this.fleetSummary, t('fleet.summary', {

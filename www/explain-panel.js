@@ -7,6 +7,7 @@ import { h, text, fill } from './dom.js';
 import { t, fmt } from './i18n.js';
 import { flagNames } from './core.js';
 import { DEMOS } from './presets.js';
+import { KEYED } from './relevance.js';
 
 /** The core value each readout shows (a lesson's `highlight.value` names these). */
 const VALUE_OF = {
@@ -42,6 +43,7 @@ export class ExplainPanel {
     this.tries = h('div', { class: 'tries', role: 'group', 'aria-label': t('explain.try_group') });
     this.conditions = h('ul', { class: 'conditions' });
     this.capacity = h('p', { class: 'capacity' });
+    this.uneven = h('p', { class: 'uneven' });
     this.settling = h('p', { class: 'settling' });
     this.th = {
       mm1: h('output', { 'data-value': 'explain.ready_theory.mm1_mean_s' }),
@@ -52,7 +54,7 @@ export class ExplainPanel {
     this.el = h('section', { class: 'card explain', id: 'explain', 'data-show': 'theory', 'aria-labelledby': 'h-explain' },
       h('h2', { id: 'h-explain' }, t('explain.title')),
       h('div', { class: 'readouts main' }, this.ro.per_instance_load.el, this.ro.instances_needed.el, this.ro.rho.el, this.ro.rho_ready.el),
-      this.headline, this.tries, this.conditions, this.capacity, this.settling,
+      this.headline, this.tries, this.conditions, this.capacity, this.uneven, this.settling,
       h('h3', null, t('explain.measured')),
       h('div', { class: 'readouts small' }, Object.values(this.meas).map((m) => m.el)),
       h('h3', null, t('explain.theory')),
@@ -66,8 +68,11 @@ export class ExplainPanel {
     this.triesKey = '';
   }
 
-  /** @param {object} ex  explain()  @param {object} det  details()  @param {number|null} p99  last second's p99 */
-  update(ex, det, p99) {
+  /**
+   * @param {object} ex  explain()  @param {object} det  details()  @param {number|null} p99  last second's p99
+   * @param {object[]} rows  the view's data rows  @param {string} algorithm  the balancer's
+   */
+  update(ex, det, p99, rows = [], algorithm = '') {
     const nom = ex.nominal;
     text(this.ro.per_instance_load.v, fmt.rps(nom.per_instance_load));
     text(this.ro.instances_needed.v, fmt.int(nom.instances_needed));
@@ -104,6 +109,11 @@ export class ExplainPanel {
       nominal: fmt.rps(ex.desired * ex.capacity_rps), rho: ex.rho_ready == null ? '—' : fmt.num(ex.rho_ready),
     }) : '');
     text(this.settling, ex.settling ? t('explain.settling', { since: fmt.s(ex.since_change_s), n: fmt.int(ex.measured_completed) }) : '');
+    // requests that follow their keys give the instances unequal shares: the average can hide
+    // one that is saturated, so name the longest queue
+    const longest = rows.filter((r) => r.lifecycle === 'ready').reduce((a, r) => (a && a.queue >= r.queue ? a : r), null);
+    const keyed = KEYED.includes(algorithm) && ex.load.state === 'stable' && longest && longest.queue > 0;
+    text(this.uneven, keyed ? t('explain.uneven', { id: longest.id, q: fmt.int(longest.queue), rho: fmt.num(ex.rho_ready) }) : '');
 
     // measured
     text(this.meas.throughput.v, fmt.rps(det.throughput_rps));
