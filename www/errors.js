@@ -93,6 +93,12 @@ export function errorText(err, ctx = {}) {
     case 'needs_keys':
       s = t('err.needs_keys', { algorithm: nameOf('balancer.algorithm', err.algorithm), keys: field('traffic.keys').label });
       break;
+    case 'needs_scale_from_zero':
+      s = t('err.needs_scale_from_zero', { field: label, list: fmt.list((err.autoscalers ?? []).map((k) => `“${nameOf('autoscaler.kind', k)}”`)) });
+      break;
+    case 'unlimited_or_at_least':
+      s = t('err.unlimited_or_at_least', { field: label, unlimited: fmt.exact(err.unlimited), min: fmt.exact(err.min) });
+      break;
     case 'no_such_instance':
       s = t('err.no_such_instance', { id: fmt.int(err.id) });
       break;

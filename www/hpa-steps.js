@@ -5,6 +5,7 @@
 import { t, fmt, field } from './i18n.js';
 
 const r2 = (x) => fmt.num(Math.round(x * 100) / 100);
+const n3 = (x) => fmt.num(Math.round(x * 1000) / 1000);
 const pctInt = (x) => t('unit.pct', { x: fmt.int(x) });
 const dir = (d) => t(`hpa.direction.${d}`);
 
@@ -88,6 +89,44 @@ export function stepText(s) {
         min: fmt.int(s.min), max: fmt.int(s.max), desired: fmt.int(s.desired),
       };
       return s.raw !== s.desired ? `${t('hpa.formula', p)}${t('hpa.formula.clamped', p)}` : t('hpa.formula', p);
+    }
+    case 'kpa_observed': return t('hpa.kpa_observed', {
+      unit: t(`hpa.kpa_metric.${s.metric}`), window: fmt.s(s.stable_window_s), stable: n3(s.stable),
+      panic_window: fmt.s(s.panic_window_s), panic: n3(s.panic),
+    });
+    case 'kpa_no_data': return s.keep < 0 ? t('hpa.kpa_no_data.none') : t('hpa.kpa_no_data.keep', { keep: fmt.int(s.keep) });
+    case 'kpa_pods': {
+      const p = {
+        stable: n3(s.stable), panic: n3(s.panic), target: n3(s.target), stable_pods: n3(s.stable_pods), panic_pods: n3(s.panic_pods),
+        lo: n3(s.max_scale_down), hi: n3(s.max_scale_up), ready: fmt.int(s.ready), desired_stable: fmt.int(s.desired_stable), desired_panic: fmt.int(s.desired_panic),
+      };
+      return t('hpa.kpa_pods', p) + (s.activation_scale > 1 ? t('hpa.kpa_pods.activation', { scale: fmt.int(s.activation_scale) }) : '');
+    }
+    case 'kpa_panic': return t(`hpa.kpa_panic.${s.change}`, {
+      ratio: n3(s.ratio), threshold: n3(s.threshold), until: fmt.s(s.until_s ?? 0), desired: fmt.int(s.desired),
+    });
+    case 'kpa_delay': return t('hpa.kpa_delay', { window: fmt.s(s.window_s), delayed: fmt.int(s.delayed), recommended: fmt.int(s.recommended) });
+    case 'kpa_burst':
+      if (s.target_burst_capacity === 0) return t('hpa.kpa_burst.none');
+      if (s.target_burst_capacity < 0) return t('hpa.kpa_burst.unlimited');
+      return t('hpa.kpa_burst', { ready: fmt.int(s.ready), total: n3(s.total), tbc: n3(s.target_burst_capacity), panic: n3(s.panic), excess: fmt.int(s.excess) });
+    case 'kpa_bounds': return t('hpa.kpa_bounds', {
+      desired: fmt.int(s.desired), bounded: fmt.int(s.bounded),
+      min: t(s.initial ? 'hpa.kpa_bounds.initial' : 'hpa.kpa_bounds.min', { n: fmt.int(s.min) }),
+      max: s.max === 0 ? t('hpa.kpa_bounds.no_max') : t('hpa.kpa_bounds.max', { n: fmt.int(s.max) }),
+    });
+    case 'kpa_to_zero': return t(`hpa.kpa_to_zero.${s.phase}`, {
+      active: fmt.s(s.active_for_s), window: fmt.s(s.stable_window_s), inactive: fmt.s(s.inactive_for_s), proxied: fmt.s(s.proxied_for_s),
+      grace: fmt.s(s.grace_s), activating: fmt.s(s.activating_for_s), timeout: fmt.s(s.timeout_s),
+    }) + (s.phase === 'grace' && s.retention_s > 0 ? t('hpa.kpa_to_zero.retention', { retention: fmt.s(s.retention_s) }) : '');
+    case 'activator': return t(s.in_path ? `hpa.activator.${s.reason}` : 'hpa.activator.out');
+    case 'external': {
+      const p = { metric: s.metric, usage: n3(s.usage), target: n3(s.target), replicas: fmt.int(s.replicas), ratio: r2(s.ratio), proposal: fmt.int(s.proposal) };
+      return t(s.within_tolerance ? 'hpa.external.within' : 'hpa.external', p);
+    }
+    case 'keda': {
+      const why = s.waiting > 0 ? t('hpa.keda.why.waiting', { n: fmt.int(s.waiting) }) : s.recent_requests ? t('hpa.keda.why.recent') : t('hpa.keda.why.nothing');
+      return t(`hpa.keda.${s.keda}`, { why, to: fmt.int(s.to ?? 0), idle: fmt.s(s.idle_s ?? 0), cooldown: fmt.s(s.cooldown_s ?? 0), min: fmt.int(s.min ?? 0) });
     }
     case 'scale': return t('hpa.scale', { from: fmt.int(s.from), to: fmt.int(s.to) });
     case 'no_change': return t('hpa.no_change', { current: fmt.int(s.current) });

@@ -55,6 +55,10 @@ export function logText(e) {
       return t('log.kept', { replicas: fmt.int(e.replicas), by: scaler(e.by) });
     case 'rate_changed':
       return t('log.rate_changed', { rate: fmt.rps(e.rate_rps) });
+    case 'activator_timed_out':
+      return t('log.activator_timed_out', { requests: fmt.int(e.requests), timeout: fmt.s(e.timeout_s) });
+    case 'activator_released':
+      return t('log.activator_released', { requests: fmt.int(e.requests), wait: fmt.s(e.longest_wait_s) });
     case 'rebalanced':
       return t('log.rebalanced', { in_view: fmt.int(e.in_view), moved: fmt.pct1(e.moved_fraction) });
     default:

@@ -14,6 +14,7 @@ import { RegistryTable } from './registry-table.js';
 import { KeyView } from './key-view.js';
 import { HpaExport } from './hpa-export.js';
 import { PANEL_DEMOS, PRESETS, demoParams } from './presets.js';
+import { words } from './lessons.js';
 
 export const TABS = ['serving', 'balancer', 'registry', 'autoscaler'];
 /** Slider spans (a UI choice; the fields accept the schema's whole range). */
@@ -37,7 +38,7 @@ export function controls(app) {
   app.forms = {};
   const pane = (name, ...kids) => h('div', { class: 'tabpane', role: 'tabpanel', id: `pane-${name}`, 'aria-labelledby': `tab-${name}`, hidden: true }, kids);
   const form = (name) => {
-    const f = new SettingsForm({ panel: name, edit: (p, v) => app.edit(p, v), extra: (p) => (p === 'seed' ? seedButton(app) : null) });
+    const f = new SettingsForm({ panel: name, edit: (p, v) => app.edit(p, v), extra: (p) => (p === 'seed' ? seedButton(app) : fieldPresets(app, p)) });
     app.forms[name] = f;
     return h('details', { class: 'settings', 'data-settings': name }, h('summary', null, t(`settings.${name}`)), f.el);
   };
@@ -110,6 +111,18 @@ export function controls(app) {
     h('div', { class: 'essentials' }, main.map((m) => m.el)),
     h('div', { class: 'tabs', role: 'tablist', 'aria-label': t('tab.list') }, tabButtons),
     TABS.map((n) => panes[n]));
+}
+
+/** The core's named presets for a field (e.g. a large model's start-up time), as chips. */
+function fieldPresets(app, path) {
+  const list = (fleetlab.presets?.() ?? []).filter((p) => p.fields.some(([f]) => f === path));
+  if (!list.length) return null;
+  return h('div', { class: 'tries', role: 'group', 'aria-label': t('settings.presets', { field: field(path).label }) },
+    list.map((p) => h('button', {
+      type: 'button', class: 'try', 'data-preset': p.id, 'aria-describedby': `preset-${p.id}`,
+      onclick: () => { for (const [f, v] of p.fields) app.edit(f, v); },
+    }, words(p.title))),
+    list.map((p) => h('p', { class: 'help', id: `preset-${p.id}` }, `${words(p.title)}: ${words(p.note)}`)));
 }
 
 export function seedButton(app) {

@@ -118,7 +118,7 @@ test('every log kind, code and HPA step the core has is worded in both catalogs,
     named('life.', core.codes.lifecycle);
     named('reg.', core.codes.registry, ['in_view', 'not_in_view', 'col', 'table_label', 'more']);
     named('flag.', core.codes.flags.map(([n]) => n));
-    named('hpa.', steps, ['sep', 'list_sep', 'cause', 'direction', 'rate', 'policy', 'unknown_step', 'stabilized', 'out_of_range']);
+    named('hpa.', steps, ['sep', 'list_sep', 'cause', 'direction', 'rate', 'policy', 'unknown_step', 'stabilized', 'out_of_range', 'kpa_metric']);
   }
   // every error kind is worded by errors.js
   for (const k of errorKinds) assert.ok(source['errors.js'].includes(`'${k}'`) || k === 'other', `errors.js does not word ${k}`);
@@ -268,7 +268,7 @@ test('www holds no copy of the core: codes, defaults, ranges, formulas, English 
     const bad = [
       [/(?:life|lifecycle|registry|reg|state)\s*[!=]==?\s*\d/, 'a numeric lifecycle or registry code'],
       [/flags\s*&\s*\d/, 'a numeric flag bit'],
-      [/\.reason\b|\.problem\b/, "reads the core's English text"],
+      [/\b(?:e|entry|event|err|error)\.(?:reason|problem)\b|\.problem\b/, "reads the core's English text"],
       [/\.match\(\/.*→/, 'parses log text'],
       [/1\s*\/\s*\(\s*\w+\s*-\s*\w+\s*\)|erlang|Math\.ceil\([^)]*(?:rate|load|_rps|capacity)[^)]*\/[^)]*\)/i, 'a queueing formula'],
       [/\?\?\s*(?:80|100|15|300)\b/, 'a default filled in by JS'],

@@ -10,19 +10,22 @@ export const ALLOWED_LATIN = new Set([
   'HorizontalPodAutoscaler', 'autoscaling', 'Deployment', 'Pod', 'Pods', 'Percent', 'Max', 'Min', 'Disabled', 'selectPolicy',
   'DesiredWithinRange', 'ScaleUpLimit', 'ScaleDownLimit', 'TooManyReplicas', 'TooFewReplicas', 'ScaleUpStabilized',
   'ScaleDownStabilized', 'ScalingDisabled', 'FailedGetResourceMetric', 'HPAConfigurableTolerance', 'CPU', 'request',
-  'horizontal', 'pod', 'autoscaler', 'sync', 'period', 'behavior',
+  'horizontal', 'pod', 'autoscaler', 'sync', 'period', 'behavior', 'containerConcurrency', 'minReplicaCount',
+  'Activator', 'Serving', 'PodAutoscaler', 'External', 'vLLM', 'production', 'stack',
   // Envoy and nginx option names
   'RING_HASH', 'MAGLEV', 'RANDOM', 'ROUND_ROBIN', 'least_conn', 'least_request',
   // units
   'req',
   // symbols and formulas
-  'ceil', 'mod', 'hash', 'max', 'min', 'Erlang C',
+  'ceil', 'floor', 'mod', 'hash', 'max', 'min', 'Erlang C',
 ]);
 
 /** Latin words (3+ letters, with _ or -) in `s` that are not allowed on the Chinese page. */
 export function englishWords(s) {
   const out = [];
-  for (const m of String(s).matchAll(/[A-Za-z][A-Za-z_-]{2,}/g)) {
+  // a metric's name (vllm:num_requests_waiting) is an identifier, shown as it is
+  const text = String(s).replace(/\b[\w.-]+(?::[\w.-]+)+/g, '');
+  for (const m of text.matchAll(/[A-Za-z][A-Za-z_-]{2,}/g)) {
     const w = m[0].replace(/-+$/, '');
     if (!ALLOWED_LATIN.has(w) && !w.split(/[-_]/).every((p) => p.length < 3 || ALLOWED_LATIN.has(p))) out.push(w);
   }
