@@ -28,7 +28,7 @@ export function unitWord(unit) {
 const ARG_NAMES = { step: 'time.unit.', breakpoints: 'bp.', kind: 'fault.' };
 
 function nameList(path, names) {
-  return fmt.list((names ?? []).map((n) => {
+  return fmt.orList((names ?? []).map((n) => {
     const w = row(path) ? nameOf(path, n) : ARG_NAMES[path] && t.has(`${ARG_NAMES[path]}${n}`) ? t(`${ARG_NAMES[path]}${n}`) : n;
     return `“${w}”`;
   }));
@@ -94,7 +94,7 @@ export function errorText(err, ctx = {}) {
       s = t('err.needs_keys', { algorithm: nameOf('balancer.algorithm', err.algorithm), keys: field('traffic.keys').label });
       break;
     case 'needs_scale_from_zero':
-      s = t('err.needs_scale_from_zero', { field: label, list: fmt.list((err.autoscalers ?? []).map((k) => `“${nameOf('autoscaler.kind', k)}”`)) });
+      s = t('err.needs_scale_from_zero', { field: label, list: fmt.orList((err.autoscalers ?? []).map((k) => `“${nameOf('autoscaler.kind', k)}”`)) });
       break;
     case 'unlimited_or_at_least':
       s = t('err.unlimited_or_at_least', { field: label, unlimited: fmt.exact(err.unlimited), min: fmt.exact(err.min) });

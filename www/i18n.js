@@ -135,5 +135,7 @@ function makeFormat(l) {
     times: (x) => (ok(x) ? t('unit.times', { x: f2.format(x) }) : dash),
     /** A list joined the language's way ("a, b and c" / "a、b 和 c"). */
     list: (items) => new Intl.ListFormat(l, { type: 'conjunction' }).format(items),
+    /** Alternatives ("a, b or c" / "a、b或c"). */
+    orList: (items) => new Intl.ListFormat(l, { type: 'disjunction' }).format(items),
   };
 }
