@@ -343,6 +343,12 @@ export class App {
     this.alert.hidden = false;
   }
 
+  /** A lesson opens: the "Start here" card has done its job. */
+  lessonStarted() {
+    localStorage.setItem(SEEN_KEY, '1');
+    if (this.startCard) this.startCard.hidden = true;
+  }
+
   lessonChanged() {
     this.writeUrlSoon();
   }
@@ -387,7 +393,7 @@ export class App {
     }
     this.render();
     if (frag.compare) { this.compare.setChoice(frag.compare); }
-    if (problem) this.showError({ message: `${problem} ${t('url.showing_default')}` });
+    if (problem) this.showError({ message: t.sentences(problem, t('url.showing_default')) });
     if (frag.lesson) {
       if (await this.lessons.open(frag.lesson, Number(frag.step) || 1)) return;
     }

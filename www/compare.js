@@ -194,18 +194,18 @@ export class Compare {
     const v = r.verdict;
     const same = sa.requests.arrived === sb.requests.arrived;
     const head = same ? t('cmp.same_requests', { n: fmt.int(sa.requests.arrived) }) : t('cmp.diff_requests', { a: fmt.int(sa.requests.arrived), b: fmt.int(sb.requests.arrived) });
-    if (a === b) return `${head} ${t('cmp.same_balancer')}`;
+    if (a === b) return t.sentences(head, t('cmp.same_balancer'));
     const who = (x) => (x === 'a' ? name(a) : x === 'b' ? name(b) : null);
     const lost = (s) => fmt.pct1((s.requests.dropped + s.requests.failed) / Math.max(1, s.requests.arrived));
     const facts = t('cmp.facts', {
       ma: fmt.ms(sa.latency_s.mean), mb: fmt.ms(sb.latency_s.mean), pa: fmt.ms(sa.latency_s.p99), pb: fmt.ms(sb.latency_s.p99), la: lost(sa), lb: lost(sb),
     });
-    if (v.winner !== 'even') return `${head} ${t('cmp.wins', { winner: who(v.winner), loser: who(v.winner === 'a' ? 'b' : 'a') })} ${facts}`;
+    if (v.winner !== 'even') return t.sentences(head, t('cmp.wins', { winner: who(v.winner), loser: who(v.winner === 'a' ? 'b' : 'a') }), facts);
     if (v.trade_off) {
       const better = ['lost', 'p99', 'mean'].filter((m) => v[m] !== 'even').map((m) => t(`cmp.better.${m}`, { who: who(v[m]) }));
-      return `${head} ${t('cmp.trade_off', { list: fmt.list(better) })} ${facts}`;
+      return t.sentences(head, t('cmp.trade_off', { list: fmt.list(better) }), facts);
     }
-    return `${head} ${t('cmp.even')} ${facts}`;
+    return t.sentences(head, t('cmp.even'), facts);
   }
 
   /** Per-instance utilisation as small bars. */

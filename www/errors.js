@@ -111,7 +111,7 @@ export function errorText(err, ctx = {}) {
     default:
       s = t('err.other', { field: label });
   }
-  return ctx.keeping ? `${s} ${t('err.keeping', { value: ctx.keeping })}` : s;
+  return ctx.keeping ? t.sentences(s, t('err.keeping', { value: ctx.keeping })) : s;
 }
 
 /** The other field of a relation: a full path, or a name beside the erring field. */

@@ -69,6 +69,8 @@ export function t(key, params) {
 }
 
 t.has = (key) => ui[key] != null;
+/** Sentences joined the language's way (a space in English, nothing after "。"). */
+t.sentences = (...parts) => parts.filter(Boolean).join(ui['sep.sentence'] ?? ' ');
 t.plural = (key, n, params) => {
   const form = plural.select(n);
   const k = ui[`${key}.${form}`] != null ? `${key}.${form}` : `${key}.other`;

@@ -135,9 +135,9 @@ export class KeyView {
     let s = setChanged ? t('keys.moved_set', p) : t('keys.moved_map', p);
     if (setChanged && nOld > 0 && nNew > 0) {
       const m = fleetlab.moved_fractions(nOld, nNew);
-      s += ` ${t('keys.compare', { least: fmt.pct1(m.consistent), mod_n: fmt.pct1(m.mod_n) })}`;
+      s = t.sentences(s, t('keys.compare', { least: fmt.pct1(m.consistent), mod_n: fmt.pct1(m.mod_n) }));
     }
-    text(this.text, `${s} ${t('keys.shown', p)}`);
+    text(this.text, t.sentences(s, t('keys.shown', p)));
   }
 
   ease() {

@@ -128,6 +128,7 @@ export class LessonPlayer {
     this.lesson = found.lesson;
     this.file = found;
     this.hideMenu();
+    this.app.lessonStarted?.();
     await this.goto(Math.max(1, Math.min(this.lesson.steps.length, n | 0 || 1)));
     return true;
   }
