@@ -32,6 +32,8 @@ const SETUPS = [
   { name: 'ring hash with Zipf keys', tabs: ['balancer'], scenario: { balancer: { algorithm: 'ring_hash' }, traffic: { keys: 100, key_distribution: 'zipf' } } },
   { name: 'Maglev', tabs: ['balancer'], scenario: { balancer: { algorithm: 'maglev' }, traffic: { keys: 100 } } },
   { name: "the article's rule", tabs: ['autoscaler'], scenario: { autoscaler: { kind: 'formula' } } },
+  { name: "Knative's KPA", tabs: ['autoscaler'], scenario: { autoscaler: { kind: 'kpa' } } },
+  { name: 'KEDA on waiting requests', tabs: ['autoscaler'], scenario: { autoscaler: { kind: 'queue' } } },
   { name: 'HPA with behavior and policies', tabs: ['autoscaler'],
     scenario: { autoscaler: { kind: 'hpa', behavior: { scale_up: { policies: [{ kind: 'pods', value: 4, period_s: 15 }] }, scale_down: { policies: [{ kind: 'percent', value: 50, period_s: 60 }] } } } } },
 ];
