@@ -4,7 +4,7 @@
 // language switch rebuilds the DOM around the same simulation.
 import { h, fill, text } from './dom.js';
 import { t, fmt, nameOf, lang, setLang } from './i18n.js';
-import { fleetlab, readRows, viewArray, fields as viewFields, codes } from './core.js';
+import { fleetlab, readRows, readRow, viewArray, fields as viewFields, codes } from './core.js';
 import { errorText } from './errors.js';
 import { LogFeed, logText, who } from './log.js';
 import { scheduleWrite, diff } from './url.js';
@@ -593,10 +593,12 @@ export class App {
     if (key !== this.settingsKey) { this.settingsKey = key; this.refreshForms(); }
     const tl = this.lastTl;
     const p99 = tl?.p99_s?.length ? tl.p99_s[tl.p99_s.length - 1] : null;
-    const rows = readRows(sim);
-    this.explain.update(ex, det, p99, rows, sim.scenario().balancer.algorithm);
-    this.inspector.update(rows.find((r) => r.id === this.selected) ?? null);
-    if (this.tab === 'registry') this.registryTable.update(rows, this.selected);
+    const algorithm = sim.scenario().balancer.algorithm;
+    // rows are read only where shown: a 100,000-instance fleet makes this costly
+    const rows = this.tab === 'registry' || KEYED.includes(algorithm) ? readRows(sim, KEYED.includes(algorithm) ? Infinity : 200) : [];
+    this.explain.update(ex, det, p99, rows, algorithm);
+    if (this.selected != null) this.inspector.update(readRow(sim, this.selected));
+    if (this.tab === 'registry') this.registryTable.update(rows, this.selected, sim.view_len() / viewFields.length);
     text(this.fleetSummary, t('fleet.summary', {
       ready: fmt.int(det.ready), members: fmt.int(det.members), in_view: fmt.int(det.in_view),
       cap: fmt.rps(ex.ready_capacity_rps), offered: fmt.rps(det.offered_rps),

@@ -65,20 +65,30 @@ export function hasFlag(flags, name) {
 }
 export const flagNames = (flags) => codes.flags.filter(([, b]) => flags & b).map(([n]) => n);
 
-/** Per-instance rows of the view as objects keyed by column name (codes as names). */
-export function readRows(sim) {
+function rowAt(v, o) {
+  const r = {};
+  for (let i = 0; i < fields.length; i++) r[fields[i]] = v[o + i];
+  r.lifecycle = codeName('lifecycle', r.lifecycle);
+  r.registry = codeName('registry', r.registry);
+  r.flagNames = flagNames(r.flags);
+  return r;
+}
+
+/** Per-instance rows of the view (at most `max`) as objects keyed by column name (codes as names). */
+export function readRows(sim, max = Infinity) {
   const nf = fields.length;
   const v = new Float32Array(memory.buffer, sim.view_ptr(), sim.view_len());
   const rows = [];
-  for (let o = 0; o + nf <= v.length; o += nf) {
-    const r = {};
-    for (let i = 0; i < nf; i++) r[fields[i]] = v[o + i];
-    r.lifecycle = codeName('lifecycle', r.lifecycle);
-    r.registry = codeName('registry', r.registry);
-    r.flagNames = flagNames(r.flags);
-    rows.push(r);
-  }
+  for (let o = 0; o + nf <= v.length && rows.length < max; o += nf) rows.push(rowAt(v, o));
   return rows;
+}
+
+/** One instance's row, or null (it has left the fleet). */
+export function readRow(sim, id) {
+  const nf = fields.length;
+  const v = new Float32Array(memory.buffer, sim.view_ptr(), sim.view_len());
+  for (let o = F.id; o < v.length; o += nf) if (v[o] === id) return rowAt(v, o - F.id);
+  return null;
 }
 
 /** The view as a Float32Array over wasm memory (a fresh one each frame: memory can grow). */

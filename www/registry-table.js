@@ -21,8 +21,8 @@ export class RegistryTable {
     this.key = '';
   }
 
-  /** @param {object[]} rows  readRows(sim) */
-  update(rows, selected) {
+  /** @param {object[]} rows  readRows(sim) (the first ones)  @param {number} total  instances in the view */
+  update(rows, selected, total = rows.length) {
     const shown = rows.slice(0, MAX_ROWS);
     const cells = shown.map((r) => [
       r.id, t(`life.${r.lifecycle}`), t(`reg.${r.registry}`),
@@ -36,6 +36,6 @@ export class RegistryTable {
     fill(this.body, cells.map((c, i) => h('tr', { class: shown[i].id === selected ? 'sel' : null, 'data-id': shown[i].id },
       h('th', { scope: 'row' }, h('button', { type: 'button', class: 'link', onclick: () => this.onSelect(shown[i].id) }, `#${c[0]}`)),
       c.slice(1).map((x) => h('td', null, x)))));
-    this.note.textContent = rows.length > MAX_ROWS ? t('reg.more', { shown: fmt.int(MAX_ROWS), total: fmt.int(rows.length) }) : '';
+    this.note.textContent = total > MAX_ROWS ? t('reg.more', { shown: fmt.int(MAX_ROWS), total: fmt.int(total) }) : '';
   }
 }
