@@ -477,9 +477,7 @@ pub fn codes() -> JsValue {
 /// Every scenario field: path, type, range or names, unit, documentation and default.
 #[wasm_bindgen]
 pub fn schema() -> JsValue {
-    let rows: serde_json::Value =
-        serde_json::from_str(&schema::to_json()).unwrap_or(serde_json::Value::Null);
-    to_js(&rows)
+    to_js(&schema::rows())
 }
 
 /// The closed forms the page shows beside its measurements, for L, N and C.
