@@ -62,7 +62,7 @@ const MAX_STEP_WAIT_S: f64 = 60.0;
 const MAX_FIRST_LESSON_WAIT_S: f64 = 60.0;
 
 /// Number words a text may not use (a number is stated as a placeholder or a claimed digit).
-const EN_NUMBER_WORDS: [&str; 28] = [
+const EN_NUMBER_WORDS: [&str; 29] = [
     "zero",
     "two",
     "three",
@@ -91,11 +91,22 @@ const EN_NUMBER_WORDS: [&str; 28] = [
     "thousands",
     "tens",
     "dozens",
+    "quarter",
 ];
 /// Where the lesson's own claims are numbered among a step's.
 const LESSON_CLAIM: usize = 1_000_000;
 /// Names that contain a number word but state no number.
-const NAMES_WITH_NUMBER_WORDS: [&str; 1] = ["power of two choices"];
+const NAMES_WITH_NUMBER_WORDS: [&str; 7] = [
+    "power of two choices",
+    "scale to zero",
+    "scales to zero",
+    "scaled to zero",
+    "scaling to zero",
+    "缩容到零",
+    "缩到零",
+];
+/// Where a placeholder stood in a text's plain form.
+const PLACEHOLDER: char = '\u{fffc}';
 const ZH_NUMBER_CHARS: &str = "零两二三四五六七八九十百千万亿半倍";
 
 /// Terms the Chinese text must use where the English one does (the source article's terms),
@@ -971,10 +982,12 @@ fn check_claim(c: &Claim, path: &str, ctx: &Value) -> Result<(), String> {
     Ok(())
 }
 
-/// `a.b.0.c`: object keys and list indices.
+/// `a.b.0.c`: object keys and list indices (a claim may also write `b[0]`; placeholders use
+/// dots only, as the page resolves them).
 fn resolve<'a>(ctx: &'a Value, path: &str) -> Option<&'a Value> {
+    let dotted = path.replace('[', ".").replace(']', "");
     let mut v = ctx;
-    for part in path.split('.') {
+    for part in dotted.split('.') {
         v = match v {
             Value::Object(m) => m.get(part)?,
             Value::Array(a) => a.get(part.parse::<usize>().ok()?)?,
@@ -1269,7 +1282,7 @@ fn scan_text(text: &str) -> Result<Scan, String> {
                 ));
             }
             scan.placeholders.push(Placeholder { path, format });
-            scan.plain.push(' ');
+            scan.plain.push(PLACEHOLDER);
             i += close + 1;
             continue;
         }
@@ -1303,17 +1316,26 @@ fn scan_text(text: &str) -> Result<Scan, String> {
             scan.numbers.push(Number { text: token });
             continue;
         }
-        if ZH_NUMBER_CHARS.contains(c) {
-            scan.words.push(c.to_string());
-        }
         scan.plain.push(c);
         i += 1;
     }
-    // English number words, as whole words (names that contain one are not numbers).
+    // Number words (names that contain one are not numbers).
     let mut lower = scan.plain.to_lowercase();
     for name in NAMES_WITH_NUMBER_WORDS {
         lower = lower.replace(name, " ");
     }
+    // Chinese number characters; 倍 right after a number ("1.25 倍") is a unit, not a number.
+    let chars: Vec<char> = lower.chars().collect();
+    for (k, &c) in chars.iter().enumerate() {
+        if ZH_NUMBER_CHARS.contains(c) {
+            let before = chars[..k].iter().rev().find(|x| !x.is_whitespace());
+            let after_number = before.is_some_and(|&b| b.is_ascii_digit() || b == PLACEHOLDER);
+            if !(c == '倍' && after_number) {
+                scan.words.push(c.to_string());
+            }
+        }
+    }
+    // English number words, as whole words.
     for word in lower.split(|c: char| !c.is_ascii_alphabetic() && c != '-' && c != '_') {
         let word = word.trim_matches('-');
         if EN_NUMBER_WORDS.contains(&word) {
@@ -1428,6 +1450,25 @@ fn an_unclaimed_number_fails() {
     // Digits inside words count too, and so do number words in either language.
     let f = failures_of(&tiny_lesson("Watch the p99.", "看 p99。", json!([])));
     assert!(f.iter().any(|m| m.contains("\"99\"")), "{f:#?}");
+    // 倍 after a number is a unit; names that contain a number word are names.
+    let times = json!([{ "literal": "1.25", "why": "100 % / 80 %" }]);
+    assert_eq!(
+        failures_of(&tiny_lesson(
+            "At most 1.25 times, or scale to zero.",
+            "最多 1.25 倍，或者缩容到零。",
+            times
+        )),
+        Vec::<String>::new()
+    );
+    let f = failures_of(&tiny_lesson("Twice as many.", "两倍。", json!([])));
+    assert!(
+        f.iter().any(|m| m.contains("the number word \"twice\"")),
+        "{f:#?}"
+    );
+    assert!(
+        f.iter().any(|m| m.contains("the number word \"倍\"")),
+        "{f:#?}"
+    );
     let f = failures_of(&tiny_lesson("Two instances.", "两个实例。", json!([])));
     assert!(
         f.iter()
