@@ -243,6 +243,7 @@ mod tests {
 
     fn registry(threshold: f64) -> Registry {
         Registry::new(RegistryConfig {
+            flavor: crate::scenario::RegistryFlavor::Consul,
             heartbeat_s: 5.0,
             ttl_s: 15.0,
             refresh_s: 0.0,

@@ -101,7 +101,11 @@ impl Simulation {
             Change::Rate => self.apply_rate(self.scenario.traffic.rate_rps),
             // Read where they are used: by requests starting service, arriving, or instances
             // starting from now on.
-            Change::Capacity | Change::QueueLimit | Change::Startup => {}
+            Change::Capacity
+            | Change::QueueLimit
+            | Change::Startup
+            | Change::PreStop
+            | Change::CpuRequest => {}
             Change::Keys => {
                 let t = &self.scenario.traffic;
                 self.workload.set_keys(t.keys, t.key_distribution, t.zipf_s);
