@@ -43,7 +43,12 @@ fn base(path: &str, kinds: &[&str]) -> Value {
                 Value::Object(o)
             })
             .unwrap(),
-        "balancer" => json!({"balancer": {"health_check": {}, "outlier_detection": {}}, "traffic": {"keys": 10}}),
+        // Relations on a range's end: min_ring_size ≤ max_ring_size, and base_ejection_s ≤
+        // max_ejection_time_s: the other side at its own least.
+        "balancer" => json!({"balancer": {"health_check": {}, "passive_health": {},
+            "min_ring_size": if path == "balancer.max_ring_size" { 1 } else { 1024 },
+            "outlier_detection": if path.ends_with("max_ejection_time_s") { json!({"base_ejection_s": 0.001}) } else { json!({}) }},
+            "traffic": {"keys": 10}}),
         "traffic" => json!({"traffic": {"changes": [{"at_s": 1, "rate_rps": 1}]}}),
         "instances" => json!({"instances": {"overrides": [{"instance": 0}]}}),
         "faults" => json!({"faults": [{"at_s": 1, "kind": "slow", "instance": 0}]}),

@@ -44,6 +44,11 @@ impl Default for HcSession {
 }
 
 impl HcSession {
+    /// No result yet.
+    pub fn is_first_check(&self) -> bool {
+        self.first_check
+    }
+
     /// `handleSuccess`.
     pub fn on_success(&mut self, healthy_threshold: u32) -> Transition {
         self.num_unhealthy = 0;

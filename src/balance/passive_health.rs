@@ -139,8 +139,8 @@ mod tests {
         fn get_peer(&mut self, tried: &[bool], now_s: u64) -> Option<usize> {
             let n = self.current.len();
             let (mut best, mut total) = (None::<usize>, 0i64);
-            for i in 0..n {
-                if tried[i] || !self.health.available(i as u32, now_s, n) {
+            for (i, &was_tried) in tried.iter().enumerate() {
+                if was_tried || !self.health.available(i as u32, now_s, n) {
                     continue;
                 }
                 self.current[i] += 1;

@@ -57,6 +57,8 @@ pub enum LogEvent {
     Preserved,
     /// Deregistered; finishing its queue.
     Draining,
+    /// Removed and deregistered, but still serving while its preStop hook runs.
+    Terminating,
     Stopped,
     Crashed {
         lost: u64,
@@ -80,6 +82,12 @@ pub enum LogEvent {
         duration_s: f64,
     },
     Unejected,
+    /// nginx passive health: `fails` failures made the server unavailable for
+    /// `fail_timeout_s` seconds (then one probe request is let through).
+    MarkedDown {
+        fails: u32,
+        fail_timeout_s: u32,
+    },
     HealthChecksPassed {
         checks: u32,
     },
@@ -116,7 +124,7 @@ pub enum LogEvent {
 
 impl LogEvent {
     /// Every event's name (its serialized `kind`), in declaration order.
-    pub const NAMES: [&'static str; 22] = [
+    pub const NAMES: [&'static str; 24] = [
         "registered",
         "reregistered",
         "heartbeat_missed",
@@ -139,6 +147,8 @@ impl LogEvent {
         "kept",
         "rate_changed",
         "rebalanced",
+        "terminating",
+        "marked_down",
     ];
 
     /// The event's name, as serialized in `kind`.
@@ -171,6 +181,8 @@ impl LogEvent {
             Kept { .. } => 19,
             RateChanged { .. } => 20,
             Rebalanced { .. } => 21,
+            Terminating => 22,
+            MarkedDown { .. } => 23,
         }
     }
 
@@ -184,6 +196,7 @@ impl LogEvent {
             | Evicted { .. }
             | Preserved
             | Draining
+            | Terminating
             | Stopped => LogGroup::Registry,
             Crashed { .. }
             | Slowed { .. }
@@ -191,9 +204,11 @@ impl LogEvent {
             | Restarting
             | Recovered
             | FaultIgnored { .. } => LogGroup::Fault,
-            Ejected { .. } | Unejected | HealthChecksPassed { .. } | HealthChecksFailed { .. } => {
-                LogGroup::Health
-            }
+            Ejected { .. }
+            | Unejected
+            | MarkedDown { .. }
+            | HealthChecksPassed { .. }
+            | HealthChecksFailed { .. } => LogGroup::Health,
             Scaled { .. } | Kept { .. } => LogGroup::Scaling,
             RateChanged { .. } | Rebalanced { .. } => LogGroup::Traffic,
         }
@@ -220,6 +235,7 @@ impl fmt::Display for LogEvent {
             }
             Preserved => write!(f, "lease expired but self-preservation is on: kept"),
             Draining => write!(f, "deregistered; finishing its queue"),
+            Terminating => write!(f, "deregistered; still serving while its preStop hook runs"),
             Stopped => write!(f, "stopped"),
             Crashed { lost } => write!(f, "crashed: {lost} requests in it failed"),
             Slowed { factor } => write!(f, "slowed to {:.0}% of its capacity", factor * 100.0),
@@ -242,6 +258,13 @@ impl fmt::Display for LogEvent {
                 "{failures} consecutive failures: ejected for {duration_s} s"
             ),
             Unejected => write!(f, "ejection time over: back in the balancer's set"),
+            MarkedDown {
+                fails,
+                fail_timeout_s,
+            } => write!(
+                f,
+                "{fails} failures: unavailable for {fail_timeout_s} s, then one probe request"
+            ),
             HealthChecksPassed { checks } => write!(f, "{checks} health checks passed: healthy"),
             HealthChecksFailed { checks } => write!(f, "{checks} health checks failed: unhealthy"),
             Scaled {
