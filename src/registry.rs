@@ -441,6 +441,26 @@ impl Registry {
     }
 }
 
+/// Named registry settings: `consul` (fleetlab's defaults: a 5 s heartbeat against a 15 s TTL
+/// check, a live view) and `eureka` (Eureka's defaults: 30 s renewals, a 90 s lease, the
+/// client's 30 s registry fetch, self-preservation at 0.85: `LeaseInfo`,
+/// `DefaultEurekaClientConfig`, `DefaultEurekaServerConfig`).
+pub fn presets() -> Vec<(&'static str, RegistryConfig)> {
+    vec![
+        ("consul", RegistryConfig::default()),
+        (
+            "eureka",
+            RegistryConfig {
+                flavor: RegistryFlavor::Eureka,
+                heartbeat_s: 30.0,
+                ttl_s: 90.0,
+                refresh_s: 30.0,
+                self_preservation_threshold: EUREKA_RENEWAL_PERCENT,
+            },
+        ),
+    ]
+}
+
 /// Eureka's per-run eviction cap: `size − (int)(size × percent)`.
 pub fn eviction_limit(size: u32, renewal_percent: f64) -> u32 {
     size - ((f64::from(size) * renewal_percent) as u32).min(size)

@@ -482,6 +482,15 @@ pub fn schema() -> JsValue {
     to_js(&rows)
 }
 
+/// Named balancer and registry settings (the proxies' and registries' defaults), each one
+/// click on the page: `{balancer: [{name, config}], registry: [{name, config}]}`.
+#[wasm_bindgen]
+pub fn presets() -> JsValue {
+    let doc: serde_json::Value =
+        serde_json::from_str(&scenario::presets_json()).unwrap_or(serde_json::Value::Null);
+    to_js(&doc)
+}
+
 /// The closed forms the page shows beside its measurements, for L, N and C.
 #[wasm_bindgen]
 pub fn theory_readout(load_rps: f64, instances: f64, capacity_rps: f64) -> JsValue {

@@ -11,6 +11,7 @@ const USAGE: &str = "usage: fleetlab run SCENARIO.json [--timeline OUT.csv]
        fleetlab validate SCENARIO.json
        fleetlab example            (prints the default scenario)
        fleetlab schema [--markdown] (every scenario field: type, range, default)
+       fleetlab presets            (named balancer and registry settings: nginx, envoy, …)
 
 SCENARIO.json may be - for standard input.";
 
@@ -60,6 +61,7 @@ fn run(args: &[String]) -> Result<(), String> {
             }
             _ => Err(format!("schema takes only --markdown\n{USAGE}")),
         },
+        Some("presets") => print_out(&fleetlab::scenario::presets_json()),
         Some("-h" | "--help" | "help") => print_out(USAGE),
         Some(other) => Err(format!("unknown command {other:?}\n{USAGE}")),
         None => Err(USAGE.to_string()),

@@ -939,6 +939,24 @@ fn set_path(doc: &mut serde_json::Value, path: &str, value: serde_json::Value) {
     }
 }
 
+/// The named settings (`balance::presets`, `registry::presets`) as JSON:
+/// `{"balancer": [{"name", "config"}…], "registry": [{"name", "config"}…]}`.
+pub fn presets_json() -> String {
+    let list = |items: Vec<(&str, serde_json::Value)>| {
+        serde_json::Value::Array(
+            items
+                .into_iter()
+                .map(|(name, config)| serde_json::json!({ "name": name, "config": config }))
+                .collect(),
+        )
+    };
+    let doc = serde_json::json!({
+        "balancer": list(crate::balance::presets().into_iter().map(|(n, c)| (n, serde_json::to_value(c).expect("serializes"))).collect()),
+        "registry": list(crate::registry::presets().into_iter().map(|(n, c)| (n, serde_json::to_value(c).expect("serializes"))).collect()),
+    });
+    serde_json::to_string_pretty(&doc).expect("serializes")
+}
+
 fn is_prime(n: u32) -> bool {
     if n < 2 {
         return false;
