@@ -257,7 +257,10 @@ impl Simulation {
             let baseline = slot(&mut self.stats.busy_at_sample, id);
             let delta = area - (*baseline).min(area);
             *baseline = area;
-            if matches!(inst.state, Lifecycle::Ready | Lifecycle::Draining) {
+            if matches!(
+                inst.state,
+                Lifecycle::Ready | Lifecycle::Draining | Lifecycle::Terminating
+            ) {
                 busy += delta as f64;
                 servers += f64::from(inst.concurrency);
             }
@@ -351,7 +354,7 @@ impl ViewReader {
                 flags |= FLAG_DOWN;
             }
             let in_view = if shared {
-                inst.state == Lifecycle::Ready
+                inst.state.accepts()
             } else {
                 sim.discovery.view.binary_search(&inst.id).is_ok()
             };
