@@ -385,3 +385,36 @@ fn pending_events_stay_proportional_to_the_fleet() {
         sim.pending_events()
     );
 }
+
+#[test]
+fn envoy_retries_wait_a_jittered_back_off() {
+    // Instance 0 is dead but stays listed; every attempt sent to it is refused and retried
+    // on instance 1 after Envoy's first back-off, random() % 25 ms: whole milliseconds 0..=24,
+    // mean 12 ms. Service is ~1 µs, so a retried request's latency is its back-off. Over
+    // n ≈ 300 retried requests the mean has sd 7.2 / √300 ≈ 0.42 ms: ±2 ms is ≈ 5 sd.
+    let run = |backoff_s: f64| {
+        let mut s = base(10.0, 2);
+        s.duration_s = 60.0;
+        s.traffic.arrivals = Arrivals::Uniform;
+        s.instances.capacity_rps = 1e6;
+        s.instances.service = ServiceTime::Constant;
+        s.registry.ttl_s = 36_000.0;
+        s.balancer.retries = 1;
+        s.balancer.retry_backoff_s = backoff_s;
+        s.faults = vec![fault(0.0, FaultKind::Crash, 0, 0.25)];
+        let mut sim = Simulation::new(s).unwrap();
+        sim.run_to_end();
+        let summary = sim.summary();
+        let retried = sim.details().retries as f64;
+        let share = retried / summary.requests.completed as f64;
+        (summary.latency_s, share, sim.requests().failed)
+    };
+    let (latency, share, failed) = run(0.025);
+    assert_eq!(failed, 0);
+    assert!(share > 0.4, "{share}");
+    assert!(latency.max < 0.0241, "{}", latency.max);
+    let per_retry = latency.mean / share;
+    assert!((per_retry - 0.012).abs() < 0.002, "{per_retry}");
+    let (latency, _, _) = run(0.0);
+    assert!(latency.max < 1e-5, "nginx retries at once: {}", latency.max);
+}
