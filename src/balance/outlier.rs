@@ -84,6 +84,9 @@ impl Settings {
 pub struct OutlierDetector {
     settings: Settings,
     monitors: Vec<Monitor>,
+    /// Hosts ejected now (`ejections_active`): a host leaving the cluster is `remove`d, so
+    /// every ejected monitor belongs to a host of the cluster.
+    active: usize,
 }
 
 impl OutlierDetector {
@@ -91,6 +94,7 @@ impl OutlierDetector {
         OutlierDetector {
             settings: Settings::of(config),
             monitors: Vec::new(),
+            active: 0,
         }
     }
 
@@ -133,6 +137,11 @@ impl OutlierDetector {
         }
     }
 
+    /// Hosts ejected now.
+    pub fn active_ejections(&self) -> usize {
+        self.active
+    }
+
     /// A failed attempt at `id`; `hosts` are all the hosts of the cluster (ejected or not).
     pub fn put_failure(&mut self, id: u32, now_ns: u64, hosts: &[u32]) -> Outcome {
         let threshold = self.settings.threshold;
@@ -154,7 +163,7 @@ impl OutlierDetector {
     /// `ejectHost`.
     fn eject(&mut self, id: u32, now_ns: u64, hosts: &[u32]) -> Outcome {
         let s = self.settings;
-        let active = hosts.iter().filter(|&&h| self.is_ejected(h)).count();
+        let active = self.active;
         let size = hosts.len().max(1);
         let ejected_percent = 100.0 * (active + 1) as f64 / size as f64;
         let mut should_eject = ejected_percent <= s.max_pct;
@@ -164,6 +173,7 @@ impl OutlierDetector {
         if !should_eject {
             return Outcome::Overflow;
         }
+        self.active += 1;
         let m = self.entry(id);
         m.ejected = true;
         m.ejections += 1;
@@ -189,6 +199,7 @@ impl OutlierDetector {
                 unejected.push(id);
             }
         }
+        self.active -= unejected.len();
         let interval = self.settings.interval_ns;
         for &id in hosts {
             let m = self.entry(id);
@@ -216,6 +227,7 @@ impl OutlierDetector {
         match self.monitors.get_mut(id as usize) {
             Some(m) if m.ejected => {
                 Self::uneject_monitor(m, now_ns);
+                self.active -= 1;
                 true
             }
             _ => false,
@@ -226,6 +238,9 @@ impl OutlierDetector {
     /// afresh.
     pub fn remove(&mut self, id: u32) {
         if let Some(m) = self.monitors.get_mut(id as usize) {
+            if m.ejected {
+                self.active -= 1;
+            }
             *m = Monitor::default();
         }
     }

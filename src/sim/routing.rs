@@ -194,15 +194,13 @@ impl Simulation {
             .iter()
             .any(|&id| self.fleet[id].state.accepts());
         let limit = self.scenario.instances.queue_limit as usize;
-        let Routing::Shared {
-            queue, abandoned, ..
-        } = &mut self.routing
-        else {
+        // Abandoned requests still hold their place in the queue (they will be served).
+        let Routing::Shared { queue, .. } = &mut self.routing else {
             return;
         };
         if !any_ready {
             self.fail_request();
-        } else if queue.len() - *abandoned < limit {
+        } else if queue.len() < limit {
             queue.push_back(request);
             self.arm_central_timeout();
         } else {
