@@ -9,8 +9,9 @@
 //!   `onUpstreamReset`, `onResponseTimeout`).
 //! - Envoy retries only with a route `retry_policy` (none by default); `retry_on:
 //!   connect-failure` covers a refused connection, `5xx` everything here
-//!   (source/common/router/retry_state_impl.cc `wouldRetryFromReset`, `wouldRetryFromHeaders`).
-//!   Each retry waits a jittered exponential back-off (`Backoff`).
+//!   (source/common/router/retry_state_impl.cc `RetryStateImpl::create`, `wouldRetryFromReset`,
+//!   `wouldRetryFromHeaders`; read at 00d9abb7 and in a later indexed version). Each retry waits
+//!   a jittered exponential back-off (`Backoff`).
 //! - nginx's default `proxy_next_upstream error timeout` passes a refused connection, a reset
 //!   or a timeout to the next server and hands a 503 back to the client
 //!   (src/http/ngx_http_upstream.c `ngx_http_upstream_next`, `ngx_http_upstream_test_next`).
@@ -56,7 +57,7 @@ impl Failure {
 }
 
 /// Envoy's `JitteredExponentialBackOffStrategy` (source/common/common/backoff_strategy.cc,
-/// `nextBackOffMs`): the n-th call returns a uniform draw in [0, b_n) ms, where b starts at the
+/// `nextBackOffMs`; its test test/common/common/backoff_strategy_test.cc at 040783c8): the n-th call returns a uniform draw in [0, b_n) ms, where b starts at the
 /// base interval and doubles while below max / 2, then stays at max. The router uses base
 /// 25 ms (`upstream.base_retry_backoff_ms`) and max 10 × base, so retries wait below 25, 50,
 /// 100, 200, then 250 ms.

@@ -3,8 +3,8 @@
 //! sync period × the instance's full CPU) and CPU request (`cpu_request_fraction` × full CPU)
 //! — and its decision sets the desired replica count. With a request below the full CPU
 //! (a pod whose limit is above its request), utilization can pass 100 % as in Kubernetes
-//! (pkg/controller/podautoscaler/metrics/utilization.go `GetResourceUtilizationRatio`: usage
-//! over requests, no clamp), so one sync can grow the fleet by up to 100 / (target × fraction).
+//! (kubernetes/kubernetes pkg/controller/podautoscaler/metrics/utilization.go
+//! `GetResourceUtilizationRatio` at 16bee65c: usage over requests, no clamp), so one sync can grow the fleet by up to 100 / (target × fraction).
 
 use crate::autoscale::{Observation, PodMetric, PodState};
 
