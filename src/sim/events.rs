@@ -76,6 +76,8 @@ pub enum Event {
         timer: Timer,
         epoch: u32,
     },
+    /// The activator's oldest held request may have reached its timeout.
+    ActivatorTimeout,
 }
 
 /// The `instance` of a `Timeout` event for the shared queue.

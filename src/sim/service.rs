@@ -103,5 +103,9 @@ impl Simulation {
                 self.stop(id);
             }
         }
+        // A slot freed: the activator (if it holds requests) may send the next one here.
+        if self.scaling.activator_settings.is_some() {
+            self.activator_slot_free(id, false);
+        }
     }
 }
