@@ -446,14 +446,13 @@ impl Simulation {
     }
 
     /// For hash balancers: the instance id that keys 1..=count map to now (-1: none).
-    pub fn key_owners(&mut self, count: f64) -> Vec<i32> {
+    pub fn key_owners(&self, count: f64) -> Vec<i32> {
         let count = if count >= 0.0 {
             count.min(100_000.0) as u32
         } else {
             0
         };
-        self.replay
-            .sim_mut_for_reading()
+        self.inner()
             .key_owners(count)
             .into_iter()
             .map(|o| o.map_or(-1, |id| id as i32))

@@ -74,6 +74,12 @@ pub trait Balancer: BalancerClone {
     /// A response from endpoint `id` took `latency_ns` (time from routing to completion).
     fn on_response(&mut self, _id: u32, _latency_ns: u64, _now_ns: u64) {}
 
+    /// For a hash balancer, the endpoint `key` maps to, read without changing anything (the
+    /// page's key view and the moved-keys count); `None` for the others.
+    fn owner(&self, _key: u64) -> Option<usize> {
+        None
+    }
+
     /// Whether this balancer keeps its own index of the endpoints' load. The simulation then
     /// calls `set_loads` with every endpoint's active count after each `set_endpoints` (and at
     /// each stale load report), and `load_changed` for every change in between, so a pick

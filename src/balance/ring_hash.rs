@@ -243,6 +243,10 @@ impl Balancer for RingHash {
         _rng: &mut SimRng,
         _now_ns: u64,
     ) -> Option<usize> {
+        self.owner(key)
+    }
+
+    fn owner(&self, key: u64) -> Option<usize> {
         self.ring.choose(key_hash(key), 0)
     }
 }

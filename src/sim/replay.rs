@@ -204,11 +204,6 @@ impl Replay {
         }
         result
     }
-
-    /// Read access that may refresh derived state (the hash balancers' key view).
-    pub fn sim_mut_for_reading(&mut self) -> &mut Simulation {
-        &mut self.sim
-    }
 }
 
 impl Simulation {

@@ -7,7 +7,6 @@
 //! log reports when the view changes.
 
 use crate::balance::{Backoff, Endpoint, Failure, LoadView};
-use crate::rng::SimRng;
 
 use super::service::QueueFull;
 use super::{Event, Fleet, LogEvent, Request, Routing, Simulation};
@@ -312,7 +311,7 @@ impl Simulation {
 
     /// For hash-based balancers, the owner of each of a sample of keys (to measure how many
     /// keys move when the set of instances changes).
-    fn sampled_key_owners(&mut self) -> Option<Vec<Option<u32>>> {
+    fn sampled_key_owners(&self) -> Option<Vec<Option<u32>>> {
         let keys = self.scenario.traffic.keys;
         if keys == 0 || self.discovery.view.is_empty() {
             return None;
@@ -322,39 +321,30 @@ impl Simulation {
         self.owners_of((0..sample).map(|i| 1 + i * step))
     }
 
-    fn owners_of(&mut self, keys: impl Iterator<Item = u32>) -> Option<Vec<Option<u32>>> {
+    fn owners_of(&self, keys: impl Iterator<Item = u32>) -> Option<Vec<Option<u32>>> {
         if !self.scenario.balancer.algorithm.uses_keys() {
             return None;
         }
-        let Routing::Balanced(balancer) = &mut self.routing else {
+        let Routing::Balanced(balancer) = &self.routing else {
             return None;
         };
-        // Hash balancers ignore load and randomness; a scratch generator keeps the run's own
-        // stream untouched.
-        let mut scratch = SimRng::seed(0);
         let view = &self.discovery.view;
-        let load = FleetLoad {
-            view,
-            fleet: &self.fleet,
-            reported: &[],
-            delayed: false,
-        };
         Some(
             keys.map(|k| {
                 balancer
-                    .pick(u64::from(k), &load, &mut scratch, self.now_ns)
+                    .owner(u64::from(k))
                     .and_then(|ix| view.get(ix).copied())
             })
             .collect(),
         )
     }
 
-    /// The instance each of keys 1..=count would go to now (hash balancers only; None for
-    /// other balancers or an empty view). The page draws key ownership from this.
-    /// At most 100,000 keys are looked up.
-    pub fn key_owners(&mut self, count: u32) -> Vec<Option<u32>> {
+    /// The instance each of keys 1..=count goes to now, as the balancer knows the fleet (hash
+    /// balancers only; None for other balancers or an empty view). The page draws key
+    /// ownership from this; reading it changes nothing (a view change the balancer has not
+    /// seen yet shows from its next request on). At most 100,000 keys are looked up.
+    pub fn key_owners(&self, count: u32) -> Vec<Option<u32>> {
         let count = count.min(100_000);
-        self.ensure_view();
         self.owners_of(1..=count)
             .unwrap_or_else(|| vec![None; count as usize])
     }
