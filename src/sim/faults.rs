@@ -3,7 +3,7 @@
 //! its heartbeats while it keeps serving; recover undoes any of them (a crashed instance
 //! restarts, taking `startup_s`).
 
-use crate::registry::seconds_to_ns;
+use super::clock;
 use crate::scenario::FaultKind;
 
 use super::{Event, Lifecycle, LogEvent, Simulation};
@@ -74,13 +74,13 @@ impl Simulation {
                     inst.state = Lifecycle::Starting;
                     inst.epoch += 1;
                     let epoch = inst.epoch;
-                    let startup = seconds_to_ns(self.scenario.instances.startup_s);
+                    let startup = clock::to_ns(self.scenario.instances.startup_s);
                     self.push_log(Some(id), LogEvent::Restarting);
                     if startup == 0 {
                         self.on_ready(id, epoch);
                     } else {
-                        self.queue.schedule(
-                            now + startup,
+                        self.schedule_in(
+                            startup,
                             Event::Ready {
                                 instance: id,
                                 epoch,

@@ -3,7 +3,7 @@
 //! consecutive contrary results), passive outlier detection (consecutive failures eject a host
 //! for a while), and Envoy's panic threshold (below 50 % healthy, ignore health).
 
-use crate::registry::seconds_to_ns;
+use super::clock;
 
 use super::{Event, Lifecycle, LogEvent, Simulation};
 
@@ -61,8 +61,9 @@ impl Simulation {
         inst.consecutive_failures = 0;
         let ejection = inst.ejections;
         let duration = od.base_ejection_s * f64::from(ejection);
-        self.queue.schedule(
-            self.now_ns + seconds_to_ns(duration),
+        // An ejection that would end past the end of time never ends.
+        self.schedule_in(
+            clock::to_ns(duration),
             Event::Unejection {
                 instance: id,
                 ejection,

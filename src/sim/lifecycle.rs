@@ -2,8 +2,8 @@
 //! `startup_s`; removed ones are chosen as a ReplicaSet does and drain), and the transitions
 //! ready → registered, draining → stopped.
 
+use super::clock;
 use crate::autoscale::hpa::Explanation;
-use crate::registry::seconds_to_ns;
 
 use super::{Event, Instance, Lifecycle, LogEvent, Routing, ScaleEvent, Scaler, Simulation};
 
@@ -97,13 +97,13 @@ impl Simulation {
         let startup = if running {
             0
         } else {
-            seconds_to_ns(cfg.startup_s)
+            clock::to_ns(cfg.startup_s)
         };
         if startup == 0 {
             self.on_ready(id, 0);
         } else {
-            self.queue.schedule(
-                self.now_ns + startup,
+            self.schedule_in(
+                startup,
                 Event::Ready {
                     instance: id,
                     epoch: 0,

@@ -13,6 +13,7 @@
 //! (summary, details, the page's per-instance view).
 
 mod autoscaling;
+pub mod clock;
 mod controls;
 mod events;
 mod explain;
@@ -34,7 +35,7 @@ use crate::autoscale::{self, Autoscaler};
 use crate::balance::{self, Balancer};
 use crate::error::Error;
 use crate::metrics::{LatencyRecorder, Requests, Timeline};
-use crate::registry::{seconds_to_ns, Registry};
+use crate::registry::Registry;
 use crate::rng::SimRng;
 use crate::scenario::Scenario;
 
@@ -275,8 +276,8 @@ impl Simulation {
         start.edits = Vec::new();
         let mut sim = Simulation {
             now_ns: 0,
-            end_ns: seconds_to_ns(scenario.duration_s),
-            warmup_ns: seconds_to_ns(scenario.warmup_s),
+            end_ns: clock::to_ns(scenario.duration_s),
+            warmup_ns: clock::to_ns(scenario.warmup_s),
             queue: EventQueue::default(),
             workload,
             arrival_epoch: 0,
@@ -336,7 +337,7 @@ impl Simulation {
         self.queue.schedule(NS, Event::Sample);
         for (i, change) in self.scenario.traffic.changes.iter().enumerate() {
             self.queue.schedule(
-                seconds_to_ns(change.at_s),
+                clock::to_ns(change.at_s),
                 Event::RateChange { index: i as u32 },
             );
         }
@@ -345,11 +346,11 @@ impl Simulation {
         // recorded one nanosecond later (`controls.rs`) and replays in the same order.
         for (i, fault) in self.scenario.faults.iter().enumerate() {
             self.queue
-                .schedule(seconds_to_ns(fault.at_s), Event::Fault { index: i as u32 });
+                .schedule(clock::to_ns(fault.at_s), Event::Fault { index: i as u32 });
         }
         for (i, edit) in self.scenario.edits.iter().enumerate() {
             self.queue
-                .schedule(seconds_to_ns(edit.at_s), Event::Edit { index: i as u32 });
+                .schedule(clock::to_ns(edit.at_s), Event::Edit { index: i as u32 });
         }
         for timer in [
             Timer::DiscoveryRefresh,
@@ -374,7 +375,7 @@ impl Simulation {
                 .map_or(0.0, |h| h.interval_s),
             Timer::Autoscale => self.scaling.autoscaler.as_ref().map_or(0.0, |a| a.sync_s()),
         };
-        seconds_to_ns(s)
+        clock::to_ns(s)
     }
 
     /// Starts a chain afresh under the current settings: pending ticks of the old chain become
@@ -386,8 +387,7 @@ impl Simulation {
         let epoch = *epoch;
         let period = self.timer_period_ns(timer);
         if period > 0 {
-            self.queue
-                .schedule(self.now_ns + period, Event::Timer { timer, epoch });
+            self.schedule_in(period, Event::Timer { timer, epoch });
         }
     }
 
@@ -406,8 +406,7 @@ impl Simulation {
         }
         let period = self.timer_period_ns(timer);
         if period > 0 {
-            self.queue
-                .schedule(self.now_ns + period, Event::Timer { timer, epoch });
+            self.schedule_in(period, Event::Timer { timer, epoch });
         }
     }
 
@@ -418,7 +417,7 @@ impl Simulation {
         }
         let target = self
             .now_ns
-            .saturating_add(seconds_to_ns(seconds.min(crate::scenario::MAX_DURATION_S)));
+            .saturating_add(clock::to_ns(seconds.min(crate::scenario::MAX_DURATION_S)));
         self.advance_to(target, u64::MAX);
     }
 
@@ -437,6 +436,8 @@ impl Simulation {
         max_events: u64,
         breakpoints: Breakpoints,
     ) -> Stop {
+        // The clock stops at the end of time, whatever the caller asks.
+        let target_ns = target_ns.min(clock::END_OF_TIME_NS);
         let mut budget = max_events;
         while let Some(t) = self.queue.peek_time() {
             if t > target_ns {
@@ -529,14 +530,26 @@ impl Simulation {
 
     // ---- traffic -------------------------------------------------------------------------
 
+    /// Draws the next arrival; a gap that ends past the end of time means no more arrivals at
+    /// this rate (a tiny rate after t = 0 must neither wrap the clock nor add arrivals).
     fn schedule_next_arrival(&mut self) {
-        if let Some(gap) = self.workload.next_gap_ns() {
+        let Some(gap_ns) = self.workload.next_gap_ns() else {
+            return;
+        };
+        if let Some(t) = clock::later_f(self.now_ns, gap_ns) {
             self.queue.schedule(
-                self.now_ns + gap,
+                t,
                 Event::Arrival {
                     epoch: self.arrival_epoch,
                 },
             );
+        }
+    }
+
+    /// Schedules `event` `delay_ns` from now; nothing when that is past the end of time.
+    fn schedule_in(&mut self, delay_ns: u64, event: Event) {
+        if let Some(t) = clock::later(self.now_ns, delay_ns) {
+            self.queue.schedule(t, event);
         }
     }
 

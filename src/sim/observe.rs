@@ -280,7 +280,7 @@ impl Simulation {
         w.dropped = 0;
         w.failed = 0;
         w.latency.reset();
-        self.queue.schedule(now + NS, super::Event::Sample);
+        self.schedule_in(NS, super::Event::Sample);
     }
 }
 

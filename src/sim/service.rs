@@ -3,7 +3,7 @@
 //! balancer, and starts the next waiting request (from the instance's own queue, or in
 //! shared-queue mode from the central one). A draining instance stops when it is empty.
 
-use super::{Event, Lifecycle, Request, Routing, Simulation};
+use super::{clock, Event, Lifecycle, Request, Routing, Simulation};
 
 impl Simulation {
     pub(super) fn deliver(&mut self, id: u32, request: Request) {
@@ -25,12 +25,17 @@ impl Simulation {
         let capacity = self.scenario.instances.capacity_rps;
         let now = self.now_ns;
         let inst = &mut self.fleet[id];
-        let service_ns = ((request.work / inst.rate_rps(capacity)) * 1e9) as u64;
+        let service_ns = (request.work / inst.rate_rps(capacity)) * 1e9;
         let in_service = inst.in_service + 1;
         inst.set_in_service(now, in_service);
         let epoch = inst.epoch;
+        // Truncated to whole nanoseconds (`as` saturates); a service that would end past the
+        // end of time never completes.
+        let Some(done) = clock::later(now, service_ns as u64) else {
+            return;
+        };
         self.queue.schedule(
-            now + service_ns,
+            done,
             Event::Completion {
                 instance: id,
                 epoch,

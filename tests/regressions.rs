@@ -1,0 +1,155 @@
+//! Inputs that once hung, wrapped the clock, grew memory without bound or were read wrongly,
+//! kept as files under tests/regressions/ (the reliability review's reproducers and the
+//! fuzzers' findings). Every file must end, through the CLI, with exit 0 (a summary that
+//! conserves requests) or exit 2 (one line naming a field), quickly; some carry exact
+//! expectations below.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use fleetlab::scenario::Scenario;
+use fleetlab::sim::{Simulation, Summary};
+
+fn file(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/regressions")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn run(json: &str) -> Summary {
+    let mut sim = Simulation::new(Scenario::from_json(json).expect("valid")).expect("valid");
+    sim.run_to_end();
+    sim.summary()
+}
+
+fn conserved(s: &Summary) {
+    let r = s.requests;
+    assert_eq!(
+        r.arrived,
+        r.completed + r.dropped + r.failed + r.in_flight,
+        "{r:?}"
+    );
+}
+
+#[test]
+fn every_regression_file_ends_with_a_summary_or_one_line() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/regressions");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 5, "{files:?}");
+    // Release builds (make unit) are held to the review's 10 s; a debug build is far slower.
+    let limit = if cfg!(debug_assertions) { 300 } else { 10 };
+    for path in files {
+        let started = Instant::now();
+        let out = Command::new(env!("CARGO_BIN_EXE_fleetlab"))
+            .arg("run")
+            .arg(&path)
+            .output()
+            .unwrap();
+        let took = started.elapsed();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let name = path.file_name().unwrap().to_string_lossy();
+        assert!(took < Duration::from_secs(limit), "{name} took {took:?}");
+        match out.status.code() {
+            Some(0) => {
+                let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+                let r = &v["requests"];
+                let n = |k: &str| r[k].as_u64().unwrap();
+                assert_eq!(
+                    n("arrived"),
+                    n("completed") + n("dropped") + n("failed") + n("in_flight"),
+                    "{name}"
+                );
+            }
+            Some(2) => {
+                assert_eq!(stderr.trim_end().lines().count(), 1, "{name}: {stderr}");
+                assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+            }
+            other => panic!("{name}: exit {other:?}: {stderr}"),
+        }
+    }
+}
+
+/// A rate change to 1e-300 after t = 0 drew a gap that saturated to u64::MAX and wrapped the
+/// clock (the release CLI hung, a debug build panicked). Now the gap ends past the end of
+/// time: no arrival after the change, and the run ends at its duration.
+#[test]
+fn a_tiny_rate_after_the_start_neither_hangs_nor_wraps() {
+    let tiny = run(&file("tiny-rate-change-hang.json"));
+    let zero = run(&file("tiny-rate-change-hang.json").replace("1e-300", "0"));
+    assert_eq!(tiny.simulated_s, 10.0);
+    // The arrivals before t = 1 come from the same stream in both runs; after it there are
+    // none: the expected gap at 1e-300 req/s is 1e300 s.
+    assert_eq!(tiny.requests, zero.requests);
+    assert!(tiny.requests.arrived > 0);
+    conserved(&tiny);
+    // Subnormal rates make the mean gap infinite.
+    let subnormal = run(&file("tiny-rate-change-hang.json").replace("1e-300", "1e-320"));
+    assert_eq!(subnormal.requests, zero.requests);
+    let uniform = run(&file("tiny-rate-change-hang.json").replace(
+        "\"rate_rps\":100,",
+        "\"rate_rps\":100,\"arrivals\":\"uniform\",",
+    ));
+    // Evenly spaced at 10 ms, 20 ms, …, 990 ms; the one due at exactly 1 s comes after the
+    // change, which was scheduled first for that instant, and is redrawn at the new rate.
+    assert_eq!(uniform.requests.arrived, 99);
+}
+
+/// At 1e-12 req/s the draws beyond u64::MAX ns wrapped to just before now and arrived at
+/// once: 108 arrivals instead of the 85 of the first second. Arrivals after t = 1 form a
+/// Poisson process of rate 1e-12 over 9 s: none with probability e^(−9·10⁻¹²) = 1 − 9·10⁻¹²,
+/// so a run with any seed must show exactly the arrivals of the first second.
+#[test]
+fn a_tiny_rate_adds_no_spurious_arrivals() {
+    let text = file("tiny-rate-spurious-arrivals.json");
+    let tiny = run(&text);
+    let zero = run(&text.replace("1e-12", "0"));
+    assert_eq!(tiny.requests.arrived, zero.requests.arrived);
+    assert_eq!(tiny.requests, zero.requests);
+    let mut sim = Simulation::new(Scenario::from_json(&text).unwrap()).unwrap();
+    sim.run_to_end();
+    let after: Vec<f64> = sim
+        .timeline()
+        .samples()
+        .filter(|s| s.t_s >= 2.0)
+        .map(|s| s.arrived_rps)
+        .collect();
+    assert_eq!(
+        after,
+        vec![0.0; 9],
+        "no arrival in any second after the change"
+    );
+    // Poisson at 100 req/s over the first second: 85 is within 2σ (σ = 10).
+    assert!(
+        (70..=130).contains(&tiny.requests.arrived),
+        "{:?}",
+        tiny.requests
+    );
+}
+
+/// The same through a live change at any time, and time keeps moving afterwards.
+#[test]
+fn a_tiny_rate_set_live_keeps_the_clock_moving() {
+    for rate in [1e-300, 1e-12, 5e-324] {
+        let mut sim =
+            Simulation::new(Scenario::from_json(r#"{"duration_s": 100}"#).unwrap()).expect("valid");
+        sim.advance(1.5);
+        sim.set_load(rate).expect("in range");
+        let arrived = sim.requests().arrived;
+        sim.advance(20.0);
+        assert_eq!(
+            sim.now_ns(),
+            21_500_000_001,
+            "rate {rate}: the click took 1 ns"
+        );
+        assert_eq!(sim.requests().arrived, arrived, "rate {rate}");
+        conserved(&sim.summary());
+    }
+}
