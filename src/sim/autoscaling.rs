@@ -4,7 +4,7 @@
 
 use crate::autoscale::{Observation, PodMetric, PodState};
 
-use super::{slot, Lifecycle, LogEvent, Scaler, Simulation, NS};
+use super::{Lifecycle, LogEvent, Scaler, Simulation, NS};
 
 impl Simulation {
     pub(super) fn on_autoscale(&mut self) {
@@ -16,12 +16,13 @@ impl Simulation {
         let window_ns = now.saturating_sub(last_sync).max(1);
         let capacity = self.scenario.instances.capacity_rps;
         let mut pods = Vec::new();
-        for &id in &self.fleet.alive {
-            let inst = &self.fleet[id];
+        for i in 0..self.fleet.alive.len() {
+            let id = self.fleet.alive[i];
+            let inst = &mut self.fleet[id];
             let busy = inst.busy_area_ns(now);
-            let baseline = slot(&mut self.scaling.busy_at_sync, id);
-            let delta = busy - (*baseline).min(busy);
-            *baseline = busy;
+            let delta = busy - inst.busy_at_sync.min(busy);
+            inst.busy_at_sync = busy;
+            let inst = &self.fleet[id];
             if !inst.state.is_member() {
                 continue;
             }
@@ -89,9 +90,10 @@ impl Simulation {
         let now = self.now_ns;
         self.scaling.last_sync_ns = now;
         self.scaling.arrivals_at_sync = self.stats.requests.arrived;
-        for &id in &self.fleet.alive {
-            let busy = self.fleet[id].busy_area_ns(now);
-            *slot(&mut self.scaling.busy_at_sync, id) = busy;
+        for i in 0..self.fleet.alive.len() {
+            let id = self.fleet.alive[i];
+            let inst = &mut self.fleet[id];
+            inst.busy_at_sync = inst.busy_area_ns(now);
         }
     }
 }

@@ -120,6 +120,7 @@ impl Simulation {
                 self.discovery.discovered = self.registry.discoverable();
                 self.restart_timer(Timer::DiscoveryRefresh);
                 self.discovery.dirty = true;
+                self.release_lingering();
             }
             Change::Override(id) => {
                 let (weight, speed) = self
@@ -279,7 +280,7 @@ impl Simulation {
     /// Sets one instance's balancer weight and speed (capacity multiplier).
     pub fn set_instance(&mut self, id: f64, weight: f64, speed: f64) -> Result<(), Error> {
         let id = check_whole("instance", id, 0, crate::scenario::MAX_INSTANCES - 1)?;
-        if self.fleet.get(id).is_none() {
+        if !self.fleet.ever_existed(id) {
             return Err(Error::of(
                 "instance",
                 ErrorKind::NoSuchInstance { id: f64::from(id) },

@@ -14,13 +14,12 @@ impl Simulation {
         let now = self.now_ns;
         let exists = self
             .fleet
-            .instances
-            .get(id as usize)
+            .get(id)
             .is_some_and(|i| i.state != Lifecycle::Stopped);
         if exists {
             self.mark_change();
         }
-        let Some(inst) = self.fleet.get_mut(id) else {
+        if !self.fleet.ever_existed(id) {
             self.push_log(
                 None,
                 LogEvent::FaultIgnored {
@@ -29,7 +28,9 @@ impl Simulation {
                 },
             );
             return;
-        };
+        }
+        // A stopped instance may have been forgotten already: it reads as stopped.
+        let inst = &mut self.fleet[id];
         if inst.state == Lifecycle::Stopped {
             self.push_log(
                 Some(id),

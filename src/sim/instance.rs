@@ -95,6 +95,10 @@ pub struct Instance {
     pub consecutive_failures: u32,
     pub ejected: bool,
     pub ejections: u32,
+    /// Busy area at the last one-second sample and at the autoscaler's last sync (the
+    /// simulation's own readers' baselines; kept here so they go with the record).
+    pub busy_at_sample: u64,
+    pub busy_at_sync: u64,
     /// Busy server-nanoseconds (u64 arithmetic is native in wasm; u128 is not).
     busy_area_ns: u64,
     last_change_ns: u64,
@@ -127,6 +131,8 @@ impl Instance {
             consecutive_failures: 0,
             ejected: false,
             ejections: 0,
+            busy_at_sample: 0,
+            busy_at_sync: 0,
             busy_area_ns: 0,
             last_change_ns: now_ns,
         }

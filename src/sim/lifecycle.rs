@@ -143,10 +143,39 @@ impl Simulation {
         inst.stopped_ns = Some(now);
         inst.heartbeat_epoch += 1;
         inst.queue = Default::default();
-        self.fleet.alive.retain(|&a| a != id);
         self.registry.deregister(id);
         self.discovery.dirty = true;
         self.push_log(Some(id), LogEvent::Stopped);
+        // Memory follows the fleet alive: the stopped instance pushed out of the summary's
+        // list is forgotten, unless the balancer's stale view still names it (then it is
+        // forgotten once the view moves on). Its lease in the registry stays Deregistered for
+        // good from here: a registry keyed by live ids could drop it at this point too.
+        if let Some(old) = self.fleet.stopped(id) {
+            if self.named_by_discovery(old) {
+                self.fleet.linger(old);
+            } else {
+                self.fleet.forget(old);
+            }
+        }
+    }
+
+    /// Whether the balancer's view, or the discovery cache it is rebuilt from (when refreshed
+    /// periodically), still names instance `id`. Both lists are in id order.
+    fn named_by_discovery(&self, id: u32) -> bool {
+        let d = &self.discovery;
+        d.view.binary_search(&id).is_ok()
+            || (self.scenario.registry.refresh_s > 0.0 && d.discovered.binary_search(&id).is_ok())
+    }
+
+    /// The discovery cache or view changed: stopped records kept only because they named them
+    /// are forgotten once they no longer do.
+    pub(super) fn release_lingering(&mut self) {
+        let d = &self.discovery;
+        let cached = self.scenario.registry.refresh_s > 0.0;
+        self.fleet.release_lingering(|id| {
+            d.view.binary_search(&id).is_ok()
+                || (cached && d.discovered.binary_search(&id).is_ok())
+        });
     }
 
     pub(super) fn on_ready(&mut self, id: u32, epoch: u32) {

@@ -18,6 +18,7 @@ mod controls;
 mod events;
 mod explain;
 mod faults;
+mod fleet;
 mod health;
 mod instance;
 mod leases;
@@ -47,7 +48,9 @@ pub use observe::{
     codes, Codes, Details, InstanceSummary, InstancesSummary, ScaleEvent, Summary, ViewReader,
     FLAG_EJECTED, FLAG_PARTITIONED, FLAG_SLOW, FLAG_UNHEALTHY, VIEW_FIELDS,
 };
+pub use fleet::{Retired, LISTED_STOPPED};
 pub use replay::Replay;
+use fleet::Fleet;
 use workload::Workload;
 
 const NS: u64 = 1_000_000_000;
@@ -84,57 +87,6 @@ pub struct Simulation {
     scaling: Scaling,
     stats: Stats,
     log: EventLog,
-}
-
-/// The instances, by id (ids are never reused). Everything reaches an instance through
-/// `fleet[id]` / `get(id)`, so how records are stored is this struct's business.
-#[derive(Clone)]
-struct Fleet {
-    instances: Vec<Instance>,
-    /// Ids of instances that have not stopped, ascending.
-    alive: Vec<u32>,
-    /// The desired replica count (set by the scenario, the page or the autoscaler).
-    desired: u32,
-}
-
-impl Fleet {
-    /// The id the next instance gets.
-    fn next_id(&self) -> u32 {
-        self.instances.len() as u32
-    }
-
-    /// Adds an instance (its id must be `next_id()`) to the records and the alive list.
-    fn insert(&mut self, instance: Instance) {
-        debug_assert_eq!(instance.id, self.next_id());
-        self.alive.push(instance.id);
-        self.instances.push(instance);
-    }
-
-    fn get(&self, id: u32) -> Option<&Instance> {
-        self.instances.get(id as usize)
-    }
-
-    fn get_mut(&mut self, id: u32) -> Option<&mut Instance> {
-        self.instances.get_mut(id as usize)
-    }
-
-    /// Every record kept (alive, and stopped ones still kept), in id order.
-    fn records(&self) -> impl Iterator<Item = &Instance> {
-        self.instances.iter()
-    }
-}
-
-impl std::ops::Index<u32> for Fleet {
-    type Output = Instance;
-    fn index(&self, id: u32) -> &Instance {
-        &self.instances[id as usize]
-    }
-}
-
-impl std::ops::IndexMut<u32> for Fleet {
-    fn index_mut(&mut self, id: u32) -> &mut Instance {
-        &mut self.instances[id as usize]
-    }
 }
 
 /// How an arriving request reaches an instance.
@@ -186,8 +138,6 @@ struct Scaling {
     autoscaler: Option<Box<dyn Autoscaler>>,
     arrivals_at_sync: u64,
     last_sync_ns: u64,
-    /// Busy area of each instance (by id) at the last sync.
-    busy_at_sync: Vec<u64>,
 }
 
 /// Counters, latency and the time series.
@@ -203,8 +153,6 @@ struct Stats {
     min_members: u32,
     max_members: u32,
     last_moved_fraction: Option<f64>,
-    /// Busy area of each instance (by id) at the last one-second sample.
-    busy_at_sample: Vec<u64>,
     /// Where "since the last change" starts.
     change_mark: explain::ChangeMark,
 }
@@ -242,15 +190,6 @@ pub enum Stop {
     Breakpoint { seq: u64 },
 }
 
-/// `v[id]`, growing `v` with zeros as ids appear.
-fn slot(v: &mut Vec<u64>, id: u32) -> &mut u64 {
-    let i = id as usize;
-    if v.len() <= i {
-        v.resize(i + 1, 0);
-    }
-    &mut v[i]
-}
-
 impl Simulation {
     pub fn new(scenario: Scenario) -> Result<Simulation, Error> {
         let capacity = (scenario.duration_s.ceil() as usize + 1).min(MAX_TIMELINE_CAPACITY);
@@ -282,11 +221,7 @@ impl Simulation {
             workload,
             arrival_epoch: 0,
             balancer_rng: SimRng::seed(seed ^ STREAM_BALANCER),
-            fleet: Fleet {
-                instances: Vec::new(),
-                alive: Vec::new(),
-                desired: 0,
-            },
+            fleet: Fleet::new(),
             routing: Routing::build(&scenario.balancer),
             discovery: Discovery {
                 view: Vec::new(),
@@ -301,7 +236,6 @@ impl Simulation {
                 autoscaler,
                 arrivals_at_sync: 0,
                 last_sync_ns: 0,
-                busy_at_sync: Vec::new(),
             },
             stats: Stats {
                 requests: Requests::default(),
@@ -314,7 +248,6 @@ impl Simulation {
                 min_members: scenario.instances.count,
                 max_members: scenario.instances.count,
                 last_moved_fraction: None,
-                busy_at_sample: Vec::new(),
                 change_mark: explain::ChangeMark::default(),
             },
             log: EventLog::default(),
@@ -399,6 +332,7 @@ impl Simulation {
             Timer::DiscoveryRefresh => {
                 self.discovery.discovered = self.registry.discoverable();
                 self.discovery.dirty = true;
+                self.release_lingering();
             }
             Timer::LoadReport => self.report_load(),
             Timer::HealthCheck => self.on_health_check(),

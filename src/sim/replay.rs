@@ -221,7 +221,7 @@ impl Simulation {
             .iter()
             .map(|&id| self.fleet[id].queue.len())
             .sum();
-        let n = self.fleet.records().count();
+        let n = self.fleet.kept();
         let b = &self.scenario.balancer;
         let balancer = match b.algorithm {
             crate::scenario::Algorithm::RingHash => {

@@ -139,6 +139,7 @@ impl Simulation {
         }
         let before = self.sampled_key_owners();
         self.discovery.view = view;
+        self.release_lingering();
         let endpoints: Vec<Endpoint> = self
             .discovery
             .view
