@@ -515,7 +515,11 @@ fn forgetting_stopped_instances_changes_nothing_in_the_run() {
             assert!(compact.instances_in_memory() <= listed + 600);
         }
         let (a, b) = (kept.summary(), compact.summary());
-        assert!(a.per_instance.len() > 2000, "{} instances", a.per_instance.len());
+        assert!(
+            a.per_instance.len() > 2000,
+            "{} instances",
+            a.per_instance.len()
+        );
         assert_eq!(a.requests, b.requests, "refresh {refresh_s}");
         assert_eq!(a.latency_s, b.latency_s);
         assert_eq!(a.events_processed, b.events_processed);
@@ -528,14 +532,31 @@ fn forgetting_stopped_instances_changes_nothing_in_the_run() {
         for p in &b.per_instance {
             assert_eq!(Some(p), a.per_instance.iter().find(|q| q.id == p.id));
         }
-        let gone: Vec<_> = a.per_instance.iter().filter(|p| !listed.contains(&p.id)).collect();
+        let gone: Vec<_> = a
+            .per_instance
+            .iter()
+            .filter(|p| !listed.contains(&p.id))
+            .collect();
         assert_eq!(b.retired.instances, gone.len() as u64);
-        assert_eq!(b.retired.completed, gone.iter().map(|p| p.completed).sum::<u64>());
-        assert_eq!(b.retired.dropped, gone.iter().map(|p| p.dropped).sum::<u64>());
+        assert_eq!(
+            b.retired.completed,
+            gone.iter().map(|p| p.completed).sum::<u64>()
+        );
+        assert_eq!(
+            b.retired.dropped,
+            gone.iter().map(|p| p.dropped).sum::<u64>()
+        );
         // A lifetime-weighted mean lies within the range of what it averages.
-        let lo = gone.iter().map(|p| p.utilization).fold(f64::INFINITY, f64::min);
+        let lo = gone
+            .iter()
+            .map(|p| p.utilization)
+            .fold(f64::INFINITY, f64::min);
         let hi = gone.iter().map(|p| p.utilization).fold(0.0, f64::max);
-        assert!((lo..=hi).contains(&b.retired.utilization), "{lo} {hi} {:?}", b.retired);
+        assert!(
+            (lo..=hi).contains(&b.retired.utilization),
+            "{lo} {hi} {:?}",
+            b.retired
+        );
         assert!(b.retired.utilization > 0.0);
         // Every completion and drop happened at an instance: listed or retired.
         let completed: u64 = b.per_instance.iter().map(|p| p.completed).sum();

@@ -34,6 +34,11 @@ fn conserved(s: &Summary) {
     );
 }
 
+/// Files that take seconds of CPU in a release build (minutes in a debug one).
+fn is_heavy(path: &std::path::Path) -> bool {
+    path.to_string_lossy().contains("oscillation")
+}
+
 #[test]
 fn every_regression_file_ends_with_a_summary_or_one_line() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/regressions");
@@ -44,9 +49,13 @@ fn every_regression_file_ends_with_a_summary_or_one_line() {
         .collect();
     files.sort();
     assert!(files.len() >= 5, "{files:?}");
-    // Release builds (make unit) are held to the review's 10 s; a debug build is far slower.
-    let limit = if cfg!(debug_assertions) { 300 } else { 10 };
+    // Release builds (make unit) are held to the review's 10 s; a debug build is some 50 times
+    // slower, so it skips the heavy files (`make unit` runs them all).
+    let limit = if cfg!(debug_assertions) { 60 } else { 10 };
     for path in files {
+        if cfg!(debug_assertions) && is_heavy(&path) {
+            continue;
+        }
         let started = Instant::now();
         let out = Command::new(env!("CARGO_BIN_EXE_fleetlab"))
             .arg("run")
@@ -154,14 +163,20 @@ fn a_tiny_rate_set_live_keeps_the_clock_moving() {
     }
 }
 
-/// Peak resident memory (KB) and CPU seconds of the CLI running `file`.
+/// Peak resident memory (KB) and CPU seconds of the CLI running `file`. The child is reaped
+/// by `wait4`, which also gives its own peak memory (std's `wait` does not).
+#[allow(clippy::zombie_processes)]
 fn cli_peak(file_name: &str) -> (i64, f64, serde_json::Value) {
     let dir = std::env::temp_dir().join(format!("fleetlab-regress-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let out_path = dir.join(format!("{file_name}.out"));
     let child = Command::new(env!("CARGO_BIN_EXE_fleetlab"))
         .arg("run")
-        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/regressions").join(file_name))
+        .arg(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/regressions")
+                .join(file_name),
+        )
         .stdout(std::fs::File::create(&out_path).unwrap())
         .spawn()
         .unwrap();
@@ -170,7 +185,10 @@ fn cli_peak(file_name: &str) -> (i64, f64, serde_json::Value) {
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
     assert_eq!(pid, child.id() as i32);
-    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "{status}");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "{status}"
+    );
     let cpu = usage.ru_utime.tv_sec as f64
         + usage.ru_utime.tv_usec as f64 / 1e6
         + usage.ru_stime.tv_sec as f64
@@ -186,11 +204,13 @@ fn cli_peak(file_name: &str) -> (i64, f64, serde_json::Value) {
 /// `LISTED_STOPPED` stopped, and sums the rest in `retired`.
 #[test]
 fn an_oscillating_autoscaler_keeps_memory_and_summary_bounded() {
+    if cfg!(debug_assertions) {
+        eprintln!("release builds only (make unit): minutes in a debug build");
+        return;
+    }
     let (peak_kb, cpu_s, v) = cli_peak("autoscaler-oscillation-instance-leak.json");
     assert!(peak_kb < 300 * 1024, "peak {peak_kb} KB");
-    if !cfg!(debug_assertions) {
-        assert!(cpu_s < 10.0, "{cpu_s} CPU seconds");
-    }
+    assert!(cpu_s < 10.0, "{cpu_s} CPU seconds");
     let listed = v["per_instance"].as_array().unwrap();
     let retired = &v["retired"];
     let ever = listed.len() as u64 + retired["instances"].as_u64().unwrap();
@@ -198,7 +218,10 @@ fn an_oscillating_autoscaler_keeps_memory_and_summary_bounded() {
     // Alive at the end: 1 replica and the draining ones still serving their one request each.
     let in_flight = v["requests"]["in_flight"].as_u64().unwrap() as usize;
     assert!(listed.len() <= in_flight + 1 + fleetlab::sim::LISTED_STOPPED);
-    let completed: u64 = listed.iter().map(|p| p["completed"].as_u64().unwrap()).sum();
+    let completed: u64 = listed
+        .iter()
+        .map(|p| p["completed"].as_u64().unwrap())
+        .sum();
     assert_eq!(
         completed + retired["completed"].as_u64().unwrap(),
         v["requests"]["completed"].as_u64().unwrap()

@@ -173,8 +173,7 @@ impl Simulation {
         let d = &self.discovery;
         let cached = self.scenario.registry.refresh_s > 0.0;
         self.fleet.release_lingering(|id| {
-            d.view.binary_search(&id).is_ok()
-                || (cached && d.discovered.binary_search(&id).is_ok())
+            d.view.binary_search(&id).is_ok() || (cached && d.discovered.binary_search(&id).is_ok())
         });
     }
 

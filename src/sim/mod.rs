@@ -42,15 +42,15 @@ use crate::scenario::Scenario;
 
 pub use events::{Event, EventQueue, Timer};
 pub use explain::{Condition, Explain, Load};
+use fleet::Fleet;
+pub use fleet::{Retired, LISTED_STOPPED};
 pub use instance::{Instance, Lifecycle, Request};
 pub use log::{Breakpoints, EventLog, LogEntry, LogEvent, LogGroup, Scaler, LOG_CAPACITY};
 pub use observe::{
     codes, Codes, Details, InstanceSummary, InstancesSummary, ScaleEvent, Summary, ViewReader,
     FLAG_EJECTED, FLAG_PARTITIONED, FLAG_SLOW, FLAG_UNHEALTHY, VIEW_FIELDS,
 };
-pub use fleet::{Retired, LISTED_STOPPED};
 pub use replay::Replay;
-use fleet::Fleet;
 use workload::Workload;
 
 const NS: u64 = 1_000_000_000;
