@@ -24,6 +24,10 @@ impl Simulation {
     /// Sets the scenario field `path` to `value` now. `value` may be text typed by a person
     /// into a number field: the core parses it, so every message is the core's.
     pub fn edit(&mut self, path: &str, value: Value) -> Result<(), Error> {
+        if path.is_empty() {
+            // Otherwise the error would name the empty field "".
+            return Err(Error::of("path", ErrorKind::Empty { range: None }, None));
+        }
         if self.now_ns > 0 && self.scenario.edits.len() >= MAX_RECORDED {
             return Err(Error::of(
                 "edits",
@@ -130,6 +134,7 @@ impl Simulation {
                     .iter()
                     .find(|o| o.instance == id)
                     .map_or((1, 1.0), |o| (o.weight, o.speed));
+                self.fleet.overrides.insert(id, (weight, speed));
                 if let Some(inst) = self.fleet.get_mut(id) {
                     inst.weight = weight;
                     inst.speed = speed;

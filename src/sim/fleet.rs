@@ -76,7 +76,7 @@ impl Hasher for IdHasher {
     }
 }
 
-type IdMap<V> = HashMap<u32, V, BuildHasherDefault<IdHasher>>;
+pub(super) type IdMap<V> = HashMap<u32, V, BuildHasherDefault<IdHasher>>;
 
 #[derive(Clone)]
 pub(super) struct Fleet {
@@ -90,6 +90,9 @@ pub(super) struct Fleet {
     /// they are not (`Simulation::release_lingering`).
     lingering: Vec<u32>,
     retired: Retired,
+    /// Weight and speed of the instances the scenario overrides, by id (indexed once, so
+    /// starting N instances costs O(N + overrides), not O(N × overrides)).
+    pub overrides: IdMap<(u32, f64)>,
     /// How many stopped instances are listed (`LISTED_STOPPED`; tests change it).
     pub listed_cap: usize,
     /// The desired replica count (set by the scenario, the page or the autoscaler).
@@ -108,6 +111,7 @@ impl Fleet {
             stopped: VecDeque::new(),
             lingering: Vec::new(),
             retired: Retired::default(),
+            overrides: IdMap::default(),
             listed_cap: LISTED_STOPPED,
             desired: 0,
             blank: Self::blank(),

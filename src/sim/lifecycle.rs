@@ -80,13 +80,7 @@ impl Simulation {
     pub(super) fn add_instance(&mut self, running: bool) {
         let id = self.fleet.next_id();
         let cfg = &self.scenario.instances;
-        let (weight, speed) = cfg
-            .overrides
-            .iter()
-            .rev()
-            .find(|o| o.instance == id)
-            .map(|o| (o.weight, o.speed))
-            .unwrap_or((1, 1.0));
+        let (weight, speed) = self.fleet.overrides.get(&id).copied().unwrap_or((1, 1.0));
         self.fleet.insert(Instance::new(
             id,
             self.now_ns,

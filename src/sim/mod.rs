@@ -259,6 +259,10 @@ impl Simulation {
     }
 
     fn begin(&mut self) {
+        // The last override of an id wins.
+        for o in &self.scenario.instances.overrides {
+            self.fleet.overrides.insert(o.instance, (o.weight, o.speed));
+        }
         let n = self.scenario.instances.count;
         for _ in 0..n {
             self.add_instance(true);

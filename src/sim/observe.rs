@@ -17,6 +17,10 @@ use super::{Instance, Lifecycle, LogEntry, Retired, Simulation, NS};
 pub struct Summary {
     pub seed: u64,
     pub simulated_s: f64,
+    /// Present, and true, only when the run was stopped before its `duration_s` (the CLI on
+    /// Ctrl-C): the figures are those of the run so far.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
     pub events_processed: u64,
     pub requests: Requests,
     pub latency_s: LatencyStats,
@@ -189,6 +193,7 @@ impl Simulation {
         Summary {
             seed: self.scenario.seed,
             simulated_s: self.now_s(),
+            partial: false,
             events_processed: self.stats.events_processed,
             requests: self.requests(),
             latency_s: self.stats.latency.stats(),
