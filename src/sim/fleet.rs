@@ -251,12 +251,20 @@ impl std::ops::Index<u32> for Fleet {
 impl std::ops::IndexMut<u32> for Fleet {
     #[inline]
     fn index_mut(&mut self, id: u32) -> &mut Instance {
-        if !self.records.contains_key(&id) {
-            // A write to a forgotten instance changes nothing that is kept.
-            self.scratch = self.blank.clone();
-            return &mut self.scratch;
+        let Fleet {
+            records,
+            scratch,
+            blank,
+            ..
+        } = self;
+        match records.get_mut(&id) {
+            Some(inst) => inst,
+            None => {
+                // A write to a forgotten instance changes nothing that is kept.
+                scratch.clone_from(blank);
+                scratch
+            }
         }
-        self.records.get_mut(&id).expect("checked")
     }
 }
 
