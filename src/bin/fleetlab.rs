@@ -111,7 +111,10 @@ fn simulate(scenario: Scenario, mut timeline: Option<TimelineFile>) -> Result<Do
     let end_ns = fleetlab::sim::clock::to_ns(sim.scenario().duration_s);
     let mut slice_events: u64 = 1_000;
     let mut stopped_early = false;
-    while sim.now_ns() < end_ns {
+    // Until every event up to and at the end has run (a slice's budget can stop in the middle
+    // of an instant, even the last one): exactly `run_to_end`, whatever the slices.
+    let mut done_to_end = sim.now_ns() >= end_ns;
+    while !done_to_end {
         if interrupted.load(Ordering::SeqCst) {
             stopped_early = true;
             break;
@@ -119,7 +122,7 @@ fn simulate(scenario: Scenario, mut timeline: Option<TimelineFile>) -> Result<Do
         let started = Instant::now();
         let before = sim.events_processed();
         let target = end_ns.min(sim.now_ns().saturating_add(SLICE_MAX_SIMULATED_NS));
-        sim.advance_to(target, slice_events);
+        done_to_end = sim.advance_to(target, slice_events) && target == end_ns;
         if let Some(file) = &mut timeline {
             file.write_new(sim.timeline())?;
         }
