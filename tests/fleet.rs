@@ -3,8 +3,8 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use fleetlab::scenario::{
-    AutoscalerConfig, Fault, FaultKind, FormulaConfig, HpaConfig, OutlierConfig, RateChange,
-    Scenario,
+    Algorithm, AutoscalerConfig, Fault, FaultKind, FormulaConfig, HpaConfig, OutlierConfig,
+    RateChange, Scenario,
 };
 use fleetlab::sim::{LogEvent, Simulation};
 
@@ -469,7 +469,7 @@ fn a_run_with_live_changes_replays_exactly_from_its_description() {
 /// An autoscaler swinging between 1 and 300 replicas, with a stale discovery cache, retries,
 /// outlier detection, weights and faults on instances long stopped: everything that can still
 /// name a stopped instance.
-fn swinging_fleet(refresh_s: f64) -> Scenario {
+fn swinging_fleet(refresh_s: f64, algorithm: Algorithm) -> Scenario {
     let mut s = Scenario::from_json(
         r#"{"duration_s": 60, "traffic": {"rate_rps": 0},
             "instances": {"count": 1, "capacity_rps": 1, "startup_s": 0.3,
@@ -483,6 +483,7 @@ fn swinging_fleet(refresh_s: f64) -> Scenario {
     )
     .unwrap();
     s.registry.refresh_s = refresh_s;
+    s.balancer.algorithm = algorithm;
     s.traffic.changes = (1..30)
         .map(|i| RateChange {
             at_s: f64::from(i) * 2.0,
@@ -498,10 +499,14 @@ fn swinging_fleet(refresh_s: f64) -> Scenario {
 /// entries. Memory follows the fleet alive, not the instances ever created.
 #[test]
 fn forgetting_stopped_instances_changes_nothing_in_the_run() {
-    for refresh_s in [0.0, 3.0] {
-        let mut kept = Simulation::new(swinging_fleet(refresh_s)).unwrap();
+    for (refresh_s, algorithm) in [
+        (0.0, Algorithm::WeightedRoundRobin),
+        (3.0, Algorithm::WeightedRoundRobin),
+        (3.0, Algorithm::LeastConnections),
+    ] {
+        let mut kept = Simulation::new(swinging_fleet(refresh_s, algorithm)).unwrap();
         kept.set_listed_stopped(usize::MAX);
-        let mut compact = Simulation::new(swinging_fleet(refresh_s)).unwrap();
+        let mut compact = Simulation::new(swinging_fleet(refresh_s, algorithm)).unwrap();
         compact.set_listed_stopped(10);
         let mut most_in_memory = 0;
         for _ in 0..120 {

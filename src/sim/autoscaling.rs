@@ -18,7 +18,9 @@ impl Simulation {
         let mut pods = Vec::new();
         for i in 0..self.fleet.alive.len() {
             let id = self.fleet.alive[i];
-            let inst = &mut self.fleet[id];
+            let Some(inst) = self.fleet.get_mut_quiet(id) else {
+                continue;
+            };
             let busy = inst.busy_area_ns(now);
             let delta = busy - inst.busy_at_sync.min(busy);
             inst.busy_at_sync = busy;
@@ -92,8 +94,9 @@ impl Simulation {
         self.scaling.arrivals_at_sync = self.stats.requests.arrived;
         for i in 0..self.fleet.alive.len() {
             let id = self.fleet.alive[i];
-            let inst = &mut self.fleet[id];
-            inst.busy_at_sync = inst.busy_area_ns(now);
+            if let Some(inst) = self.fleet.get_mut_quiet(id) {
+                inst.busy_at_sync = inst.busy_area_ns(now);
+            }
         }
     }
 }

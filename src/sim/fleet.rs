@@ -78,6 +78,19 @@ impl Hasher for IdHasher {
 
 pub(super) type IdMap<V> = HashMap<u32, V, BuildHasherDefault<IdHasher>>;
 
+/// Which instances may have changed load since the balancer last heard: every mutable access
+/// through `Fleet` is noted while tracking, so no code path can forget to report a change.
+#[derive(Clone, Default)]
+struct Changes {
+    tracking: bool,
+    ids: Vec<u32>,
+    /// More changes than worth listing: the balancer gets every load again.
+    overflowed: bool,
+}
+
+/// Listed changes kept before a full resend is cheaper.
+const MAX_LISTED_CHANGES: usize = 4096;
+
 #[derive(Clone)]
 pub(super) struct Fleet {
     records: IdMap<Instance>,
@@ -97,6 +110,8 @@ pub(super) struct Fleet {
     pub listed_cap: usize,
     /// The desired replica count (set by the scenario, the page or the autoscaler).
     pub desired: u32,
+    /// Ids touched mutably since the balancer last heard (when it indexes the load).
+    changes: Changes,
     /// What a forgotten id reads as, and a scratch copy that writes to one go to.
     blank: Instance,
     scratch: Instance,
@@ -114,8 +129,51 @@ impl Fleet {
             overrides: IdMap::default(),
             listed_cap: LISTED_STOPPED,
             desired: 0,
+            changes: Changes::default(),
             blank: Self::blank(),
             scratch: Self::blank(),
+        }
+    }
+
+    pub fn track_changes(&mut self, on: bool) {
+        let c = &mut self.changes;
+        c.tracking = on;
+        c.ids.clear();
+        c.overflowed = false;
+    }
+
+    pub fn tracking(&self) -> bool {
+        self.changes.tracking
+    }
+
+    #[inline]
+    fn note(&mut self, id: u32) {
+        let c = &mut self.changes;
+        if c.tracking {
+            if c.ids.len() < MAX_LISTED_CHANGES {
+                c.ids.push(id);
+            } else {
+                c.overflowed = true;
+            }
+        }
+    }
+
+    /// The ids changed since the last call, or None when there were too many to list.
+    pub fn take_changes(&mut self) -> Option<Vec<u32>> {
+        let c = &mut self.changes;
+        if std::mem::take(&mut c.overflowed) {
+            c.ids.clear();
+            None
+        } else {
+            Some(std::mem::take(&mut c.ids))
+        }
+    }
+
+    /// Returns the list's allocation for reuse.
+    pub fn give_back(&mut self, mut ids: Vec<u32>) {
+        ids.clear();
+        if self.changes.ids.is_empty() {
+            self.changes.ids = ids;
         }
     }
 
@@ -154,6 +212,15 @@ impl Fleet {
 
     #[inline]
     pub fn get_mut(&mut self, id: u32) -> Option<&mut Instance> {
+        self.note(id);
+        self.records.get_mut(&id)
+    }
+
+    /// As `get_mut`, without noting a change of load: only for what no balancer reads (the
+    /// sampler's and the autoscaler's busy baselines), so a per-second pass over a large fleet
+    /// does not make a load-indexing balancer re-read every load.
+    #[inline]
+    pub fn get_mut_quiet(&mut self, id: u32) -> Option<&mut Instance> {
         self.records.get_mut(&id)
     }
 
@@ -251,6 +318,7 @@ impl std::ops::Index<u32> for Fleet {
 impl std::ops::IndexMut<u32> for Fleet {
     #[inline]
     fn index_mut(&mut self, id: u32) -> &mut Instance {
+        self.note(id);
         let Fleet {
             records,
             scratch,

@@ -263,7 +263,9 @@ impl Simulation {
         let (mut busy, mut servers, mut ready) = (0.0, 0.0, 0u32);
         for i in 0..self.fleet.alive.len() {
             let id = self.fleet.alive[i];
-            let inst = &mut self.fleet[id];
+            let Some(inst) = self.fleet.get_mut_quiet(id) else {
+                continue;
+            };
             let area = inst.busy_area_ns(now);
             let delta = area - inst.busy_at_sample.min(area);
             inst.busy_at_sample = area;
