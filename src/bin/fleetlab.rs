@@ -10,8 +10,31 @@
 //! far, marked `"partial": true`, with exit status 130 (128 + SIGINT, as shells report it). A
 //! second Ctrl-C ends the program at once.
 
+#[cfg(not(target_arch = "wasm32"))]
 #[path = "fleetlab/progress.rs"]
 mod progress;
+
+/// The CLI is native; built for wasm32 (clippy --all-targets), it has no terminal to draw on.
+#[cfg(target_arch = "wasm32")]
+mod progress {
+    pub struct Progress;
+    impl Progress {
+        pub fn new(_show: bool, _duration_s: f64) -> Progress {
+            Progress
+        }
+        pub fn update(&mut self, _now_s: f64, _events: u64, _wall_s: f64) {}
+        pub fn finish(&mut self) {}
+    }
+}
+
+/// Calls `f` on every Ctrl-C. Without a handler (some sandboxes refuse one) Ctrl-C simply
+/// ends the program.
+fn on_interrupt(f: impl Fn() + Send + 'static) {
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = ctrlc::set_handler(f);
+    #[cfg(target_arch = "wasm32")]
+    drop(f);
+}
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -95,8 +118,7 @@ fn run(args: &[String]) -> Result<Done, String> {
 fn simulate(scenario: Scenario, mut timeline: Option<TimelineFile>) -> Result<Done, String> {
     let interrupted = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&interrupted);
-    // Without a handler (some sandboxes refuse one) Ctrl-C simply ends the program.
-    let _ = ctrlc::set_handler(move || {
+    on_interrupt(move || {
         if flag.swap(true, Ordering::SeqCst) {
             std::process::exit(i32::from(EXIT_INTERRUPTED));
         }
