@@ -571,3 +571,27 @@ fn forgetting_stopped_instances_changes_nothing_in_the_run() {
         assert_eq!(a.retired.instances, 0);
     }
 }
+
+/// Changing an option of the other balancers (here power_of_two's `choice_count`) while the
+/// shared queue runs rebuilt the shared queue empty: its waiting requests vanished from the
+/// fleet while still counted in flight, and its idle list was lost. Found by
+/// tests/property.rs. The shared queue has no options, so it stays as it is.
+#[test]
+fn an_unrelated_balancer_option_keeps_the_shared_queue() {
+    let mut s = base(900.0, 5);
+    s.balancer.algorithm = Algorithm::SharedQueue;
+    let mut sim = Simulation::new(s).unwrap();
+    sim.advance(2.0);
+    let waiting = sim.requests().in_flight;
+    assert!(waiting > 100, "overloaded: {waiting} in the system");
+    sim.edit("balancer.choice_count", serde_json::json!(5))
+        .unwrap();
+    sim.edit("balancer.decay_s", serde_json::json!(3)).unwrap();
+    assert_eq!(sim.count_in_system(), sim.requests().in_flight);
+    assert_eq!(sim.requests().in_flight, waiting);
+    // Underloaded now: the queue drains through the instances it still knows are idle.
+    sim.set_load(100.0).unwrap();
+    sim.advance(20.0);
+    assert_eq!(sim.count_in_system(), sim.requests().in_flight);
+    assert!(sim.requests().in_flight < 20, "{:?}", sim.requests());
+}

@@ -21,7 +21,14 @@ use fleetlab::sim::{clock, Breakpoints, LogEvent, Replay, Simulation, LISTED_STO
 use serde_json::{json, Map, Value};
 
 /// Scenarios generated (fewer in a debug build, which is some 30 times slower).
+/// `PROPERTY_SCENARIOS=n` runs the first n instead (to replay a failure in a debug build).
 fn count() -> usize {
+    if let Some(n) = std::env::var("PROPERTY_SCENARIOS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        return n;
+    }
     if cfg!(debug_assertions) {
         400
     } else {
@@ -382,10 +389,18 @@ fn generated_scenarios_never_panic_and_always_conserve_requests() {
             Breakpoints::NONE
         };
         let mut changes = 0;
+        // What was done to it, for the failure message.
+        let mut done: Vec<String> = Vec::new();
         for _ in 0..STEPS {
+            let context = format!("{context}\nafter {done:?}");
             let target = sim.now_ns() + (duration_ns as f64 * g.0.unit() * 0.6) as u64;
             let before = sim.events_processed();
             sim.advance_until(target, STEP_EVENTS, breakpoints);
+            done.push(format!(
+                "advance_until({target}, {STEP_EVENTS}, {breakpoints:?}) -> t = {}",
+                sim.now_ns()
+            ));
+            let context = format!("{context}\nafter {done:?}");
             assert!(sim.events_processed() - before <= STEP_EVENTS, "{context}");
             check_run(&sim, &context);
             // Live changes, valid or not, as the page makes them.
@@ -393,6 +408,7 @@ fn generated_scenarios_never_panic_and_always_conserve_requests() {
                 0 | 1 => {
                     let valid = g.chance(0.5);
                     let (path, value) = live_edit(&mut g, kind, valid);
+                    done.push(format!("edit({path:?}, {value})"));
                     sim.edit(&path, value)
                 }
                 2 => {
@@ -403,15 +419,20 @@ fn generated_scenarios_never_panic_and_always_conserve_requests() {
                         FaultKind::Partition,
                         FaultKind::Recover,
                     ]);
-                    sim.fault(id, kind, g.pick(&[0.5, 0.0, 2.0, f64::NAN]))
+                    let factor = g.pick(&[0.5, 0.0, 2.0, f64::NAN]);
+                    done.push(format!("fault({id}, {kind:?}, {factor})"));
+                    sim.fault(id, kind, factor)
                 }
-                3 => sim.set_instance(
-                    g.pick(&[0.0, 2.0, 99_999.0, f64::NAN, -3.0]),
-                    g.pick(&[1.0, 1000.0, 0.0, 7.5]),
-                    g.pick(&[1.0, 0.01, 1e9]),
-                ),
+                3 => {
+                    let id = g.pick(&[0.0, 2.0, 99_999.0, f64::NAN, -3.0]);
+                    let weight = g.pick(&[1.0, 1000.0, 0.0, 7.5]);
+                    let speed = g.pick(&[1.0, 0.01, 1e9]);
+                    done.push(format!("set_instance({id}, {weight}, {speed})"));
+                    sim.set_instance(id, weight, speed)
+                }
                 _ => Ok(()),
             };
+            let context = format!("{context}\nafter {done:?}");
             match result {
                 Ok(()) => changes += 1,
                 Err(e) => {

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::autoscale;
 use crate::error::{check_range, check_whole, Error, ErrorKind};
 use crate::scenario::{
-    AutoscalerConfig, BalancerConfig, Change, Edit, Fault, FaultKind, KeyDistribution,
+    Algorithm, AutoscalerConfig, BalancerConfig, Change, Edit, Fault, FaultKind, KeyDistribution,
     RegistryConfig, Scenario,
 };
 
@@ -154,7 +154,10 @@ impl Simulation {
             && now.decay_s == before.decay_s
             && now.points_per_instance == before.points_per_instance
             && now.table_size == before.table_size;
-        if !same_balancer {
+        // The shared queue has no options: an option of the other balancers changed while it
+        // runs keeps it, with its waiting requests and idle list (rebuilding it lost them).
+        let shared_stays = self.routing.is_shared() && now.algorithm == Algorithm::SharedQueue;
+        if !same_balancer && !shared_stays {
             let was_shared = self.routing.is_shared();
             let old = std::mem::replace(&mut self.routing, Routing::build(now));
             let now_shared = self.routing.is_shared();
