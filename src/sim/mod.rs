@@ -12,6 +12,7 @@
 //! (queues and completions), `autoscaling.rs`, `controls.rs` (live edits) and `observe.rs`
 //! (summary, details, the page's per-instance view).
 
+mod activator;
 mod autoscaling;
 pub mod clock;
 mod controls;
@@ -40,6 +41,7 @@ use crate::registry::Registry;
 use crate::rng::SimRng;
 use crate::scenario::Scenario;
 
+pub use activator::ColdStart;
 pub use events::{Event, EventQueue, Timer};
 pub use explain::{Condition, Explain, Load};
 use fleet::Fleet;
@@ -138,6 +140,16 @@ struct Scaling {
     autoscaler: Option<Box<dyn Autoscaler>>,
     arrivals_at_sync: u64,
     last_sync_ns: u64,
+    /// The autoscaler reads requests in flight once a second (Knative's metric).
+    metering: bool,
+    /// Requests in flight integrated over time since the last one-second sample, request·ns.
+    in_flight_area: f64,
+    in_flight_at_ns: u64,
+    /// Requests held by the activator (Knative).
+    activator: activator::Activator,
+    /// The autoscaler's activator, if it has one (kept here: the autoscaler is taken out of
+    /// `autoscaler` while it decides, and an instance may become ready meanwhile).
+    activator_settings: Option<crate::autoscale::ActivatorSettings>,
 }
 
 /// Counters, latency and the time series.
@@ -155,6 +167,13 @@ struct Stats {
     last_moved_fraction: Option<f64>,
     /// Where "since the last change" starts.
     change_mark: explain::ChangeMark,
+    /// Requests that arrived while no instance was ready.
+    cold_start: ColdStart,
+    /// Lifetimes (creation to stop) of the instances that stopped, ns: the cost so far.
+    stopped_instance_ns: u128,
+    last_arrival_ns: Option<u64>,
+    /// A running hash of every arrival's time and work (the same trace gives the same value).
+    arrival_digest: u64,
 }
 
 /// Counters of the current one-second sampling window.
@@ -236,6 +255,11 @@ impl Simulation {
                 autoscaler,
                 arrivals_at_sync: 0,
                 last_sync_ns: 0,
+                metering: false,
+                in_flight_area: 0.0,
+                in_flight_at_ns: 0,
+                activator: activator::Activator::default(),
+                activator_settings: None,
             },
             stats: Stats {
                 requests: Requests::default(),
@@ -249,6 +273,10 @@ impl Simulation {
                 max_members: scenario.instances.count,
                 last_moved_fraction: None,
                 change_mark: explain::ChangeMark::default(),
+                cold_start: ColdStart::default(),
+                stopped_instance_ns: 0,
+                last_arrival_ns: None,
+                arrival_digest: 0,
             },
             log: EventLog::default(),
             start,
@@ -268,6 +296,7 @@ impl Simulation {
             self.add_instance(true);
         }
         self.fleet.desired = n;
+        self.init_autoscaler();
         // The client's first fetch happens at start-up, after the initial fleet registered.
         self.discovery.discovered = self.registry.discoverable();
         self.schedule_next_arrival();
@@ -428,6 +457,9 @@ impl Simulation {
     }
 
     fn handle(&mut self, event: Event) {
+        if self.scaling.metering {
+            self.meter_in_flight();
+        }
         match event {
             Event::Arrival { epoch } => {
                 if epoch == self.arrival_epoch {
@@ -459,6 +491,7 @@ impl Simulation {
             } => self.on_lease_expiry(instance, renewed_ns),
             Event::Timer { timer, epoch } => self.on_timer(timer, epoch),
             Event::Unejection { instance, ejection } => self.on_unejection(instance, ejection),
+            Event::ActivatorTimeout => self.on_activator_timeout(),
         }
     }
 
@@ -503,11 +536,18 @@ impl Simulation {
         let request = self.workload.next_request(self.now_ns);
         self.stats.requests.arrived += 1;
         self.stats.window.arrived += 1;
+        self.stats.last_arrival_ns = Some(self.now_ns);
+        self.stats.arrival_digest = (self.stats.arrival_digest
+            ^ request.arrived_ns
+            ^ request.work.to_bits().rotate_left(32)
+            ^ u64::from(request.key))
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .rotate_left(29);
         self.schedule_next_arrival();
-        if self.routing.is_shared() {
-            self.route_shared(request);
+        if self.activator_in_path() {
+            self.through_activator(request);
         } else {
-            self.route(request);
+            self.dispatch(request);
         }
     }
 
