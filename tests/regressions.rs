@@ -52,11 +52,10 @@ struct Measured {
 /// time and peak memory (std's `wait` does not).
 #[allow(clippy::zombie_processes)]
 fn run_cli(path: &std::path::Path) -> Measured {
-    let dir = std::env::temp_dir().join(format!(
-        "fleetlab-regress-{}-{}",
-        std::process::id(),
-        path.file_name().unwrap().to_string_lossy()
-    ));
+    // One directory per call: tests run in parallel, some on the same file.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("fleetlab-regress-{}-{call}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (out_path, err_path) = (dir.join("out"), dir.join("err"));
     let child = Command::new(env!("CARGO_BIN_EXE_fleetlab"))
