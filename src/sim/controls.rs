@@ -28,6 +28,13 @@ impl Simulation {
             // Otherwise the error would name the empty field "".
             return Err(Error::of("path", ErrorKind::Empty { range: None }, None));
         }
+        // Switching the autoscaler's kind replaces the whole object (at the new kind's
+        // defaults): record it as that, so the description replays it.
+        let (path, value) = if path == "autoscaler.kind" {
+            ("autoscaler", serde_json::json!({ "kind": value }))
+        } else {
+            (path, value)
+        };
         if self.now_ns > 0 && self.scenario.edits.len() >= MAX_RECORDED {
             return Err(Error::of(
                 "edits",
