@@ -95,8 +95,12 @@ pub struct Requests {
     pub completed: u64,
     /// Turned away by a full queue.
     pub dropped: u64,
-    /// Lost: no instance to send to, sent to a dead or departed instance, or lost in a crash.
+    /// Lost: no instance to send to, sent to a dead or departed instance, lost in a crash, or
+    /// not answered within `balancer.timeout_s`.
     pub failed: u64,
+    /// The part of `failed` that timed out.
+    pub timed_out: u64,
+    /// Requests a client still waits for (queued, in service, or waiting to be retried).
     pub in_flight: u64,
 }
 

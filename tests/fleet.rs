@@ -3,8 +3,8 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use fleetlab::scenario::{
-    Algorithm, AutoscalerConfig, Fault, FaultKind, FormulaConfig, HpaConfig, OutlierConfig,
-    RateChange, Scenario,
+    Algorithm, AutoscalerConfig, Edit, Fault, FaultKind, FormulaConfig, HealthCheckConfig,
+    HpaConfig, OutlierConfig, PassiveHealthConfig, RateChange, RegistryFlavor, RetryOn, Scenario,
 };
 use fleetlab::sim::{LogEvent, Simulation};
 
@@ -32,18 +32,35 @@ fn failures(sim: &Simulation) -> Vec<(f64, u64)> {
         .collect()
 }
 
-#[test]
-fn conservation_holds_after_every_event() {
+/// Runs `s` one event at a time for 240 s, checking conservation after every event:
+/// arrived = completed + dropped + failed + in_flight, and in_flight = the requests counted
+/// one by one where they are (abandoned work not included).
+fn assert_conserved(s: Scenario) -> Simulation {
+    let mut sim = Simulation::new(s).unwrap();
+    let end = 240_000_000_000;
+    let mut steps = 0u64;
+    while !sim.advance_to(end, 1) {
+        let r = sim.requests();
+        assert_eq!(r.arrived, r.completed + r.dropped + r.failed + r.in_flight);
+        assert!(r.timed_out <= r.failed);
+        assert_eq!(
+            r.in_flight,
+            sim.count_in_system(),
+            "at t = {} s after {steps} events",
+            sim.now_s()
+        );
+        steps += 1;
+    }
+    assert!(steps > 100_000, "{steps}");
+    sim
+}
+
+/// Traffic up and down, crashes, a slow instance, a partition and an HPA.
+fn eventful() -> Scenario {
     let mut s = base(450.0, 5);
     s.duration_s = 240.0;
     s.instances.startup_s = 3.0;
     s.instances.queue_limit = 20;
-    s.balancer.retries = 1;
-    s.balancer.outlier_detection = Some(OutlierConfig {
-        consecutive_failures: 3,
-        base_ejection_s: 10.0,
-        max_ejection_pct: 50,
-    });
     s.registry.refresh_s = 4.0;
     s.traffic.changes = vec![
         RateChange {
@@ -69,27 +86,61 @@ fn conservation_holds_after_every_event() {
         fault(80.0, FaultKind::Recover, 3),
         fault(100.0, FaultKind::Crash, 6),
     ];
-    let mut sim = Simulation::new(s).unwrap();
-    let end = 240_000_000_000;
-    let mut steps = 0u64;
-    while !sim.advance_to(end, 1) {
-        let r = sim.requests();
-        assert_eq!(r.arrived, r.completed + r.dropped + r.failed + r.in_flight);
-        assert_eq!(
-            r.in_flight,
-            sim.count_in_system(),
-            "at t = {} s after {steps} events",
-            sim.now_s()
-        );
-        steps += 1;
-    }
+    s
+}
+
+#[test]
+fn conservation_holds_after_every_event() {
+    // Envoy-like: outlier detection, active health checks, timeouts, retries on any 5xx
+    // with back-off, and a preStop hook on scale-down.
+    let mut s = eventful();
+    s.instances.prestop_s = 2.0;
+    s.balancer.timeout_s = 0.5;
+    s.balancer.retries = 2;
+    s.balancer.retry_on = RetryOn::Status5xx;
+    s.balancer.retry_backoff_s = 0.025;
+    s.balancer.health_check = Some(HealthCheckConfig {
+        interval_s: 1.0,
+        ..HealthCheckConfig::default()
+    });
+    s.balancer.outlier_detection = Some(OutlierConfig {
+        consecutive_failures: 3,
+        base_ejection_s: 10.0,
+        max_ejection_pct: 20,
+        ..OutlierConfig::default()
+    });
+    let sim = assert_conserved(s);
     let r = sim.requests();
-    assert!(steps > 100_000, "{steps}");
     assert!(
-        r.dropped > 0 && r.failed > 0,
-        "the scenario exercises drops and failures: {r:?}"
+        r.dropped > 0 && r.failed > 0 && r.timed_out > 0 && sim.details().retries > 0,
+        "the scenario exercises drops, failures, timeouts and retries: {r:?}"
     );
     assert!(!sim.summary().scale_events.is_empty());
+
+    // nginx-like: passive health, every error and timeout retried at once on the next server,
+    // a Eureka registry, and the shared queue switched on and off while requests wait.
+    let mut s = eventful();
+    s.balancer.algorithm = Algorithm::WeightedRoundRobin;
+    s.balancer.timeout_s = 0.5;
+    s.balancer.retries = 4;
+    s.balancer.retry_on = RetryOn::ErrorTimeout;
+    s.balancer.passive_health = Some(PassiveHealthConfig::default());
+    s.registry.flavor = RegistryFlavor::Eureka;
+    s.registry.self_preservation_threshold = 0.85;
+    for (at_s, algorithm) in [(120.0, "shared_queue"), (170.0, "weighted_round_robin")] {
+        s.edits.push(Edit {
+            at_s,
+            path: "balancer.algorithm".into(),
+            value: algorithm.into(),
+        });
+    }
+    let sim = assert_conserved(s);
+    let r = sim.requests();
+    // Here every reset and timeout found another server: the clients saw no failure at all.
+    assert!(
+        r.dropped > 0 && sim.details().retries > 0 && r.failed == 0,
+        "the scenario exercises drops and retries: {r:?}"
+    );
 }
 
 #[test]
@@ -298,6 +349,7 @@ fn balancer_side_health_stops_failures_before_the_registry_does() {
             consecutive_failures: 5,
             base_ejection_s: 30.0,
             max_ejection_pct: 20,
+            ..OutlierConfig::default()
         })
     });
     assert!(ejected < 40, "{ejected}");

@@ -61,6 +61,7 @@ const USAGE: &str = "usage: fleetlab run SCENARIO.json [--timeline OUT.csv]
                                    (a race: the same requests, two to four autoscalers)
        fleetlab example            (prints the default scenario)
        fleetlab schema [--markdown] (every scenario field: type, range, default)
+       fleetlab presets            (named settings: nginx and Envoy defaults, Consul, Eureka, …)
 
 SCENARIO.json may be - for standard input.";
 
@@ -111,6 +112,11 @@ fn run(args: &[String]) -> Result<Done, String> {
             }
             _ => Err(format!("schema takes only --markdown\n{USAGE}")),
         }
+        .map(|()| Done::Complete),
+        Some("presets") => print_out(
+            &serde_json::to_string_pretty(&fleetlab::scenario::presets::presets())
+                .map_err(|e| e.to_string())?,
+        )
         .map(|()| Done::Complete),
         Some("-h" | "--help" | "help") => print_out(USAGE).map(|()| Done::Complete),
         Some(other) => Err(format!("unknown command {other:?}\n{USAGE}")),

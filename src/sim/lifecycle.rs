@@ -1,11 +1,22 @@
 //! The fleet's replicas: scaling to a count (new instances start and become ready after
 //! `startup_s`; removed ones are chosen as a ReplicaSet does and drain), and the transitions
-//! ready → registered, draining → stopped.
+//! ready → registered, (terminating →) draining → stopped.
+//!
+//! Removal follows Kubernetes' pod termination (kubernetes/website
+//! `content/en/docs/concepts/workloads/pods/pod-lifecycle.md`, "Termination of Pods", at
+//! 00aacfad): the pod is deleted and, at the same time, the kubelet runs its preStop hook and
+//! the endpoint controllers mark its endpoint terminating, so proxies and clients stop sending
+//! to it only once that change has reached them (here: deregistered at once, and the
+//! balancers' discovery view, possibly `refresh_s` stale, catches up). Only after preStop does
+//! the container get SIGTERM and stop accepting. With `prestop_s` 0 it stops accepting at
+//! once, and requests from stale views are refused — the endpoint-removal race a preStop
+//! sleep exists to cover. Not modelled: `terminationGracePeriodSeconds` (30 s by default),
+//! after which the kubelet kills a pod that has not finished draining.
 
 use super::clock;
 use crate::autoscale::hpa::Explanation;
 
-use super::{Event, Instance, Lifecycle, LogEvent, Routing, ScaleEvent, Scaler, Simulation};
+use super::{Event, Instance, Lifecycle, LogEvent, ScaleEvent, Scaler, Simulation};
 
 impl Simulation {
     /// Replicas of the fleet: what a Deployment would count (not draining or stopped).
@@ -111,13 +122,23 @@ impl Simulation {
         let inst = &mut self.fleet[id];
         match inst.state {
             Lifecycle::Ready => {
-                inst.state = Lifecycle::Draining;
+                let prestop = clock::to_ns(self.scenario.instances.prestop_s);
                 inst.heartbeat_epoch += 1;
-                let idle = inst.active() == 0;
                 self.registry.deregister(id);
-                self.push_log(Some(id), LogEvent::Draining);
-                if idle {
-                    self.stop(id);
+                if prestop > 0 {
+                    let inst = &mut self.fleet[id];
+                    inst.state = Lifecycle::Terminating;
+                    let epoch = inst.epoch;
+                    self.schedule_in(
+                        prestop,
+                        Event::PreStopDone {
+                            instance: id,
+                            epoch,
+                        },
+                    );
+                    self.push_log(Some(id), LogEvent::Terminating);
+                } else {
+                    self.start_draining(id);
                 }
             }
             Lifecycle::Starting | Lifecycle::Crashed => {
@@ -126,7 +147,25 @@ impl Simulation {
                 self.registry.deregister(id);
                 self.stop(id);
             }
-            Lifecycle::Draining | Lifecycle::Stopped => {}
+            Lifecycle::Draining | Lifecycle::Stopped | Lifecycle::Terminating => {}
+        }
+    }
+
+    /// The instance stops accepting (SIGTERM) and finishes what it holds.
+    fn start_draining(&mut self, id: u32) {
+        let inst = &mut self.fleet[id];
+        inst.state = Lifecycle::Draining;
+        let idle = inst.active() == 0;
+        self.push_log(Some(id), LogEvent::Draining);
+        if idle {
+            self.stop(id);
+        }
+    }
+
+    pub(super) fn on_prestop_done(&mut self, id: u32, epoch: u32) {
+        let inst = &self.fleet[id];
+        if inst.epoch == epoch && inst.state == Lifecycle::Terminating {
+            self.start_draining(id);
         }
     }
 
@@ -180,25 +219,11 @@ impl Simulation {
         }
         inst.state = Lifecycle::Ready;
         inst.ready_ns = now;
-        inst.hc_healthy = true;
-        inst.hc_streak = 0;
         inst.heartbeat_epoch += 1;
         let hb_epoch = inst.heartbeat_epoch;
         if self.routing.is_shared() {
             // Work may be waiting in the central queue.
-            loop {
-                let inst = &self.fleet[id];
-                if inst.in_service >= inst.concurrency {
-                    break;
-                }
-                let Routing::Shared { queue, .. } = &mut self.routing else {
-                    break;
-                };
-                let Some(request) = queue.pop_front() else {
-                    break;
-                };
-                self.start_service(id, request);
-            }
+            while self.take_from_shared(id) {}
             self.list_idle(id);
         }
         self.registry.register(id, now);

@@ -8,9 +8,16 @@
 //! The state is grouped by job — the fleet, routing and discovery, the autoscaler's memory,
 //! statistics, the log — and each job's handlers live in their own file: `lifecycle.rs`
 //! (scaling, start, stop), `leases.rs` (heartbeats and lease expiry), `faults.rs`, `health.rs`
-//! (the balancer's own health knowledge), `routing.rs` (picking an instance), `service.rs`
-//! (queues and completions), `autoscaling.rs`, `controls.rs` (live edits) and `observe.rs`
-//! (summary, details, the page's per-instance view).
+//! (the balancer's own health knowledge), `routing.rs` (picking an instance, failures and
+//! retries), `service.rs` (queues and completions), `timeouts.rs`, `autoscaling.rs`,
+//! `controls.rs` (live edits) and `observe.rs` (summary, details, the page's per-instance
+//! view).
+//!
+//! Memory and pending events stay bounded by the fleet, not by the run or the load × a time:
+//! each instance has at most one pending timer per mechanism (lease expiry, request timeout,
+//! health probe, nginx window), re-armed when it fires rather than rescheduled on every change.
+//! Requests waiting out a retry back-off are the only per-request timers, bounded by the load
+//! × the largest back-off.
 
 mod activator;
 mod autoscaling;
@@ -29,6 +36,7 @@ mod observe;
 mod replay;
 mod routing;
 mod service;
+mod timeouts;
 mod workload;
 
 use std::collections::VecDeque;
@@ -42,15 +50,15 @@ use crate::rng::SimRng;
 use crate::scenario::Scenario;
 
 pub use activator::ColdStart;
-pub use events::{Event, EventQueue, Timer};
+pub use events::{Event, EventQueue, Timer, TIMEOUT_CENTRAL};
 pub use explain::{Condition, Explain, Load};
 use fleet::Fleet;
 pub use fleet::{Retired, LISTED_STOPPED};
-pub use instance::{Instance, Lifecycle, Request};
+pub use instance::{Instance, Lifecycle, Request, Serving, NO_INSTANCE};
 pub use log::{Breakpoints, EventLog, LogEntry, LogEvent, LogGroup, Scaler, LOG_CAPACITY};
 pub use observe::{
     codes, Codes, Details, InstanceSummary, InstancesSummary, ScaleEvent, Summary, ViewReader,
-    FLAG_EJECTED, FLAG_PARTITIONED, FLAG_SLOW, FLAG_UNHEALTHY, VIEW_FIELDS,
+    FLAG_DOWN, FLAG_EJECTED, FLAG_PARTITIONED, FLAG_SLOW, FLAG_UNHEALTHY, VIEW_FIELDS,
 };
 pub use replay::Replay;
 use workload::Workload;
@@ -65,6 +73,10 @@ const MAX_TIMELINE_CAPACITY: usize = 100_000;
 /// arrivals on their own stream means changing the balancer never changes the traffic.
 const STREAM_ARRIVALS: u64 = 0x6172_7269_7661_6c73;
 const STREAM_BALANCER: u64 = 0x6261_6c61_6e63_6572;
+/// Retry back-off jitter and Eureka's eviction choice: streams of their own, so switching
+/// them on shifts no other draw.
+const STREAM_RETRY: u64 = 0x7265_7472_795f_6a69;
+const STREAM_REGISTRY: u64 = 0x6575_7265_6b61_5f65;
 
 #[derive(Clone)]
 pub struct Simulation {
@@ -80,15 +92,31 @@ pub struct Simulation {
     workload: Workload,
     arrival_epoch: u32,
     balancer_rng: SimRng,
+    retry_rng: SimRng,
+    registry_rng: SimRng,
     fleet: Fleet,
     routing: Routing,
     discovery: Discovery,
+    health: health::BalancerHealth,
+    /// Requests waiting out a retry back-off.
+    retrying: Retrying,
+    /// The shared queue's timeout timer.
+    central_timeout_armed: bool,
+    central_timeout_epoch: u32,
     /// Current epoch of each periodic chain (indexed by `Timer`).
-    timer_epochs: [u32; 4],
+    timer_epochs: [u32; 5],
     registry: Registry,
     scaling: Scaling,
     stats: Stats,
     log: EventLog,
+}
+
+/// Requests between a failed attempt and their retry, by slot (a `Retry` event names one).
+#[derive(Clone, Default)]
+struct Retrying {
+    slots: Vec<Option<Request>>,
+    free: Vec<u32>,
+    pending: u64,
 }
 
 /// How an arriving request reaches an instance.
@@ -99,6 +127,8 @@ enum Routing {
     /// One central FIFO feeding every ready instance: the M/M/c reference.
     Shared {
         queue: VecDeque<Request>,
+        /// How many of the queue's first requests are abandoned (timed out).
+        abandoned: usize,
         /// Instances with a free server, each at most once (flag `Instance::idle_listed`),
         /// longest waiting first.
         idle: VecDeque<u32>,
@@ -111,6 +141,7 @@ impl Routing {
             Some(b) => Routing::Balanced(b),
             None => Routing::Shared {
                 queue: VecDeque::new(),
+                abandoned: 0,
                 idle: VecDeque::new(),
             },
         }
@@ -126,6 +157,8 @@ impl Routing {
 struct Discovery {
     /// Instances the balancer can pick, ascending ids; index = endpoint index.
     view: Vec<u32>,
+    /// The hosts of the balancer's cluster: the view before its own health filtering.
+    base: Vec<u32>,
     dirty: bool,
     registry_version: u64,
     /// The discovery cache: the registry as of the last refresh (used when refresh_s > 0).
@@ -240,16 +273,23 @@ impl Simulation {
             workload,
             arrival_epoch: 0,
             balancer_rng: SimRng::seed(seed ^ STREAM_BALANCER),
+            retry_rng: SimRng::seed(seed ^ STREAM_RETRY),
+            registry_rng: SimRng::seed(seed ^ STREAM_REGISTRY),
             fleet: Fleet::new(),
             routing: Routing::build(&scenario.balancer),
+            health: health::BalancerHealth::build(&scenario.balancer),
+            retrying: Retrying::default(),
+            central_timeout_armed: false,
+            central_timeout_epoch: 0,
             discovery: Discovery {
                 view: Vec::new(),
+                base: Vec::new(),
                 dirty: true,
                 registry_version: u64::MAX,
                 discovered: Vec::new(),
                 reported_load: Vec::new(),
             },
-            timer_epochs: [0; 4],
+            timer_epochs: [0; 5],
             registry: Registry::new(scenario.registry.clone()),
             scaling: Scaling {
                 autoscaler,
@@ -296,6 +336,8 @@ impl Simulation {
             self.add_instance(true);
         }
         self.fleet.desired = n;
+        // A Eureka server that synced the initial fleet from its peers expects their renewals.
+        self.registry.open_for_traffic(n);
         self.init_autoscaler();
         // The client's first fetch happens at start-up, after the initial fleet registered.
         self.discovery.discovered = self.registry.discoverable();
@@ -318,13 +360,13 @@ impl Simulation {
             self.queue
                 .schedule(clock::to_ns(edit.at_s), Event::Edit { index: i as u32 });
         }
-        for timer in [
-            Timer::DiscoveryRefresh,
-            Timer::LoadReport,
-            Timer::HealthCheck,
-            Timer::Autoscale,
-        ] {
+        for timer in Timer::ALL {
             self.restart_timer(timer);
+        }
+        if self.scenario.balancer.health_check.is_some() {
+            // The health checker starts with the cluster: the initial fleet's sessions start
+            // now rather than at the first request.
+            self.ensure_view();
         }
     }
 
@@ -333,13 +375,19 @@ impl Simulation {
         let s = match timer {
             Timer::DiscoveryRefresh => self.scenario.registry.refresh_s,
             Timer::LoadReport => self.scenario.balancer.load_delay_s,
-            Timer::HealthCheck => self
+            Timer::OutlierInterval => self
                 .scenario
                 .balancer
-                .health_check
+                .outlier_detection
                 .as_ref()
-                .map_or(0.0, |h| h.interval_s),
+                .map_or(0.0, |o| o.interval_s),
             Timer::Autoscale => self.scaling.autoscaler.as_ref().map_or(0.0, |a| a.sync_s()),
+            Timer::RegistrySweep => {
+                return match self.scenario.registry.flavor {
+                    crate::scenario::RegistryFlavor::Eureka => crate::registry::EUREKA_SWEEP_NS,
+                    crate::scenario::RegistryFlavor::Consul => 0,
+                }
+            }
         };
         clock::to_ns(s)
     }
@@ -368,8 +416,9 @@ impl Simulation {
                 self.release_lingering();
             }
             Timer::LoadReport => self.report_load(),
-            Timer::HealthCheck => self.on_health_check(),
+            Timer::OutlierInterval => self.on_outlier_interval(),
             Timer::Autoscale => self.on_autoscale(),
+            Timer::RegistrySweep => self.on_registry_sweep(),
         }
         let period = self.timer_period_ns(timer);
         if period > 0 {
@@ -469,8 +518,8 @@ impl Simulation {
             Event::Completion {
                 instance,
                 epoch,
-                request,
-            } => self.on_completion(instance, epoch, request),
+                slot,
+            } => self.on_completion(instance, epoch, slot),
             Event::Ready { instance, epoch } => self.on_ready(instance, epoch),
             Event::Sample => self.on_sample(),
             Event::RateChange { index } => {
@@ -485,12 +534,13 @@ impl Simulation {
             }
             Event::Edit { index } => self.on_scheduled_edit(index),
             Event::Heartbeat { instance, epoch } => self.on_heartbeat(instance, epoch),
-            Event::LeaseExpiry {
-                instance,
-                renewed_ns,
-            } => self.on_lease_expiry(instance, renewed_ns),
+            Event::LeaseExpiry { instance, epoch } => self.on_lease_expiry(instance, epoch),
             Event::Timer { timer, epoch } => self.on_timer(timer, epoch),
-            Event::Unejection { instance, ejection } => self.on_unejection(instance, ejection),
+            Event::Timeout { instance, epoch } => self.on_timeout(instance, epoch),
+            Event::Retry { slot } => self.on_retry(slot),
+            Event::HealthProbe { instance, epoch } => self.on_health_probe(instance, epoch),
+            Event::PreStopDone { instance, epoch } => self.on_prestop_done(instance, epoch),
+            Event::PeerReopen { instance } => self.on_peer_reopen(instance),
             Event::ActivatorTimeout => self.on_activator_timeout(),
         }
     }
@@ -534,6 +584,7 @@ impl Simulation {
 
     fn on_arrival(&mut self) {
         let request = self.workload.next_request(self.now_ns);
+        debug_assert_eq!(request.sent_ns, self.now_ns);
         self.stats.requests.arrived += 1;
         self.stats.window.arrived += 1;
         self.stats.last_arrival_ns = Some(self.now_ns);

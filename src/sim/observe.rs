@@ -65,6 +65,8 @@ pub const FLAG_PARTITIONED: u32 = 1;
 pub const FLAG_SLOW: u32 = 2;
 pub const FLAG_EJECTED: u32 = 4;
 pub const FLAG_UNHEALTHY: u32 = 8;
+/// nginx passive health: unavailable (max_fails reached within fail_timeout).
+pub const FLAG_DOWN: u32 = 16;
 
 /// What one row of the view is computed from.
 struct Row<'a> {
@@ -127,6 +129,7 @@ pub fn codes() -> Codes {
             ("slow", FLAG_SLOW),
             ("ejected", FLAG_EJECTED),
             ("unhealthy", FLAG_UNHEALTHY),
+            ("down", FLAG_DOWN),
         ],
     }
 }
@@ -185,20 +188,29 @@ impl Simulation {
         r
     }
 
-    /// Requests actually inside the fleet (queued or in service), counted one by one: equals
-    /// `requests().in_flight` at every instant (conservation).
+    /// Requests a client still waits for, counted one by one where they are — queued or in
+    /// service at an instance (not counting abandoned work), in the central queue, or waiting
+    /// to be retried: equals `requests().in_flight` at every instant (conservation).
     pub fn count_in_system(&self) -> u64 {
         let at_instances: u64 = self
             .fleet
             .alive
             .iter()
-            .map(|&id| u64::from(self.fleet[id].active()))
+            .map(|&id| u64::from(self.fleet[id].live()))
             .sum();
         let central = match &self.routing {
-            super::Routing::Shared { queue, .. } => queue.len() as u64,
+            super::Routing::Shared {
+                queue, abandoned, ..
+            } => (queue.len() - abandoned) as u64,
             super::Routing::Balanced(_) => 0,
         };
-        at_instances + central + self.activator_held()
+        at_instances + central + self.retrying.pending + self.activator_held()
+    }
+
+    /// Events waiting in the queue (stale ones included): bounded by the fleet, whatever the
+    /// heartbeat rate or the load × timeout.
+    pub fn pending_events(&self) -> usize {
+        self.queue.len()
     }
 
     pub fn summary(&self) -> Summary {
@@ -300,7 +312,10 @@ impl Simulation {
             let area = inst.busy_area_ns(now);
             let delta = area - inst.busy_at_sample.min(area);
             inst.busy_at_sample = area;
-            if matches!(inst.state, Lifecycle::Ready | Lifecycle::Draining) {
+            if matches!(
+                inst.state,
+                Lifecycle::Ready | Lifecycle::Draining | Lifecycle::Terminating
+            ) {
                 busy += delta as f64;
                 servers += f64::from(inst.concurrency);
             }
@@ -372,15 +387,10 @@ impl ViewReader {
                 continue;
             }
             let lease = sim.registry.lease(inst.id);
-            let lease_left_s = if lease.state.discoverable() {
-                lease
-                    .last_renewal_ns
-                    .saturating_add(sim.registry.ttl_ns())
-                    .saturating_sub(now) as f64
-                    / 1e9
-            } else {
-                0.0
-            };
+            let lease_left_s = sim
+                .registry
+                .expires_at_ns(inst.id)
+                .map_or(0.0, |at| at.saturating_sub(now) as f64 / 1e9);
             // Both lists are in id order: walk the previous one alongside.
             while previous.next_if(|p| p.0 < inst.id).is_some() {}
             let (busy_before, routed_before) = previous
@@ -398,14 +408,17 @@ impl ViewReader {
             if inst.slow_factor < 1.0 {
                 flags |= FLAG_SLOW;
             }
-            if inst.ejected {
+            if sim.is_ejected(inst.id) {
                 flags |= FLAG_EJECTED;
             }
-            if !inst.hc_healthy {
+            if !sim.hc_healthy(inst.id) {
                 flags |= FLAG_UNHEALTHY;
             }
+            if sim.peer_down(inst.id) {
+                flags |= FLAG_DOWN;
+            }
             let in_view = if shared {
-                inst.state == Lifecycle::Ready
+                inst.state.accepts()
             } else {
                 sim.discovery.view.binary_search(&inst.id).is_ok()
             };

@@ -70,8 +70,11 @@ impl Workload {
         };
         Request {
             arrived_ns: now_ns,
+            sent_ns: now_ns,
             work,
             key,
+            attempt: 0,
+            previous: super::NO_INSTANCE,
         }
     }
 }
