@@ -253,19 +253,23 @@ impl Fleet {
     }
 
     /// Forgets the lingering records that `still_named` no longer needs.
-    pub fn release_lingering(&mut self, still_named: impl Fn(u32) -> bool) {
+    /// Returns the ids forgotten.
+    pub fn release_lingering(&mut self, still_named: impl Fn(u32) -> bool) -> Vec<u32> {
+        let mut gone = Vec::new();
         if self.lingering.is_empty() {
-            return;
+            return gone;
         }
         let mut kept = std::mem::take(&mut self.lingering);
         kept.retain(|&id| {
             let keep = still_named(id);
             if !keep {
                 self.records.remove(&id);
+                gone.push(id);
             }
             keep
         });
         self.lingering = kept;
+        gone
     }
 
     pub fn retired(&self) -> Retired {
@@ -397,7 +401,7 @@ mod tests {
         assert_eq!(fleet.kept(), LISTED_STOPPED + 3);
         assert_eq!(fleet.records().count(), LISTED_STOPPED + 3);
         assert_eq!(fleet.listed().count(), LISTED_STOPPED + 1);
-        fleet.release_lingering(|id| id == 1);
+        assert_eq!(fleet.release_lingering(|id| id == 1), vec![0]);
         assert_eq!(fleet.kept(), LISTED_STOPPED + 2);
         assert!(fleet.get(1).is_some() && fleet.get(0).is_none());
         fleet.release_lingering(|_| false);

@@ -189,8 +189,21 @@ impl Simulation {
                 self.fleet.linger(old);
             } else {
                 self.fleet.forget(old);
+                self.forgotten(old);
             }
         }
+    }
+
+    /// Instance `id` (stopped, not listed any more, named by no discovery view) was just
+    /// dropped from memory, once and for good: ids are never reused, and from now on
+    /// `fleet[id]` reads as a blank stopped record. What other parts keep per id can be
+    /// dropped here too, so that nothing grows with the instances ever created: today the
+    /// registry's lease (`registry.rs`, stays Deregistered for good), the outlier detector's
+    /// monitor (`balance/outlier.rs`) and nginx passive health's peer
+    /// (`balance/passive_health.rs`) are vectors indexed by id; keyed by id in a map, each
+    /// could forget it in this one place.
+    fn forgotten(&mut self, id: u32) {
+        let _ = id;
     }
 
     /// Whether the balancer's view, or the discovery cache it is rebuilt from (when refreshed
@@ -206,9 +219,12 @@ impl Simulation {
     pub(super) fn release_lingering(&mut self) {
         let d = &self.discovery;
         let cached = self.scenario.registry.refresh_s > 0.0;
-        self.fleet.release_lingering(|id| {
+        let gone = self.fleet.release_lingering(|id| {
             d.view.binary_search(&id).is_ok() || (cached && d.discovered.binary_search(&id).is_ok())
         });
+        for id in gone {
+            self.forgotten(id);
+        }
     }
 
     pub(super) fn on_ready(&mut self, id: u32, epoch: u32) {
