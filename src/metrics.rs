@@ -229,24 +229,32 @@ impl Timeline {
         out.push_str(Self::CSV_HEADER);
         out.push('\n');
         for s in &self.samples {
-            out.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{:.9},{:.9},{:.9},{:.6},{}\n",
-                s.t_s,
-                s.offered_rps,
-                s.arrived_rps,
-                s.throughput_rps,
-                s.dropped,
-                s.failed,
-                s.ready,
-                s.desired,
-                s.mean_s,
-                s.p50_s,
-                s.p99_s,
-                s.utilization,
-                s.in_flight
-            ));
+            out.push_str(&s.csv_row());
         }
         out
+    }
+}
+
+impl Sample {
+    /// One line of the timeline CSV (`Timeline::CSV_HEADER`'s columns), with its newline.
+    pub fn csv_row(&self) -> String {
+        let s = self;
+        format!(
+            "{},{},{},{},{},{},{},{},{:.9},{:.9},{:.9},{:.6},{}\n",
+            s.t_s,
+            s.offered_rps,
+            s.arrived_rps,
+            s.throughput_rps,
+            s.dropped,
+            s.failed,
+            s.ready,
+            s.desired,
+            s.mean_s,
+            s.p50_s,
+            s.p99_s,
+            s.utilization,
+            s.in_flight
+        )
     }
 }
 

@@ -12,7 +12,7 @@
 
 use crate::autoscale::{Observation, PodMetric, PodState, SecondStat};
 
-use super::{slot, Lifecycle, LogEvent, Routing, Scaler, Simulation, NS};
+use super::{Lifecycle, LogEvent, Routing, Scaler, Simulation, NS};
 
 impl Simulation {
     pub(super) fn on_autoscale(&mut self) {
@@ -30,16 +30,19 @@ impl Simulation {
             Routing::Shared { queue, .. } => queue.len() as u64,
             Routing::Balanced(_) => 0,
         };
-        for &id in &self.fleet.alive {
-            let inst = &self.fleet[id];
+        for i in 0..self.fleet.alive.len() {
+            let id = self.fleet.alive[i];
+            let Some(inst) = self.fleet.get_mut_quiet(id) else {
+                continue;
+            };
             waiting += inst.queue.len() as u64;
             if inst.state == Lifecycle::Ready {
                 ready += 1;
             }
             let busy = inst.busy_area_ns(now);
-            let baseline = slot(&mut self.scaling.busy_at_sync, id);
-            let delta = busy - (*baseline).min(busy);
-            *baseline = busy;
+            let delta = busy - inst.busy_at_sync.min(busy);
+            inst.busy_at_sync = busy;
+            let inst = &self.fleet[id];
             if !inst.state.is_member() {
                 continue;
             }
@@ -177,9 +180,11 @@ impl Simulation {
         let now = self.now_ns;
         self.scaling.last_sync_ns = now;
         self.scaling.arrivals_at_sync = self.stats.requests.arrived;
-        for &id in &self.fleet.alive {
-            let busy = self.fleet[id].busy_area_ns(now);
-            *slot(&mut self.scaling.busy_at_sync, id) = busy;
+        for i in 0..self.fleet.alive.len() {
+            let id = self.fleet.alive[i];
+            if let Some(inst) = self.fleet.get_mut_quiet(id) {
+                inst.busy_at_sync = inst.busy_area_ns(now);
+            }
         }
     }
 }

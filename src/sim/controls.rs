@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::autoscale;
 use crate::error::{check_range, check_whole, Error, ErrorKind};
 use crate::scenario::{
-    AutoscalerConfig, BalancerConfig, Change, Edit, Fault, FaultKind, KeyDistribution,
+    Algorithm, AutoscalerConfig, BalancerConfig, Change, Edit, Fault, FaultKind, KeyDistribution,
     RegistryConfig, Scenario,
 };
 
@@ -24,6 +24,10 @@ impl Simulation {
     /// Sets the scenario field `path` to `value` now. `value` may be text typed by a person
     /// into a number field: the core parses it, so every message is the core's.
     pub fn edit(&mut self, path: &str, value: Value) -> Result<(), Error> {
+        if path.is_empty() {
+            // Otherwise the error would name the empty field "".
+            return Err(Error::of("path", ErrorKind::Empty { range: None }, None));
+        }
         // Switching the autoscaler's kind replaces the whole object (at the new kind's
         // defaults): record it as that, so the description replays it.
         let (path, value) = if path == "autoscaler.kind" {
@@ -136,6 +140,7 @@ impl Simulation {
                 self.restart_timer(Timer::RegistrySweep);
                 self.rearm_lease_timers();
                 self.discovery.dirty = true;
+                self.release_lingering();
             }
             Change::Override(id) => {
                 let (weight, speed) = self
@@ -145,6 +150,7 @@ impl Simulation {
                     .iter()
                     .find(|o| o.instance == id)
                     .map_or((1, 1.0), |o| (o.weight, o.speed));
+                self.fleet.overrides.insert(id, (weight, speed));
                 if let Some(inst) = self.fleet.get_mut(id) {
                     inst.weight = weight;
                     inst.speed = speed;
@@ -171,7 +177,10 @@ impl Simulation {
         let outlier_changed = now.outlier_detection != before.outlier_detection;
         let passive_changed = now.passive_health != before.passive_health;
         let timeout_changed = now.timeout_s != before.timeout_s;
-        if !same_balancer {
+        // The shared queue has no options: an option of the other balancers changed while it
+        // runs keeps it, with its waiting requests and idle list (rebuilding it lost them).
+        let shared_stays = self.routing.is_shared() && now.algorithm == Algorithm::SharedQueue;
+        if !same_balancer && !shared_stays {
             let was_shared = self.routing.is_shared();
             let old = std::mem::replace(&mut self.routing, Routing::build(now));
             let now_shared = self.routing.is_shared();
@@ -349,7 +358,7 @@ impl Simulation {
     /// Sets one instance's balancer weight and speed (capacity multiplier).
     pub fn set_instance(&mut self, id: f64, weight: f64, speed: f64) -> Result<(), Error> {
         let id = check_whole("instance", id, 0, crate::scenario::MAX_INSTANCES - 1)?;
-        if self.fleet.get(id).is_none() {
+        if !self.fleet.ever_existed(id) {
             return Err(Error::of(
                 "instance",
                 ErrorKind::NoSuchInstance { id: f64::from(id) },

@@ -3,8 +3,8 @@
 //! its heartbeats while it keeps serving; recover undoes any of them (a crashed instance
 //! restarts, taking `startup_s`).
 
+use super::clock;
 use crate::balance::Failure;
-use crate::registry::seconds_to_ns;
 use crate::scenario::FaultKind;
 
 use super::{Event, Lifecycle, LogEvent, Simulation};
@@ -15,13 +15,12 @@ impl Simulation {
         let now = self.now_ns;
         let exists = self
             .fleet
-            .instances
-            .get(id as usize)
+            .get(id)
             .is_some_and(|i| i.state != Lifecycle::Stopped);
         if exists {
             self.mark_change();
         }
-        let Some(inst) = self.fleet.get_mut(id) else {
+        if !self.fleet.ever_existed(id) {
             self.push_log(
                 None,
                 LogEvent::FaultIgnored {
@@ -30,7 +29,9 @@ impl Simulation {
                 },
             );
             return;
-        };
+        }
+        // A stopped instance may have been forgotten already: it reads as stopped.
+        let inst = &mut self.fleet[id];
         if inst.state == Lifecycle::Stopped {
             self.push_log(
                 Some(id),
@@ -82,13 +83,13 @@ impl Simulation {
                     inst.state = Lifecycle::Starting;
                     inst.epoch += 1;
                     let epoch = inst.epoch;
-                    let startup = seconds_to_ns(self.scenario.instances.startup_s);
+                    let startup = clock::to_ns(self.scenario.instances.startup_s);
                     self.push_log(Some(id), LogEvent::Restarting);
                     if startup == 0 {
                         self.on_ready(id, epoch);
                     } else {
-                        self.queue.schedule(
-                            now + startup,
+                        self.schedule_in(
+                            startup,
                             Event::Ready {
                                 instance: id,
                                 epoch,

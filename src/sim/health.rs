@@ -208,9 +208,9 @@ impl Simulation {
                 self.push_log(Some(id), LogEvent::Unejected);
             }
         }
-        let interval = crate::registry::seconds_to_ns(hc.interval_s).max(1);
-        self.queue.schedule(
-            now + interval,
+        let interval = super::clock::to_ns(hc.interval_s).max(1);
+        self.schedule_in(
+            interval,
             Event::HealthProbe {
                 instance: id,
                 epoch,

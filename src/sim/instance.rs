@@ -147,6 +147,10 @@ pub struct Instance {
     pub hc_active: bool,
     /// nginx passive health: a reopen timer is pending.
     pub peer_timer_armed: bool,
+    /// Busy area at the last one-second sample and at the autoscaler's last sync (the
+    /// simulation's own readers' baselines; kept here so they go with the record).
+    pub busy_at_sample: u64,
+    pub busy_at_sync: u64,
     /// Busy server-nanoseconds (u64 arithmetic is native in wasm; u128 is not).
     busy_area_ns: u64,
     last_change_ns: u64,
@@ -188,6 +192,8 @@ impl Instance {
             hc_epoch: 0,
             hc_active: false,
             peer_timer_armed: false,
+            busy_at_sample: 0,
+            busy_at_sync: 0,
             busy_area_ns: 0,
             last_change_ns: now_ns,
         }

@@ -21,10 +21,12 @@
 
 mod activator;
 mod autoscaling;
+pub mod clock;
 mod controls;
 mod events;
 mod explain;
 mod faults;
+mod fleet;
 mod health;
 mod instance;
 mod leases;
@@ -43,13 +45,15 @@ use crate::autoscale::{self, Autoscaler};
 use crate::balance::{self, Balancer};
 use crate::error::Error;
 use crate::metrics::{LatencyRecorder, Requests, Timeline};
-use crate::registry::{seconds_to_ns, Registry};
+use crate::registry::Registry;
 use crate::rng::SimRng;
 use crate::scenario::Scenario;
 
 pub use activator::ColdStart;
 pub use events::{Event, EventQueue, Timer, TIMEOUT_CENTRAL};
 pub use explain::{Condition, Explain, Load};
+use fleet::Fleet;
+pub use fleet::{Retired, LISTED_STOPPED};
 pub use instance::{Instance, Lifecycle, Request, Serving, NO_INSTANCE};
 pub use log::{Breakpoints, EventLog, LogEntry, LogEvent, LogGroup, Scaler, LOG_CAPACITY};
 pub use observe::{
@@ -105,117 +109,6 @@ pub struct Simulation {
     scaling: Scaling,
     stats: Stats,
     log: EventLog,
-}
-
-/// The instances, by id (ids are never reused). Everything reaches an instance through
-/// `fleet[id]` / `get(id)`, so how records are stored is this struct's business.
-#[derive(Clone)]
-struct Fleet {
-    instances: Vec<Instance>,
-    /// Ids of instances that have not stopped, ascending.
-    alive: Vec<u32>,
-    /// The desired replica count (set by the scenario, the page or the autoscaler).
-    desired: u32,
-    /// Ids touched mutably since the balancer last heard (when it indexes the load).
-    changes: Changes,
-}
-
-/// Which instances may have changed load since the balancer last heard: every mutable access
-/// through `Fleet` is noted while tracking, so no code path can forget to report a change.
-#[derive(Clone, Default)]
-struct Changes {
-    tracking: bool,
-    ids: Vec<u32>,
-    /// More changes than worth listing: the balancer gets every load again.
-    overflowed: bool,
-}
-
-/// Listed changes kept before a full resend is cheaper.
-const MAX_LISTED_CHANGES: usize = 4096;
-
-impl Fleet {
-    fn track_changes(&mut self, on: bool) {
-        let c = &mut self.changes;
-        c.tracking = on;
-        c.ids.clear();
-        c.overflowed = false;
-    }
-
-    fn tracking(&self) -> bool {
-        self.changes.tracking
-    }
-
-    #[inline]
-    fn note(&mut self, id: u32) {
-        let c = &mut self.changes;
-        if c.tracking {
-            if c.ids.len() < MAX_LISTED_CHANGES {
-                c.ids.push(id);
-            } else {
-                c.overflowed = true;
-            }
-        }
-    }
-
-    /// The ids changed since the last call, or None when there were too many to list.
-    fn take_changes(&mut self) -> Option<Vec<u32>> {
-        let c = &mut self.changes;
-        if std::mem::take(&mut c.overflowed) {
-            c.ids.clear();
-            None
-        } else {
-            Some(std::mem::take(&mut c.ids))
-        }
-    }
-
-    /// Returns the list's allocation for reuse.
-    fn give_back(&mut self, mut ids: Vec<u32>) {
-        ids.clear();
-        if self.changes.ids.is_empty() {
-            self.changes.ids = ids;
-        }
-    }
-
-    /// The id the next instance gets.
-    fn next_id(&self) -> u32 {
-        self.instances.len() as u32
-    }
-
-    /// Adds an instance (its id must be `next_id()`) to the records and the alive list.
-    fn insert(&mut self, instance: Instance) {
-        debug_assert_eq!(instance.id, self.next_id());
-        self.alive.push(instance.id);
-        self.instances.push(instance);
-    }
-
-    fn get(&self, id: u32) -> Option<&Instance> {
-        self.instances.get(id as usize)
-    }
-
-    fn get_mut(&mut self, id: u32) -> Option<&mut Instance> {
-        self.note(id);
-        self.instances.get_mut(id as usize)
-    }
-
-    /// Every record kept (alive, and stopped ones still kept), in id order.
-    fn records(&self) -> impl Iterator<Item = &Instance> {
-        self.instances.iter()
-    }
-}
-
-impl std::ops::Index<u32> for Fleet {
-    type Output = Instance;
-    fn index(&self, id: u32) -> &Instance {
-        &self.instances[id as usize]
-    }
-}
-
-impl std::ops::IndexMut<u32> for Fleet {
-    #[inline]
-    fn index_mut(&mut self, id: u32) -> &mut Instance {
-        self.note(id);
-        &mut self.instances[id as usize]
-    }
 }
 
 /// Requests between a failed attempt and their retry, by slot (a `Retry` event names one).
@@ -280,8 +173,6 @@ struct Scaling {
     autoscaler: Option<Box<dyn Autoscaler>>,
     arrivals_at_sync: u64,
     last_sync_ns: u64,
-    /// Busy area of each instance (by id) at the last sync.
-    busy_at_sync: Vec<u64>,
     /// The autoscaler reads requests in flight once a second (Knative's metric).
     metering: bool,
     /// Requests in flight integrated over time since the last one-second sample, request·ns.
@@ -307,8 +198,6 @@ struct Stats {
     min_members: u32,
     max_members: u32,
     last_moved_fraction: Option<f64>,
-    /// Busy area of each instance (by id) at the last one-second sample.
-    busy_at_sample: Vec<u64>,
     /// Where "since the last change" starts.
     change_mark: explain::ChangeMark,
     /// Requests that arrived while no instance was ready.
@@ -353,15 +242,6 @@ pub enum Stop {
     Breakpoint { seq: u64 },
 }
 
-/// `v[id]`, growing `v` with zeros as ids appear.
-fn slot(v: &mut Vec<u64>, id: u32) -> &mut u64 {
-    let i = id as usize;
-    if v.len() <= i {
-        v.resize(i + 1, 0);
-    }
-    &mut v[i]
-}
-
 impl Simulation {
     pub fn new(scenario: Scenario) -> Result<Simulation, Error> {
         let capacity = (scenario.duration_s.ceil() as usize + 1).min(MAX_TIMELINE_CAPACITY);
@@ -387,20 +267,15 @@ impl Simulation {
         start.edits = Vec::new();
         let mut sim = Simulation {
             now_ns: 0,
-            end_ns: seconds_to_ns(scenario.duration_s),
-            warmup_ns: seconds_to_ns(scenario.warmup_s),
+            end_ns: clock::to_ns(scenario.duration_s),
+            warmup_ns: clock::to_ns(scenario.warmup_s),
             queue: EventQueue::default(),
             workload,
             arrival_epoch: 0,
             balancer_rng: SimRng::seed(seed ^ STREAM_BALANCER),
             retry_rng: SimRng::seed(seed ^ STREAM_RETRY),
             registry_rng: SimRng::seed(seed ^ STREAM_REGISTRY),
-            fleet: Fleet {
-                instances: Vec::new(),
-                alive: Vec::new(),
-                desired: 0,
-                changes: Changes::default(),
-            },
+            fleet: Fleet::new(),
             routing: Routing::build(&scenario.balancer),
             health: health::BalancerHealth::build(&scenario.balancer),
             retrying: Retrying::default(),
@@ -420,7 +295,6 @@ impl Simulation {
                 autoscaler,
                 arrivals_at_sync: 0,
                 last_sync_ns: 0,
-                busy_at_sync: Vec::new(),
                 metering: false,
                 in_flight_area: 0.0,
                 in_flight_at_ns: 0,
@@ -438,7 +312,6 @@ impl Simulation {
                 min_members: scenario.instances.count,
                 max_members: scenario.instances.count,
                 last_moved_fraction: None,
-                busy_at_sample: Vec::new(),
                 change_mark: explain::ChangeMark::default(),
                 cold_start: ColdStart::default(),
                 stopped_instance_ns: 0,
@@ -454,6 +327,10 @@ impl Simulation {
     }
 
     fn begin(&mut self) {
+        // The last override of an id wins.
+        for o in &self.scenario.instances.overrides {
+            self.fleet.overrides.insert(o.instance, (o.weight, o.speed));
+        }
         let n = self.scenario.instances.count;
         for _ in 0..n {
             self.add_instance(true);
@@ -468,7 +345,7 @@ impl Simulation {
         self.queue.schedule(NS, Event::Sample);
         for (i, change) in self.scenario.traffic.changes.iter().enumerate() {
             self.queue.schedule(
-                seconds_to_ns(change.at_s),
+                clock::to_ns(change.at_s),
                 Event::RateChange { index: i as u32 },
             );
         }
@@ -477,11 +354,11 @@ impl Simulation {
         // recorded one nanosecond later (`controls.rs`) and replays in the same order.
         for (i, fault) in self.scenario.faults.iter().enumerate() {
             self.queue
-                .schedule(seconds_to_ns(fault.at_s), Event::Fault { index: i as u32 });
+                .schedule(clock::to_ns(fault.at_s), Event::Fault { index: i as u32 });
         }
         for (i, edit) in self.scenario.edits.iter().enumerate() {
             self.queue
-                .schedule(seconds_to_ns(edit.at_s), Event::Edit { index: i as u32 });
+                .schedule(clock::to_ns(edit.at_s), Event::Edit { index: i as u32 });
         }
         for timer in Timer::ALL {
             self.restart_timer(timer);
@@ -512,7 +389,7 @@ impl Simulation {
                 }
             }
         };
-        seconds_to_ns(s)
+        clock::to_ns(s)
     }
 
     /// Starts a chain afresh under the current settings: pending ticks of the old chain become
@@ -524,8 +401,7 @@ impl Simulation {
         let epoch = *epoch;
         let period = self.timer_period_ns(timer);
         if period > 0 {
-            self.queue
-                .schedule(self.now_ns + period, Event::Timer { timer, epoch });
+            self.schedule_in(period, Event::Timer { timer, epoch });
         }
     }
 
@@ -537,6 +413,7 @@ impl Simulation {
             Timer::DiscoveryRefresh => {
                 self.discovery.discovered = self.registry.discoverable();
                 self.discovery.dirty = true;
+                self.release_lingering();
             }
             Timer::LoadReport => self.report_load(),
             Timer::OutlierInterval => self.on_outlier_interval(),
@@ -545,8 +422,7 @@ impl Simulation {
         }
         let period = self.timer_period_ns(timer);
         if period > 0 {
-            self.queue
-                .schedule(self.now_ns + period, Event::Timer { timer, epoch });
+            self.schedule_in(period, Event::Timer { timer, epoch });
         }
     }
 
@@ -557,7 +433,7 @@ impl Simulation {
         }
         let target = self
             .now_ns
-            .saturating_add(seconds_to_ns(seconds.min(crate::scenario::MAX_DURATION_S)));
+            .saturating_add(clock::to_ns(seconds.min(crate::scenario::MAX_DURATION_S)));
         self.advance_to(target, u64::MAX);
     }
 
@@ -576,6 +452,8 @@ impl Simulation {
         max_events: u64,
         breakpoints: Breakpoints,
     ) -> Stop {
+        // The clock stops at the end of time, whatever the caller asks.
+        let target_ns = target_ns.min(clock::END_OF_TIME_NS);
         let mut budget = max_events;
         while let Some(t) = self.queue.peek_time() {
             if t > target_ns {
@@ -673,14 +551,26 @@ impl Simulation {
 
     // ---- traffic -------------------------------------------------------------------------
 
+    /// Draws the next arrival; a gap that ends past the end of time means no more arrivals at
+    /// this rate (a tiny rate after t = 0 must neither wrap the clock nor add arrivals).
     fn schedule_next_arrival(&mut self) {
-        if let Some(gap) = self.workload.next_gap_ns() {
+        let Some(gap_ns) = self.workload.next_gap_ns() else {
+            return;
+        };
+        if let Some(t) = clock::later_f(self.now_ns, gap_ns) {
             self.queue.schedule(
-                self.now_ns + gap,
+                t,
                 Event::Arrival {
                     epoch: self.arrival_epoch,
                 },
             );
+        }
+    }
+
+    /// Schedules `event` `delay_ns` from now; nothing when that is past the end of time.
+    fn schedule_in(&mut self, delay_ns: u64, event: Event) {
+        if let Some(t) = clock::later(self.now_ns, delay_ns) {
+            self.queue.schedule(t, event);
         }
     }
 

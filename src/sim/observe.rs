@@ -11,17 +11,24 @@ use serde::Serialize;
 use crate::metrics::{LatencyStats, Requests, Sample};
 use crate::registry::RegState;
 
-use super::{slot, Instance, Lifecycle, LogEntry, Simulation, NS};
+use super::{Instance, Lifecycle, LogEntry, Retired, Simulation, NS};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
     pub seed: u64,
     pub simulated_s: f64,
+    /// Present, and true, only when the run was stopped before its `duration_s` (the CLI on
+    /// Ctrl-C): the figures are those of the run so far.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
     pub events_processed: u64,
     pub requests: Requests,
     pub latency_s: LatencyStats,
     pub instances: InstancesSummary,
+    /// The alive instances and the last `LISTED_STOPPED` that stopped, in id order.
     pub per_instance: Vec<InstanceSummary>,
+    /// The totals of the stopped instances not listed in `per_instance`.
+    pub retired: Retired,
     pub scale_events: Vec<ScaleEvent>,
     /// Instance-seconds used: each instance from its creation until it stopped (or now),
     /// starting, crashed and draining time included — the cost.
@@ -161,6 +168,20 @@ impl Simulation {
         self.stats.events_processed
     }
 
+    /// Instance records in memory: the alive ones, the last `LISTED_STOPPED` stopped, and
+    /// stopped ones a stale discovery view still names.
+    pub fn instances_in_memory(&self) -> usize {
+        self.fleet.kept()
+    }
+
+    /// Lists at most `n` stopped instances one by one in the summary (and keeps their
+    /// records); `LISTED_STOPPED` unless changed. For tests that compare a run compacted early
+    /// with one never compacted; call before the first instance stops.
+    #[doc(hidden)]
+    pub fn set_listed_stopped(&mut self, n: usize) {
+        self.fleet.listed_cap = n;
+    }
+
     pub fn requests(&self) -> Requests {
         let mut r = self.stats.requests;
         r.in_flight = r.arrived - r.completed - r.dropped - r.failed;
@@ -197,6 +218,7 @@ impl Simulation {
         Summary {
             seed: self.scenario.seed,
             simulated_s: self.now_s(),
+            partial: false,
             events_processed: self.stats.events_processed,
             requests: self.requests(),
             latency_s: self.stats.latency.stats(),
@@ -207,8 +229,7 @@ impl Simulation {
             },
             per_instance: self
                 .fleet
-                .instances
-                .iter()
+                .listed()
                 .map(|i| InstanceSummary {
                     id: i.id,
                     completed: i.completed,
@@ -216,6 +237,7 @@ impl Simulation {
                     utilization: i.lifetime_utilization(now),
                 })
                 .collect(),
+            retired: self.fleet.retired(),
             scale_events: self.stats.scale_events.clone(),
             instance_seconds: self.instance_seconds(),
             cold_start: self.stats.cold_start,
@@ -282,12 +304,14 @@ impl Simulation {
     pub(super) fn on_sample(&mut self) {
         let now = self.now_ns;
         let (mut busy, mut servers, mut ready) = (0.0, 0.0, 0u32);
-        for &id in &self.fleet.alive {
-            let inst = &self.fleet[id];
+        for i in 0..self.fleet.alive.len() {
+            let id = self.fleet.alive[i];
+            let Some(inst) = self.fleet.get_mut_quiet(id) else {
+                continue;
+            };
             let area = inst.busy_area_ns(now);
-            let baseline = slot(&mut self.stats.busy_at_sample, id);
-            let delta = area - (*baseline).min(area);
-            *baseline = area;
+            let delta = area - inst.busy_at_sample.min(area);
+            inst.busy_at_sample = area;
             if matches!(
                 inst.state,
                 Lifecycle::Ready | Lifecycle::Draining | Lifecycle::Terminating
@@ -327,29 +351,34 @@ impl Simulation {
         w.dropped = 0;
         w.failed = 0;
         w.latency.reset();
-        self.queue.schedule(now + NS, super::Event::Sample);
+        self.schedule_in(NS, super::Event::Sample);
         self.report_second(arrived, ready);
     }
 }
 
 /// A reader of the per-instance view with its own memory: utilization and routed requests in
-/// each row are measured since this reader's previous `fill`.
+/// each row are measured since this reader's previous `fill`. Its memory is the rows of that
+/// fill (id order), so it follows the instances shown, not every instance ever created.
 #[derive(Debug, Clone, Default)]
 pub struct ViewReader {
-    busy: Vec<u64>,
-    routed: Vec<u64>,
+    /// (id, busy area, routed) of each row of the previous fill, ascending ids.
+    previous: Vec<(u32, u64, u64)>,
+    next: Vec<(u32, u64, u64)>,
     time_ns: u64,
 }
 
 impl ViewReader {
     /// Fills `out` with one row of `VIEW_FIELDS` per instance that has not stopped (and those
-    /// stopped in the last `linger_s` seconds, so the page can fade them out).
+    /// stopped in the last `linger_s` seconds that are still kept, so the page can fade them
+    /// out).
     pub fn fill(&mut self, sim: &Simulation, out: &mut Vec<f32>, linger_s: f64) {
         out.clear();
+        self.next.clear();
         let now = sim.now_ns;
-        let linger_ns = (linger_s.max(0.0) * 1e9) as u64;
+        let linger_ns = super::clock::to_ns(linger_s);
         let shared = sim.routing.is_shared();
         let window = now.saturating_sub(self.time_ns).max(1);
+        let mut previous = self.previous.iter().peekable();
         for inst in sim.fleet.records() {
             let recently_stopped = inst
                 .stopped_ns
@@ -362,14 +391,16 @@ impl ViewReader {
                 .registry
                 .expires_at_ns(inst.id)
                 .map_or(0.0, |at| at.saturating_sub(now) as f64 / 1e9);
+            // Both lists are in id order: walk the previous one alongside.
+            while previous.next_if(|p| p.0 < inst.id).is_some() {}
+            let (busy_before, routed_before) = previous
+                .next_if(|p| p.0 == inst.id)
+                .map_or((0, 0), |p| (p.1, p.2));
             let area = inst.busy_area_ns(now);
-            let busy = slot(&mut self.busy, inst.id);
-            let utilization =
-                (area - (*busy).min(area)) as f64 / (window as f64 * f64::from(inst.concurrency));
-            *busy = area;
-            let routed_before = slot(&mut self.routed, inst.id);
-            let routed = inst.routed - (*routed_before).min(inst.routed);
-            *routed_before = inst.routed;
+            let utilization = (area - busy_before.min(area)) as f64
+                / (window as f64 * f64::from(inst.concurrency));
+            let routed = inst.routed - routed_before.min(inst.routed);
+            self.next.push((inst.id, area, inst.routed));
             let mut flags = 0;
             if inst.partitioned {
                 flags |= FLAG_PARTITIONED;
@@ -401,6 +432,7 @@ impl ViewReader {
                 flags,
             }));
         }
+        std::mem::swap(&mut self.previous, &mut self.next);
         self.time_ns = now;
     }
 }

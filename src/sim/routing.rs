@@ -73,7 +73,7 @@ impl Simulation {
             if wait == 0 {
                 return Some(next);
             }
-            self.schedule_retry(next, self.now_ns + wait);
+            self.schedule_retry(next, self.now_ns.saturating_add(wait));
             return None;
         }
         let r = &mut self.stats;
@@ -281,6 +281,7 @@ impl Simulation {
             let id = self.discovery.view[i];
             self.fleet[id].view_index = i as u32;
         }
+        self.release_lingering();
         let endpoints: Vec<Endpoint> = self
             .discovery
             .view

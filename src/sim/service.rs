@@ -5,7 +5,7 @@
 //! instance stops when it is empty. A request whose client gave up is served all the same and
 //! its response thrown away (see `timeouts.rs`).
 
-use super::{Event, Lifecycle, Request, Routing, Serving, Simulation};
+use super::{clock, Event, Lifecycle, Request, Routing, Serving, Simulation};
 
 /// Why an instance did not take a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,13 +33,18 @@ impl Simulation {
         let capacity = self.scenario.instances.capacity_rps;
         let now = self.now_ns;
         let inst = &mut self.fleet[id];
-        let service_ns = ((request.work / inst.rate_rps(capacity)) * 1e9) as u64;
+        let service_ns = (request.work / inst.rate_rps(capacity)) * 1e9;
         let in_service = inst.in_service + 1;
         inst.set_in_service(now, in_service);
         let slot = inst.take_slot(Serving { request, abandoned });
         let epoch = inst.epoch;
+        // Truncated to whole nanoseconds (`as` saturates); a service that would end past the
+        // end of time never completes.
+        let Some(done) = clock::later(now, service_ns as u64) else {
+            return;
+        };
         self.queue.schedule(
-            now + service_ns,
+            done,
             Event::Completion {
                 instance: id,
                 epoch,

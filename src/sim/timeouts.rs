@@ -41,7 +41,7 @@ impl Simulation {
         let Some(oldest) = self.oldest_live_sent(id) else {
             return;
         };
-        let at = (oldest + timeout).max(self.now_ns);
+        let at = oldest.saturating_add(timeout).max(self.now_ns);
         let inst = &mut self.fleet[id];
         inst.timeout_armed = true;
         inst.timeout_epoch = inst.timeout_epoch.wrapping_add(1);
@@ -145,7 +145,7 @@ impl Simulation {
         self.central_timeout_armed = true;
         self.central_timeout_epoch = self.central_timeout_epoch.wrapping_add(1);
         self.queue.schedule(
-            (oldest + timeout).max(self.now_ns),
+            oldest.saturating_add(timeout).max(self.now_ns),
             Event::Timeout {
                 instance: TIMEOUT_CENTRAL,
                 epoch: self.central_timeout_epoch,
