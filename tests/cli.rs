@@ -311,3 +311,39 @@ fn compare_races_autoscalers_on_the_same_requests() {
     assert_eq!(fleetlab(&args, "").status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The README's race (`examples/race/spike-*.json`) is the serving lesson's spike: the same
+/// scenario as lesson 9's first step but for the autoscaler, and the CLI accepts it as a race.
+#[test]
+fn the_readme_race_is_the_serving_lessons_spike() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let read = |p: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(format!("{root}/{p}")).unwrap()).unwrap()
+    };
+    let lesson = read("www/lessons/09-scaling-a-model-server.json");
+    let mut spike = lesson["steps"][0]["scenario"].clone();
+    spike.as_object_mut().unwrap().remove("autoscaler");
+    let mut files = Vec::new();
+    for kind in ["hpa", "kpa", "queue"] {
+        let path = format!("examples/race/spike-{kind}.json");
+        let mut v = read(&path);
+        assert_eq!(v["autoscaler"]["kind"], kind, "{path}");
+        v.as_object_mut().unwrap().remove("autoscaler");
+        assert_eq!(
+            v, spike,
+            "{path} differs from lesson 9's spike outside `autoscaler`"
+        );
+        files.push(format!("{root}/{path}"));
+    }
+    let args: Vec<&str> = std::iter::once("compare")
+        .chain(files.iter().map(String::as_str))
+        .chain(["--json"])
+        .collect();
+    let out = fleetlab(&args, "");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
