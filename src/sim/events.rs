@@ -1,10 +1,10 @@
-//! The event queue of the discrete-event engine: a binary heap ordered by (time, sequence), so
+//! The event queue of the discrete-event engine: a heap ordered by (time, sequence), so
 //! events at the same nanosecond run in the order they were scheduled (FIFO ties, as in
-//! dslab-core). Stale events (for an instance that crashed or restarted) are not removed; they
+//! dslab-core). The heap is 4-ary: half the depth of a binary heap, and a node's four children
+//! sit in two adjacent cache lines, which matters at 100,000 instances where the heap outgrows
+//! the cache. (time, sequence) is a total order, so the pop order, and every run, is the same
+//! whatever the heap's shape. Stale events (for an instance that crashed or restarted) are not removed; they
 //! carry an epoch and are ignored when they come up, which keeps scheduling O(log n).
-
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Event {
@@ -115,38 +115,46 @@ struct Entry {
     event: Event,
 }
 
-impl PartialEq for Entry {
-    fn eq(&self, other: &Self) -> bool {
-        self.time_ns == other.time_ns && self.seq == other.seq
-    }
-}
-impl Eq for Entry {}
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Entry {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // BinaryHeap is a max-heap: reverse so the earliest (time, seq) comes out first.
-        (other.time_ns, other.seq).cmp(&(self.time_ns, self.seq))
+impl Entry {
+    #[inline]
+    fn before(&self, other: &Entry) -> bool {
+        (self.time_ns, self.seq) < (other.time_ns, other.seq)
     }
 }
 
+/// Children per node.
+const ARITY: usize = 4;
+
 #[derive(Debug, Default, Clone)]
 pub struct EventQueue {
-    heap: BinaryHeap<Entry>,
+    /// A 4-ary min-heap on (time, seq): the children of `i` are `4i + 1 ..= 4i + 4`.
+    heap: Vec<Entry>,
     next_seq: u64,
 }
 
 impl EventQueue {
     pub fn schedule(&mut self, time_ns: u64, event: Event) {
-        self.heap.push(Entry {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.push(Entry {
             time_ns,
-            seq: self.next_seq,
+            seq,
             event,
         });
-        self.next_seq += 1;
+    }
+
+    fn push(&mut self, entry: Entry) {
+        let mut i = self.heap.len();
+        self.heap.push(entry);
+        while i > 0 {
+            let parent = (i - 1) / ARITY;
+            if !entry.before(&self.heap[parent]) {
+                break;
+            }
+            self.heap[i] = self.heap[parent];
+            i = parent;
+        }
+        self.heap[i] = entry;
     }
 
     /// Takes the next sequence number without scheduling anything: an event scheduled later
@@ -158,7 +166,7 @@ impl EventQueue {
 
     /// Schedules with a sequence number taken earlier by `reserve_seq`.
     pub fn schedule_at_seq(&mut self, time_ns: u64, seq: u64, event: Event) {
-        self.heap.push(Entry {
+        self.push(Entry {
             time_ns,
             seq,
             event,
@@ -166,11 +174,37 @@ impl EventQueue {
     }
 
     pub fn peek_time(&self) -> Option<u64> {
-        self.heap.peek().map(|e| e.time_ns)
+        self.heap.first().map(|e| e.time_ns)
     }
 
     pub fn pop(&mut self) -> Option<(u64, Event)> {
-        self.heap.pop().map(|e| (e.time_ns, e.event))
+        let last = self.heap.pop()?;
+        let Some(&top) = self.heap.first() else {
+            return Some((last.time_ns, last.event));
+        };
+        // Sift the last entry down from the root into the hole the top leaves.
+        let n = self.heap.len();
+        let mut i = 0;
+        loop {
+            let first = ARITY * i + 1;
+            if first >= n {
+                break;
+            }
+            let end = (first + ARITY).min(n);
+            let mut best = first;
+            for c in first + 1..end {
+                if self.heap[c].before(&self.heap[best]) {
+                    best = c;
+                }
+            }
+            if !self.heap[best].before(&last) {
+                break;
+            }
+            self.heap[i] = self.heap[best];
+            i = best;
+        }
+        self.heap[i] = last;
+        Some((top.time_ns, top.event))
     }
 
     pub fn len(&self) -> usize {
@@ -200,6 +234,50 @@ mod tests {
             })
             .collect();
         assert_eq!(order, vec![1, 3, 0, 2]);
+    }
+
+    #[test]
+    fn pops_in_time_then_schedule_order_whatever_the_pushes() {
+        // Against a sort of the same (time, seq) pairs, with pops interleaved.
+        let mut q = EventQueue::default();
+        let mut expected = Vec::new();
+        let mut got = Vec::new();
+        let mut x: u64 = 12345;
+        for i in 0..20_000u32 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let t = (x >> 33) % 500;
+            q.schedule(t, Event::Fault { index: i });
+            expected.push((t, i));
+            if i % 3 == 0 {
+                got.push(q.pop().unwrap());
+            }
+        }
+        while let Some(e) = q.pop() {
+            got.push(e);
+        }
+        // Replay: a pop takes the least (time, seq) among those pushed so far and not popped.
+        let mut pending: Vec<(u64, u32)> = Vec::new();
+        let mut want = Vec::new();
+        for (i, &(t, k)) in expected.iter().enumerate() {
+            pending.push((t, k));
+            if i % 3 == 0 {
+                let m = (0..pending.len()).min_by_key(|&j| pending[j]).unwrap();
+                want.push(pending.remove(m));
+            }
+        }
+        pending.sort();
+        want.extend(pending);
+        let got: Vec<(u64, u32)> = got
+            .into_iter()
+            .map(|(t, e)| match e {
+                Event::Fault { index } => (t, index),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(got, want);
+        assert!(q.is_empty() && q.peek_time().is_none());
     }
 
     #[test]

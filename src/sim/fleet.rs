@@ -6,10 +6,11 @@
 //! names are kept. Older stopped instances are forgotten, their totals added to `Retired`: a
 //! stopped instance's completions, drops and busy time never change again, so nothing is lost.
 //!
-//! Records live in a hash map keyed by id (a multiplicative hash: ids are small consecutive
-//! integers). Everything reaches an instance through `fleet[id]` / `get(id)`; a forgotten id
-//! reads as a blank stopped record, which every handler already ignores (stale events for a
-//! stopped instance carry an old epoch or find it stopped).
+//! Records live in [`Records`]: a window indexed by `id - base` over the recent ids (every
+//! lookup on the hot path is an array index), and a hash map for the few old records that
+//! outlive the window's compaction. Everything reaches an instance through `fleet[id]` /
+//! `get(id)`; a forgotten id reads as a blank stopped record, which every handler already
+//! ignores (stale events for a stopped instance carry an old epoch or find it stopped).
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -78,6 +79,82 @@ impl Hasher for IdHasher {
 
 pub(super) type IdMap<V> = HashMap<u32, V, BuildHasherDefault<IdHasher>>;
 
+/// The kept records by id. Ids are handed out in order and never reused, so the records of the
+/// ids `base..base + window.len()` sit in a deque at `id - base` (`None` once forgotten). When
+/// forgetting leaves the window less than half full, its oldest entries leave it: forgotten
+/// ones are dropped, kept ones (an instance alive since long before the others) move to
+/// `older`, a hash map. Each record moves at most once, so the cost is amortised O(1), and
+/// memory stays within twice the records kept (plus a constant), however many ids were used.
+#[derive(Clone, Default)]
+struct Records {
+    base: u32,
+    window: VecDeque<Option<Instance>>,
+    /// `Some` entries in `window`.
+    in_window: usize,
+    older: IdMap<Instance>,
+}
+
+/// Slack of the window over twice its records, so small fleets never compact.
+const WINDOW_SLACK: usize = 64;
+
+impl Records {
+    fn insert(&mut self, id: u32, instance: Instance) {
+        if self.window.is_empty() {
+            self.base = id;
+        }
+        debug_assert_eq!(id as usize, self.base as usize + self.window.len());
+        self.window.push_back(Some(instance));
+        self.in_window += 1;
+    }
+
+    #[inline]
+    fn get(&self, id: u32) -> Option<&Instance> {
+        if id >= self.base {
+            self.window.get((id - self.base) as usize)?.as_ref()
+        } else {
+            self.older.get(&id)
+        }
+    }
+
+    #[inline]
+    fn get_mut(&mut self, id: u32) -> Option<&mut Instance> {
+        if id >= self.base {
+            self.window.get_mut((id - self.base) as usize)?.as_mut()
+        } else {
+            self.older.get_mut(&id)
+        }
+    }
+
+    fn remove(&mut self, id: u32) {
+        if id < self.base {
+            self.older.remove(&id);
+            return;
+        }
+        let Some(slot) = self.window.get_mut((id - self.base) as usize) else {
+            return;
+        };
+        if slot.take().is_some() {
+            self.in_window -= 1;
+        }
+        while self.window.len() > 2 * self.in_window + WINDOW_SLACK
+            || matches!(self.window.front(), Some(None))
+        {
+            let Some(front) = self.window.pop_front() else {
+                break;
+            };
+            if let Some(inst) = front {
+                self.in_window -= 1;
+                self.older.insert(self.base, inst);
+            }
+            self.base += 1;
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.in_window + self.older.len()
+    }
+}
+
 /// Which instances may have changed load since the balancer last heard: every mutable access
 /// through `Fleet` is noted while tracking, so no code path can forget to report a change.
 #[derive(Clone, Default)]
@@ -93,7 +170,7 @@ const MAX_LISTED_CHANGES: usize = 4096;
 
 #[derive(Clone)]
 pub(super) struct Fleet {
-    records: IdMap<Instance>,
+    records: Records,
     next_id: u32,
     /// Ids of instances that have not stopped, ascending.
     pub alive: Vec<u32>,
@@ -120,7 +197,7 @@ pub(super) struct Fleet {
 impl Fleet {
     pub fn new() -> Fleet {
         Fleet {
-            records: IdMap::default(),
+            records: Records::default(),
             next_id: 0,
             alive: Vec::new(),
             stopped: VecDeque::new(),
@@ -207,13 +284,13 @@ impl Fleet {
 
     #[inline]
     pub fn get(&self, id: u32) -> Option<&Instance> {
-        self.records.get(&id)
+        self.records.get(id)
     }
 
     #[inline]
     pub fn get_mut(&mut self, id: u32) -> Option<&mut Instance> {
         self.note(id);
-        self.records.get_mut(&id)
+        self.records.get_mut(id)
     }
 
     /// As `get_mut`, without noting a change of load: only for what no balancer reads (the
@@ -221,7 +298,7 @@ impl Fleet {
     /// does not make a load-indexing balancer re-read every load.
     #[inline]
     pub fn get_mut_quiet(&mut self, id: u32) -> Option<&mut Instance> {
-        self.records.get_mut(&id)
+        self.records.get_mut(id)
     }
 
     /// Instance `id` has just stopped: it leaves the alive list and joins the listed stopped
@@ -237,7 +314,7 @@ impl Fleet {
             return None;
         }
         let old = self.stopped.pop_front()?;
-        if let Some(inst) = self.records.get(&old) {
+        if let Some(inst) = self.records.get(old) {
             self.retired.add(inst);
         }
         Some(old)
@@ -245,7 +322,7 @@ impl Fleet {
 
     /// Drops the record of a stopped instance that is no longer listed.
     pub fn forget(&mut self, id: u32) {
-        self.records.remove(&id);
+        self.records.remove(id);
     }
 
     pub fn linger(&mut self, id: u32) {
@@ -263,7 +340,7 @@ impl Fleet {
         kept.retain(|&id| {
             let keep = still_named(id);
             if !keep {
-                self.records.remove(&id);
+                self.records.remove(id);
                 gone.push(id);
             }
             keep
@@ -292,7 +369,7 @@ impl Fleet {
             (Some(_), None) => alive.next(),
             (None, None) => None,
         })
-        .filter_map(|id| self.records.get(&id))
+        .filter_map(|id| self.records.get(id))
     }
 
     /// Every record kept, in id order (the page's view).
@@ -315,7 +392,7 @@ impl std::ops::Index<u32> for Fleet {
     type Output = Instance;
     #[inline]
     fn index(&self, id: u32) -> &Instance {
-        self.records.get(&id).unwrap_or(&self.blank)
+        self.records.get(id).unwrap_or(&self.blank)
     }
 }
 
@@ -329,7 +406,7 @@ impl std::ops::IndexMut<u32> for Fleet {
             blank,
             ..
         } = self;
-        match records.get_mut(&id) {
+        match records.get_mut(id) {
             Some(inst) => inst,
             None => {
                 // A write to a forgotten instance changes nothing that is kept.
@@ -406,5 +483,36 @@ mod tests {
         assert!(fleet.get(1).is_some() && fleet.get(0).is_none());
         fleet.release_lingering(|_| false);
         assert_eq!(fleet.kept(), LISTED_STOPPED + 1);
+    }
+
+    #[test]
+    fn the_window_stays_within_twice_the_records_kept_under_churn() {
+        // One instance alive from the start while 100,000 others come and go: every kept id
+        // reads back, forgotten ids read as nothing, and the window never holds more than
+        // twice the records kept plus its slack.
+        let mut r = Records::default();
+        r.insert(0, Instance::new(0, 0, 1, 1, 1.0));
+        let mut alive = std::collections::VecDeque::new();
+        for id in 1..100_000u32 {
+            r.insert(id, Instance::new(id, 0, 1, 1, 1.0));
+            alive.push_back(id);
+            if alive.len() > 10 {
+                r.remove(alive.pop_front().unwrap());
+            }
+            assert!(r.window.len() <= 2 * r.in_window + WINDOW_SLACK + 1);
+        }
+        assert_eq!(r.len(), 11);
+        assert_eq!(
+            r.get(0).map(|i| i.id),
+            Some(0),
+            "the old one moved out, still found"
+        );
+        assert!(r.older.contains_key(&0));
+        for &id in &alive {
+            assert_eq!(r.get(id).map(|i| i.id), Some(id));
+        }
+        assert!(r.get(5).is_none() && r.get(99_000).is_none());
+        r.remove(0);
+        assert_eq!(r.len(), 10);
     }
 }
