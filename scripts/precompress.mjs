@@ -3,7 +3,7 @@
 // send them as they are instead of compressing on every request. Idempotent: a sibling at least
 // as new as its source is kept. Node's own zlib only.
 //   node scripts/precompress.mjs [dir]
-import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -36,6 +36,15 @@ const mtime = (p) => stat(p).then((s) => s.mtimeMs, () => -Infinity);
 
 let written = 0;
 for await (const path of files(dir)) {
+  // A sibling whose source is gone (a module deleted or renamed) would still be served.
+  const suffix = encoders.map(([x]) => x).find((x) => path.endsWith(x));
+  if (suffix) {
+    if ((await mtime(path.slice(0, -suffix.length))) === -Infinity) {
+      await unlink(path);
+      console.log(`precompress: removed ${relative(dir, path)} (its source is gone)`);
+    }
+    continue;
+  }
   const ext = extname(path);
   if (!COMPRESSIBLE.has(ext)) continue;
   const source = await stat(path);

@@ -15,7 +15,7 @@ import { KEYED } from './relevance.js';
 import { download, pngBlob } from './exports.js';
 import { FleetView } from './fleet-view.js';
 import * as faults from './faults.js';
-import { header, stage, side, charts, comparison, footer, SPEEDS, STEP_UNITS, SEEN_KEY } from './layout.js';
+import { header, stage, side, charts, comparison, race, footer, SPEEDS, STEP_UNITS, SEEN_KEY } from './layout.js';
 import { controls, tryParams, TABS } from './panels.js';
 
 export { TABS, SPEEDS, STEP_UNITS };
@@ -73,6 +73,7 @@ export class App {
     this.settingsKey = null;
     this.refreshForms();
     this.compare?.markStale();
+    this.race?.markStale();
     this.writeUrlSoon();
   }
 
@@ -208,6 +209,7 @@ export class App {
   reset() {
     this.lessons.close();
     this.compare?.clear();
+    this.race?.clear();
     this.target = null;
     this.pauseOn.clear();
     this.stepUnit = STEP_UNITS[0];
@@ -417,7 +419,7 @@ export class App {
     const root = document.getElementById('app');
     this.alert = h('div', { class: 'banner banner-error', role: 'alert', hidden: true });
     fill(root, header(this), this.alert, h('main', { class: 'layout', id: 'main' },
-      stage(this), side(this), controls(this), charts(this), comparison(this)), footer(this));
+      stage(this), side(this), controls(this), charts(this), comparison(this), race(this)), footer(this));
     document.body.classList.toggle('classroom', this.classroom);
     document.documentElement.classList.toggle('classroom', this.classroom);
     this.makeFleetView();

@@ -10,6 +10,7 @@ import { ExplainPanel } from './explain-panel.js';
 import { EventLog } from './event-log.js';
 import { Charts, CHARTS, AUTOSCALER_CHART } from './charts.js';
 import { Compare } from './compare.js';
+import { Race } from './race.js';
 import { download, csvBlob, jsonBlob } from './exports.js';
 
 export const SPEEDS = [0.25, 0.5, 1, 2, 5, 10, 25, 50, 100];
@@ -145,6 +146,18 @@ export function comparison(app) {
     app.compare.render();
   }
   return app.compare.el;
+}
+
+export function race(app) {
+  const old = app.race;
+  app.race = new Race({ sim: () => app.sim, load: (scenario) => { app.lessons.close(); app.compare?.clear(); app.load(scenario); } });
+  if (old) {
+    app.race.choose(old.chosen());
+    old.cancel();
+    app.race.result = old.result;
+    app.race.render();
+  }
+  return app.race.el;
 }
 
 export function footer(app) {

@@ -107,3 +107,21 @@ test('the page in Firefox: Chinese, the worked example, N, Step, rewind, a lesso
   assert.ok(await until(`window.fleetlab.sim.scenario().instances.count === 5 && !(window.fleetlab.sim.description().faults ?? []).length`));
   assert.deepEqual(await sync('return window.__errors'), []);
 });
+
+test('the race of autoscalers in Firefox: the spike, the same requests, the numbers the CLI prints', async () => {
+  await call('POST', '/url', { url: `${server.url}#lang=en` });
+  assert.ok(await until('window.fleetlab?.app?.race'), 'the page started');
+  await call('POST', `/element/${await element('#race-spike')}/click`, {});
+  assert.ok(await until('window.fleetlab.sim.description().instances.startup_s === 120'), 'the spike loaded');
+  await call('POST', `/element/${await element('#race-run')}/click`, {});
+  const r = await until(`window.fleetlab.app.race.result && document.getElementById('race-sentence') && window.fleetlab.app.race.result`, 120000);
+  assert.ok(r, 'the race finished');
+  assert.deepEqual(r.kinds, ['hpa', 'kpa', 'queue']);
+  const arrived = r.summaries.map((s) => s.requests.arrived);
+  assert.ok(arrived.every((a) => a === arrived[0]), `same requests: ${arrived}`);
+  // the CLI's race of examples/race/spike-*.json (the same scenarios): tests/cli.rs checks
+  // they are these variants; their lost requests must be the page's, in Firefox too
+  const cli = JSON.parse(execFileSync(join(root, 'target/release/fleetlab'), ['compare', ...['hpa', 'kpa', 'queue'].map((k) => join(root, `examples/race/spike-${k}.json`)), '--json']).toString());
+  assert.deepEqual(r.summaries.map((s) => [s.requests.dropped, s.requests.failed, s.latency_s.p99]),
+    cli.lanes.map((l) => [l.contender.dropped, l.contender.failed, l.contender.p99_s]));
+});

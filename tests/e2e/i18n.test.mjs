@@ -135,11 +135,11 @@ test('the English page is English in every state', async () => {
 test('a first visit takes the browser\'s language; switching keeps it in the link and <html lang>', async () => {
   const page = await openPage(browser, server.url, problems, { locale: 'zh-CN' });
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-CN');
-  assert.equal(await page.getByRole('button', { name: '课程' }).count(), 1);
+  assert.equal(await page.getByRole('button', { name: '课程', exact: true }).count(), 1);
   await page.waitForFunction(() => /lang=zh-CN/.test(location.hash));
   await page.getByRole('combobox', { name: 'Language / 语言' }).selectOption('en');
   await page.waitForFunction(() => /lang=en/.test(location.hash) && document.documentElement.lang === 'en');
-  assert.equal(await page.getByRole('button', { name: 'Lessons' }).count(), 1);
+  assert.equal(await page.getByRole('button', { name: 'Lessons', exact: true }).count(), 1);
   // the run goes on through the switch
   assert.ok(await page.evaluate(() => window.fleetlab.sim.now_s > 0));
   await page.context().close();
