@@ -72,6 +72,8 @@ pub enum ErrorKind {
     OutOfOrder { previous: f64 },
     /// A balancer that routes by key needs `traffic.keys` ≥ 1.
     NeedsKeys { algorithm: String },
+    /// This balancer cannot serve the fleet's kind of instance (`instances.model`).
+    NeedsModel { algorithm: String, model: String },
     /// There is no instance with this id (now).
     NoSuchInstance { id: f64 },
     /// This setting cannot change while the simulation runs; start a new run instead.
@@ -169,6 +171,9 @@ impl Error {
             ),
             ErrorKind::NeedsKeys { algorithm } => {
                 format!("balancer {algorithm} routes by key: set traffic.keys to at least 1")
+            }
+            ErrorKind::NeedsModel { algorithm, model } => {
+                format!("balancer {algorithm} needs instances.model {model}")
             }
             ErrorKind::NoSuchInstance { id } => format!("there is no instance {}", plain(*id)),
             ErrorKind::NotLive => {

@@ -5,7 +5,10 @@
 //! every error naming its field); [`sim`] is the discrete-event engine (integer-nanosecond
 //! clock, event heap, seeded generators from [`rng`]) that moves requests through the fleet;
 //! [`registry`] holds registrations, leases and heartbeats; [`balance`] has one file per
-//! load-balancing algorithm; [`autoscale`] has the seed's rule and a faithful Kubernetes HPA;
+//! load-balancing algorithm (including the inference-aware `endpoint_picker` and
+//! `cache_aware`); [`serving`] is the model-server replica (continuous batching over a KV
+//! cache, token lengths from a published trace); [`autoscale`] has the seed's rule and a
+//! faithful Kubernetes HPA;
 //! [`metrics`] measures latency and keeps the time series; [`theory`] has the closed forms
 //! (the seed's L/N and ceil(L/C), M/M/1, M/D/1, M/M/c) the measurements are checked against.
 //! `wasm.rs` is the only file that knows wasm-bindgen: a thin facade for the page.
@@ -17,6 +20,7 @@ pub mod metrics;
 pub mod registry;
 pub mod rng;
 pub mod scenario;
+pub mod serving;
 pub mod sim;
 pub mod theory;
 

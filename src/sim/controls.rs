@@ -147,7 +147,16 @@ impl Simulation {
             && now.choice_count == before.choice_count
             && now.decay_s == before.decay_s
             && now.points_per_instance == before.points_per_instance
-            && now.table_size == before.table_size;
+            && now.table_size == before.table_size
+            && now.cache_threshold == before.cache_threshold
+            && now.balance_abs_threshold == before.balance_abs_threshold
+            && now.balance_rel_threshold == before.balance_rel_threshold
+            && now.eviction_interval_s == before.eviction_interval_s
+            && now.max_tree_size == before.max_tree_size;
+        let keeps = super::keeps_picks(&self.scenario);
+        if keeps != self.picks.is_some() {
+            self.picks = keeps.then(Default::default);
+        }
         if !same_balancer {
             let was_shared = self.routing.is_shared();
             let old = std::mem::replace(&mut self.routing, Routing::build(now));

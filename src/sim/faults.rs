@@ -45,9 +45,15 @@ impl Simulation {
                 if inst.state == Lifecycle::Crashed {
                     return;
                 }
-                let lost = u64::from(inst.in_service) + inst.queue.len() as u64;
+                let lost = u64::from(inst.active());
                 inst.failed += lost;
                 inst.queue.clear();
+                if let Some(r) = inst.llm.as_mut() {
+                    // GPU memory is gone: the batch, the waiting queue and the cache.
+                    r.shut_down(now);
+                    inst.held = 0;
+                    inst.kv_full = false;
+                }
                 inst.set_in_service(now, 0);
                 inst.epoch += 1;
                 let draining = inst.state == Lifecycle::Draining;

@@ -2,6 +2,15 @@
 //! waiting requests (an arrival to a full queue is dropped), and a lifecycle
 //! starting → ready → draining → stopped, or crashed. It integrates its busy servers over
 //! time, so utilization is the exact busy fraction, not a sampled estimate.
+//!
+//! A model-server instance (`instances.model: llm`) keeps its requests in its `Replica`
+//! (`serving::replica`) instead: `in_service` is then its batch (running sequences,
+//! `concurrency` its `max_batch`, so utilization is the batch's occupancy) and `held` its
+//! waiting sequences (not yet admitted to the batch). Either way `waiting()` is what has not
+//! started being served and `active()` everything in flight, which is what balancers and
+//! autoscalers read.
+
+use crate::serving::Replica;
 
 use std::collections::VecDeque;
 
@@ -73,6 +82,12 @@ pub struct Instance {
     pub concurrency: u32,
     pub queue: VecDeque<Request>,
     pub in_service: u32,
+    /// A model server's waiting sequences (0 for a web instance).
+    pub held: u32,
+    /// The model-server replica (None for a web instance).
+    pub llm: Option<Box<Replica>>,
+    /// In a spell of waiting for KV blocks (since its queue last emptied).
+    pub kv_full: bool,
     pub created_ns: u64,
     /// When it last became ready.
     pub ready_ns: u64,
@@ -113,6 +128,9 @@ impl Instance {
             concurrency,
             queue: VecDeque::new(),
             in_service: 0,
+            held: 0,
+            llm: None,
+            kv_full: false,
             created_ns: now_ns,
             ready_ns: now_ns,
             stopped_ns: None,
@@ -132,10 +150,27 @@ impl Instance {
         }
     }
 
-    /// Requests in service plus waiting.
+    /// Requests in service plus waiting: in flight at this instance.
     #[inline]
     pub fn active(&self) -> u32 {
-        self.in_service + self.queue.len() as u32
+        self.in_service + self.queue.len() as u32 + self.held
+    }
+
+    /// Requests waiting: queued at a web instance; at a model server, not yet admitted to the
+    /// batch (vLLM's `num_requests_waiting`, preempted sequences included).
+    #[inline]
+    pub fn waiting(&self) -> u32 {
+        self.queue.len() as u32 + self.held
+    }
+
+    /// KV-cache use, a fraction (0 for a web instance).
+    pub fn kv_use(&self) -> f64 {
+        self.llm.as_ref().map_or(0.0, |r| r.kv_use())
+    }
+
+    /// KV-cache blocks (0 for a web instance).
+    pub fn kv_blocks(&self) -> u32 {
+        self.llm.as_ref().map_or(0, |r| r.kv.total())
     }
 
     /// Requests per second this instance serves when the fleet's capacity is `capacity_rps`.

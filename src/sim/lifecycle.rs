@@ -87,13 +87,16 @@ impl Simulation {
             .find(|o| o.instance == id)
             .map(|o| (o.weight, o.speed))
             .unwrap_or((1, 1.0));
-        self.fleet.insert(Instance::new(
-            id,
-            self.now_ns,
-            cfg.concurrency,
-            weight,
-            speed,
-        ));
+        let replica = self.new_replica();
+        // A model server's "servers" are its batch slots.
+        let concurrency = if replica.is_some() {
+            cfg.llm.max_batch
+        } else {
+            cfg.concurrency
+        };
+        let mut instance = Instance::new(id, self.now_ns, concurrency, weight, speed);
+        instance.llm = replica;
+        self.fleet.insert(instance);
         let startup = if running {
             0
         } else {
@@ -143,6 +146,11 @@ impl Simulation {
         inst.stopped_ns = Some(now);
         inst.heartbeat_epoch += 1;
         inst.queue = Default::default();
+        if let Some(r) = inst.llm.as_mut() {
+            r.shut_down(now);
+            inst.held = 0;
+            inst.kv_full = false;
+        }
         self.fleet.alive.retain(|&a| a != id);
         self.registry.deregister(id);
         self.discovery.dirty = true;

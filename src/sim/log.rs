@@ -23,6 +23,8 @@ pub enum LogGroup {
     Health,
     Scaling,
     Traffic,
+    /// Model-server replicas (KV cache).
+    Serving,
 }
 
 /// Who changed the replica count.
@@ -112,11 +114,18 @@ pub enum LogEvent {
         in_view: u32,
         moved_fraction: f64,
     },
+    /// A model-server replica has no KV blocks for the next request (or had to preempt a
+    /// running one): requests wait. Logged once per spell (until its waiting queue empties).
+    KvFull {
+        waiting: u32,
+        running: u32,
+        kv_use: f64,
+    },
 }
 
 impl LogEvent {
     /// Every event's name (its serialized `kind`), in declaration order.
-    pub const NAMES: [&'static str; 22] = [
+    pub const NAMES: [&'static str; 23] = [
         "registered",
         "reregistered",
         "heartbeat_missed",
@@ -139,6 +148,7 @@ impl LogEvent {
         "kept",
         "rate_changed",
         "rebalanced",
+        "kv_full",
     ];
 
     /// The event's name, as serialized in `kind`.
@@ -171,6 +181,7 @@ impl LogEvent {
             Kept { .. } => 19,
             RateChanged { .. } => 20,
             Rebalanced { .. } => 21,
+            KvFull { .. } => 22,
         }
     }
 
@@ -196,6 +207,7 @@ impl LogEvent {
             }
             Scaled { .. } | Kept { .. } => LogGroup::Scaling,
             RateChanged { .. } | Rebalanced { .. } => LogGroup::Traffic,
+            KvFull { .. } => LogGroup::Serving,
         }
     }
 }
@@ -258,6 +270,15 @@ impl fmt::Display for LogEvent {
                 f,
                 "{in_view} instances in view: {:.1}% of keys moved to another instance",
                 moved_fraction * 100.0
+            ),
+            KvFull {
+                waiting,
+                running,
+                kv_use,
+            } => write!(
+                f,
+                "KV cache full ({:.0}% used, {running} in the batch): {waiting} requests wait",
+                kv_use * 100.0
             ),
         }
     }

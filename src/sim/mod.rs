@@ -9,8 +9,9 @@
 //! statistics, the log — and each job's handlers live in their own file: `lifecycle.rs`
 //! (scaling, start, stop), `leases.rs` (heartbeats and lease expiry), `faults.rs`, `health.rs`
 //! (the balancer's own health knowledge), `routing.rs` (picking an instance), `service.rs`
-//! (queues and completions), `autoscaling.rs`, `controls.rs` (live edits) and `observe.rs`
-//! (summary, details, the page's per-instance view).
+//! (queues and completions), `serving.rs` (model-server replicas: steps, TTFT and TPOT),
+//! `autoscaling.rs`, `controls.rs` (live edits) and `observe.rs` (summary, details, the page's
+//! per-instance view).
 
 mod autoscaling;
 mod controls;
@@ -26,12 +27,13 @@ mod observe;
 mod replay;
 mod routing;
 mod service;
+mod serving;
 mod workload;
 
 use std::collections::VecDeque;
 
 use crate::autoscale::{self, Autoscaler};
-use crate::balance::{self, Balancer};
+use crate::balance::{self, Balancer, PickScores};
 use crate::error::Error;
 use crate::metrics::{LatencyRecorder, Requests, Timeline};
 use crate::registry::{seconds_to_ns, Registry};
@@ -39,7 +41,7 @@ use crate::rng::SimRng;
 use crate::scenario::Scenario;
 
 pub use events::{Event, EventQueue, Timer};
-pub use explain::{Condition, Explain, Load};
+pub use explain::{Condition, Explain, Load, ServingExplain};
 pub use instance::{Instance, Lifecycle, Request};
 pub use log::{Breakpoints, EventLog, LogEntry, LogEvent, LogGroup, Scaler, LOG_CAPACITY};
 pub use observe::{
@@ -47,6 +49,8 @@ pub use observe::{
     FLAG_EJECTED, FLAG_PARTITIONED, FLAG_SLOW, FLAG_UNHEALTHY, VIEW_FIELDS,
 };
 pub use replay::Replay;
+pub use routing::PICKS_KEPT;
+pub use serving::{ReplicaReadout, ServingReadout, ServingSummary};
 use workload::Workload;
 
 const NS: u64 = 1_000_000_000;
@@ -83,6 +87,10 @@ pub struct Simulation {
     scaling: Scaling,
     stats: Stats,
     log: EventLog,
+    /// Model serving's measurements (Some when `instances.model` is `llm`).
+    serving: Option<Box<serving::ServingStats>>,
+    /// The scores behind the last picks (Some for model servers and for balancers that score).
+    picks: Option<VecDeque<PickScores>>,
 }
 
 /// The instances, by id (ids are never reused). Everything reaches an instance through
@@ -177,6 +185,9 @@ struct Discovery {
     discovered: Vec<u32>,
     /// Load as last reported to the balancer (used when load_delay_s > 0), per endpoint index.
     reported_load: Vec<u32>,
+    /// Waiting requests and KV use as last reported (kept when `picks` is on).
+    reported_waiting: Vec<u32>,
+    reported_kv: Vec<f64>,
 }
 
 /// The autoscaler and what it remembers between syncs.
@@ -241,6 +252,17 @@ pub enum Stop {
     Breakpoint { seq: u64 },
 }
 
+/// Whether a run keeps the scores behind its picks: model servers (every balancer), and the
+/// balancers that score endpoints.
+fn keeps_picks(s: &Scenario) -> bool {
+    use crate::scenario::{Algorithm, Model};
+    s.instances.model == Model::Llm
+        || matches!(
+            s.balancer.algorithm,
+            Algorithm::EndpointPicker | Algorithm::CacheAware
+        )
+}
+
 /// `v[id]`, growing `v` with zeros as ids appear.
 fn slot(v: &mut Vec<u64>, id: u32) -> &mut u64 {
     let i = id as usize;
@@ -293,6 +315,8 @@ impl Simulation {
                 registry_version: u64::MAX,
                 discovered: Vec::new(),
                 reported_load: Vec::new(),
+                reported_waiting: Vec::new(),
+                reported_kv: Vec::new(),
             },
             timer_epochs: [0; 4],
             registry: Registry::new(scenario.registry.clone()),
@@ -317,6 +341,9 @@ impl Simulation {
                 change_mark: explain::ChangeMark::default(),
             },
             log: EventLog::default(),
+            serving: (scenario.instances.model == crate::scenario::Model::Llm)
+                .then(|| Box::new(serving::ServingStats::new())),
+            picks: keeps_picks(&scenario).then(VecDeque::new),
             start,
             scenario,
         };
@@ -500,6 +527,7 @@ impl Simulation {
                 epoch,
                 request,
             } => self.on_completion(instance, epoch, request),
+            Event::Step { instance, epoch } => self.on_step(instance, epoch),
             Event::Ready { instance, epoch } => self.on_ready(instance, epoch),
             Event::Sample => self.on_sample(),
             Event::RateChange { index } => {
@@ -549,6 +577,9 @@ impl Simulation {
     }
 
     fn on_arrival(&mut self) {
+        if self.serving.is_some() {
+            return self.on_llm_arrival();
+        }
         let request = self.workload.next_request(self.now_ns);
         self.stats.requests.arrived += 1;
         self.stats.window.arrived += 1;

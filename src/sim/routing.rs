@@ -4,25 +4,32 @@
 //! idle instance or the one central queue. Also the hash balancers' key ownership, which the
 //! page draws and the log reports when the view changes.
 
-use crate::balance::{Endpoint, LoadView};
+use crate::balance::{Endpoint, EndpointScore, LoadView, PickScores, RequestInfo, Rule};
 use crate::rng::SimRng;
 
 use super::{Fleet, Lifecycle, LogEvent, Request, Routing, Simulation};
 
 impl Simulation {
     pub(super) fn route(&mut self, request: Request) {
+        if let Some(id) = self.choose(&RequestInfo::key(u64::from(request.key))) {
+            self.deliver(id, request);
+        }
+    }
+
+    /// The ready instance a request goes to, after the balancer's picks and the client's
+    /// retries; None when the request failed (counted here).
+    pub(super) fn choose(&mut self, info: &RequestInfo) -> Option<u32> {
         self.ensure_view();
         let max_attempts = 1 + self.scenario.balancer.retries;
         let mut previous: Option<u32> = None;
         for attempt in 0..max_attempts {
-            let Some(id) = self.pick(request.key, previous) else {
+            let Some(id) = self.pick(info, previous) else {
                 self.fail_request();
-                return;
+                return None;
             };
             if self.fleet[id].state == Lifecycle::Ready {
                 self.record_success(id);
-                self.deliver(id, request);
-                return;
+                return Some(id);
             }
             // Sent to an instance the (stale) view still lists, but which is gone or leaving:
             // the connection is refused. The attempt counts against that instance.
@@ -36,30 +43,60 @@ impl Simulation {
             }
         }
         self.fail_request();
+        None
     }
 
     /// Asks the balancer; a retry avoids the previous instance where the view has another
     /// (Envoy's `previous_hosts` retry predicate, which re-picks a few times).
-    fn pick(&mut self, key: u32, avoid: Option<u32>) -> Option<u32> {
+    fn pick(&mut self, info: &RequestInfo, avoid: Option<u32>) -> Option<u32> {
         let Routing::Balanced(balancer) = &mut self.routing else {
             return None;
         };
         let view = &self.discovery.view;
         let mut chosen = None;
+        let load = FleetLoad {
+            view,
+            fleet: &self.fleet,
+            reported: self.discovery.reported_load.as_slice(),
+            reported_waiting: self.discovery.reported_waiting.as_slice(),
+            reported_kv: self.discovery.reported_kv.as_slice(),
+            delayed: self.scenario.balancer.load_delay_s > 0.0,
+        };
         for _ in 0..5 {
-            let load = FleetLoad {
-                view,
-                fleet: &self.fleet,
-                reported: self.discovery.reported_load.as_slice(),
-                delayed: self.scenario.balancer.load_delay_s > 0.0,
-            };
-            let index =
-                balancer.pick(u64::from(key), &load, &mut self.balancer_rng, self.now_ns)?;
+            let index = balancer.pick_request(info, &load, &mut self.balancer_rng, self.now_ns)?;
             let id = *view.get(index)?;
             chosen = Some(id);
             if avoid != Some(id) || view.len() < 2 {
                 break;
             }
+        }
+        if let Some(picks) = self.picks.as_mut() {
+            let mut scores = balancer.last_scores().unwrap_or_else(|| PickScores {
+                balancer: self.scenario.balancer.algorithm.name(),
+                request: 0,
+                t_s: 0.0,
+                prompt_tokens: info.prompt_tokens,
+                prefix_group: info.prefix_group,
+                prefix_tokens: info.prefix_tokens,
+                winner: chosen,
+                rule: Rule::Other,
+                endpoints: (0..view.len())
+                    .map(|i| {
+                        EndpointScore::loads(
+                            view[i],
+                            load.waiting(i),
+                            load.active(i),
+                            load.kv_use(i),
+                        )
+                    })
+                    .collect(),
+            });
+            scores.request = self.stats.requests.arrived;
+            scores.t_s = self.now_ns as f64 / 1e9;
+            if picks.len() == PICKS_KEPT {
+                picks.pop_front();
+            }
+            picks.push_back(scores);
         }
         chosen
     }
@@ -194,6 +231,8 @@ impl Simulation {
             view,
             fleet: &self.fleet,
             reported: &[],
+            reported_waiting: &[],
+            reported_kv: &[],
             delayed: false,
         };
         Some(
@@ -221,14 +260,27 @@ impl Simulation {
         d.reported_load.clear();
         d.reported_load
             .extend(d.view.iter().map(|&id| self.fleet[id].active()));
+        if self.picks.is_some() {
+            d.reported_waiting.clear();
+            d.reported_waiting
+                .extend(d.view.iter().map(|&id| self.fleet[id].waiting()));
+            d.reported_kv.clear();
+            d.reported_kv
+                .extend(d.view.iter().map(|&id| self.fleet[id].kv_use()));
+        }
     }
 }
+
+/// Picks whose scores are kept for the "why this replica?" view.
+pub const PICKS_KEPT: usize = 16;
 
 /// The balancer's window on the instances' load.
 struct FleetLoad<'a> {
     view: &'a [u32],
     fleet: &'a Fleet,
     reported: &'a [u32],
+    reported_waiting: &'a [u32],
+    reported_kv: &'a [f64],
     delayed: bool,
 }
 
@@ -240,5 +292,25 @@ impl LoadView for FleetLoad<'_> {
         } else {
             self.fleet[self.view[index]].active()
         }
+    }
+
+    fn waiting(&self, index: usize) -> u32 {
+        if self.delayed {
+            self.reported_waiting.get(index).copied().unwrap_or(0)
+        } else {
+            self.fleet[self.view[index]].waiting()
+        }
+    }
+
+    fn kv_use(&self, index: usize) -> f64 {
+        if self.delayed {
+            self.reported_kv.get(index).copied().unwrap_or(0.0)
+        } else {
+            self.fleet[self.view[index]].kv_use()
+        }
+    }
+
+    fn kv_blocks(&self, index: usize) -> u32 {
+        self.fleet[self.view[index]].kv_blocks()
     }
 }

@@ -1,0 +1,272 @@
+//! Model-server replicas checked against what theory predicts: one replica serving one request
+//! at a time with fixed sizes is an M/D/1 queue; a full batch raises one replica's throughput
+//! exactly as the step formula says; a KV cache too small for the load makes requests wait,
+//! never vanish; and prefix-aware routing saves, against round robin, the prefill time of the
+//! prefix cache misses it avoids, which a counting argument predicts. Expected values come
+//! from `fleetlab::theory`, never from a run.
+#![cfg(not(target_arch = "wasm32"))]
+
+use fleetlab::scenario::{Algorithm, Arrivals, Lengths, Model, RateChange, Scenario};
+use fleetlab::sim::{LogEvent, Simulation, Summary};
+use fleetlab::theory;
+
+/// A model-server fleet with fixed sizes and the default step coefficients.
+fn llm(seed: u64, duration_s: f64, rate_rps: f64, replicas: u32) -> Scenario {
+    let mut s = Scenario {
+        seed,
+        duration_s,
+        ..Scenario::default()
+    };
+    s.traffic.rate_rps = rate_rps;
+    s.traffic.tokens.lengths = Lengths::Fixed;
+    s.instances.count = replicas;
+    s.instances.model = Model::Llm;
+    s.instances.queue_limit = 1_000_000;
+    s
+}
+
+fn run(s: Scenario) -> (Simulation, Summary) {
+    let mut sim = Simulation::new(s).expect("valid scenario");
+    sim.run_to_end();
+    let summary = sim.summary();
+    (sim, summary)
+}
+
+fn assert_close(what: &str, measured: f64, expected: f64, relative: f64) {
+    let error = (measured - expected).abs() / expected;
+    assert!(
+        error <= relative,
+        "{what}: measured {measured}, theory {expected}, off by {:.2}% > {:.2}%",
+        error * 100.0,
+        relative * 100.0
+    );
+}
+
+#[test]
+fn a_replica_at_batch_one_with_fixed_sizes_is_an_md1_queue() {
+    // Prompt 256, output 16, the default coefficients (a = 16441.5 µs, b = 47.84, c = 18.21):
+    // S = (a + 256 b) + 15 (a + c) = 275,584.19 µs, deterministic. At ρ = 0.7 the M/D/1 mean
+    // time in system is S + ρS/(2(1 − ρ)); 30,000 s hold about 76,000 requests (relaxation
+    // ≈ 1/(μ(1−√ρ)²) = 7.7 s, so ≈ 2,000 independent observations of the queue: a relative
+    // standard error ≈ 1.5 % on the waiting part, under 1 % on the total).
+    let mut s = llm(21, 30_000.0, 0.0, 1);
+    s.warmup_s = 200.0;
+    s.instances.llm.max_batch = 1;
+    s.traffic.tokens.prompt_tokens = 256;
+    s.traffic.tokens.output_tokens = 16;
+    let m = &s.instances.llm;
+    let (first, service) = theory::llm_alone_s(
+        m.step_base_us,
+        m.step_prefill_token_us,
+        m.step_decode_seq_us,
+        256,
+        16,
+        m.max_batched_tokens,
+    );
+    assert!((service - 0.275_584_19).abs() < 1e-9, "{service}");
+    let mu = 1.0 / service;
+    let lambda = 0.7 * mu;
+    s.traffic.rate_rps = lambda;
+    let (_, sum) = run(s);
+    let w = theory::md1_mean_response_s(lambda, mu).unwrap();
+    assert_close("M/D/1 mean time in system", sum.latency_s.mean, w, 0.03);
+    // TTFT = waiting + the prefill step; the wait is W − S.
+    let ttft = sum.ttft_s.expect("model servers report TTFT");
+    assert_close("M/D/1 mean TTFT", ttft.mean, w - service + first, 0.05);
+    // Alone, every output token after the first takes one decode step of a + c.
+    let tpot = sum.tpot_s.expect("and TPOT");
+    assert!(
+        (tpot.mean - (16_441.5 + 18.21) / 1e6).abs() < 1e-6,
+        "{}",
+        tpot.mean
+    );
+    // No request finishes faster than its fixed service time.
+    assert!(sum.latency_s.p50 >= service * 0.999);
+    assert_eq!(sum.requests.dropped + sum.requests.failed, 0);
+}
+
+#[test]
+fn a_full_batch_raises_throughput_as_the_step_formula_predicts() {
+    // Prompt 128, output 32, far more requests than one replica serves: the batch stays
+    // full, and each request costs a·32/B + 128 b + 31 c µs of steps. B = 1: 1.8768 req/s;
+    // B = 8: 13.802 req/s (8 × 128 tokens fit the 2048-token budget, so no chunking).
+    let mut results = Vec::new();
+    for batch in [1u32, 8] {
+        let mut s = llm(5, 600.0, 40.0, 1);
+        s.traffic.arrivals = Arrivals::Uniform;
+        s.instances.queue_limit = 500;
+        s.instances.llm.max_batch = batch;
+        s.traffic.tokens.prompt_tokens = 128;
+        s.traffic.tokens.output_tokens = 32;
+        let m = &s.instances.llm;
+        let predicted = theory::llm_full_batch_rps(
+            m.step_base_us,
+            m.step_prefill_token_us,
+            m.step_decode_seq_us,
+            128,
+            32,
+            batch,
+        );
+        let (_, sum) = run(s);
+        let measured = sum.requests.completed as f64 / sum.simulated_s;
+        // The first and last cycles are partial: at most one cycle (< 0.6 s of 600) off.
+        assert_close(
+            &format!("throughput at batch {batch}"),
+            measured,
+            predicted,
+            0.002,
+        );
+        results.push((predicted, sum));
+    }
+    let (p1, p8) = (results[0].0, results[1].0);
+    assert!(
+        (p1 - 1.876_8).abs() < 1e-3 && (p8 - 13.802).abs() < 1e-3,
+        "{p1} {p8}"
+    );
+    // The batch's mean is its limit while full.
+    let mean_batch = results[1].1.serving.as_ref().unwrap().mean_batch;
+    assert!(mean_batch > 7.9, "{mean_batch}");
+}
+
+#[test]
+fn an_exhausted_kv_cache_makes_requests_wait_and_none_vanish() {
+    // 40 blocks hold five sequences of 64 + 64 tokens (8 blocks each at their end) but the
+    // batch may hold 32: admission stops at the blocks, running sequences get preempted,
+    // and every request is still accounted for at every event.
+    let mut s = llm(9, 600.0, 8.0, 2);
+    s.instances.llm.kv_blocks = 40;
+    s.instances.llm.max_batch = 32;
+    s.traffic.tokens.prompt_tokens = 64;
+    s.traffic.tokens.output_tokens = 64;
+    // Stop the traffic before the end so that everything left drains.
+    s.traffic.changes = vec![RateChange {
+        at_s: 300.0,
+        rate_rps: 0.0,
+    }];
+    let mut sim = Simulation::new(s).unwrap();
+    let mut kv_waited = false;
+    let mut events = 0u64;
+    while sim.now_s() < 600.0 {
+        // One event at a time.
+        sim.advance_to(600_000_000_000, 1);
+        events += 1;
+        let r = sim.requests();
+        assert_eq!(
+            r.arrived,
+            r.completed + r.dropped + r.failed + r.in_flight,
+            "conservation at event {events}"
+        );
+        assert_eq!(sim.count_in_system(), r.in_flight, "at event {events}");
+        let serving = sim.serving().unwrap();
+        for replica in &serving.replicas {
+            assert!(replica.kv_blocks_used <= replica.kv_blocks);
+            assert!(replica.running <= replica.max_batch);
+            kv_waited |= replica.kv_full && replica.waiting > 0 && replica.running < 32;
+        }
+    }
+    assert!(
+        kv_waited,
+        "some requests waited for KV blocks with batch slots free"
+    );
+    let sum = sim.summary();
+    assert_eq!(sum.requests.dropped + sum.requests.failed, 0);
+    assert_eq!(sum.requests.in_flight, 0, "everything drained");
+    assert_eq!(sum.requests.completed, sum.requests.arrived);
+    let serving = sum.serving.unwrap();
+    assert!(serving.kv_waits > 0 || serving.preemptions > 0);
+    assert!(sim
+        .log_since(0)
+        .iter()
+        .any(|e| matches!(e.event, LogEvent::KvFull { .. })));
+}
+
+/// The prefix-heavy workload of the TTFT comparison: 200 system prompts of 1024 tokens, each
+/// request adds 16 tokens of its own and asks for 8; 4 replicas at low load (1 request/s in
+/// all) with caches that never need to evict (26,312 blocks hold every prefix: 200 × 64).
+fn prefix_heavy(algorithm: Algorithm) -> Scenario {
+    let mut s = llm(31, 4000.0, 1.0, 4);
+    s.traffic.tokens.prompt_tokens = 16;
+    s.traffic.tokens.output_tokens = 8;
+    s.traffic.prefix.share = 1.0;
+    s.traffic.prefix.tokens = 1024;
+    s.traffic.prefix.groups = 200;
+    s.traffic.changes = vec![RateChange {
+        at_s: 3990.0,
+        rate_rps: 0.0,
+    }];
+    s.balancer.algorithm = algorithm;
+    s
+}
+
+#[test]
+fn prefix_aware_routing_saves_the_prefill_of_the_misses_it_avoids() {
+    // Round robin sends a group's requests to every replica in turn, so each replica computes
+    // each prefix once: E[misses] = N·G·(1 − (1 − 1/G)^(M/N)) (theory::prefix_misses), about
+    // 795 of 4,000 requests here. The endpoint picker and the cache-aware router keep a group
+    // on the replica that has it (its prefix score, or its tree's match of 1024/1040 > 0.3),
+    // so they miss once per group: 200. Alone on a replica, a request's TTFT is one prefill
+    // step, a + b·(uncached tokens): 1040 tokens on a miss, 16 on a hit (a = 16441.5 µs,
+    // b = 47.84 µs). At this load (ρ ≈ 0.04 per replica) waiting for a step under way adds
+    // under 2 %, so the means are those of the hit/miss mix, and the saving is
+    // b·1024·(misses_rr − misses_aware)/M ≈ 7.3 ms.
+    let (_, rr) = run(prefix_heavy(Algorithm::RoundRobin));
+    assert_eq!(rr.requests.completed, rr.requests.arrived);
+    let m = rr.requests.completed as f64;
+    let (a_s, b_s) = (16_441.5e-6, 47.84e-6);
+    let alone_mean = |misses: f64| a_s + b_s * 16.0 + b_s * 1024.0 * misses / m;
+    let rr_misses = theory::prefix_misses(4, 200, 1.0, m);
+    // Round robin's misses, counted: every hit reuses 1024 cached tokens.
+    let rr_hits = rr.serving.as_ref().unwrap().cached_prompt_tokens as f64 / 1024.0;
+    assert_close("round robin's misses", m - rr_hits, rr_misses, 0.02);
+    let rr_ttft = rr.ttft_s.unwrap().mean;
+    assert_close(
+        "round robin's mean TTFT",
+        rr_ttft,
+        alone_mean(rr_misses),
+        0.02,
+    );
+    for algorithm in [Algorithm::EndpointPicker, Algorithm::CacheAware] {
+        let (_, aware) = run(prefix_heavy(algorithm));
+        assert_eq!(
+            aware.requests.arrived, rr.requests.arrived,
+            "the same traffic"
+        );
+        let aware_misses = theory::prefix_misses(1, 200, 1.0, m);
+        let hits = aware.serving.as_ref().unwrap().cached_prompt_tokens as f64 / 1024.0;
+        assert_close(
+            &format!("{algorithm:?}'s misses"),
+            m - hits,
+            aware_misses,
+            0.02,
+        );
+        let aware_ttft = aware.ttft_s.unwrap().mean;
+        assert_close(
+            &format!("{algorithm:?}'s mean TTFT"),
+            aware_ttft,
+            alone_mean(aware_misses),
+            0.03,
+        );
+        let predicted = alone_mean(rr_misses) - alone_mean(aware_misses);
+        assert_close(
+            &format!("{algorithm:?}: mean TTFT saved against round robin"),
+            rr_ttft - aware_ttft,
+            predicted,
+            0.06,
+        );
+    }
+}
+
+#[test]
+fn llm_runs_are_deterministic() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/scenarios/llm-endpoint-picker.json"
+    ))
+    .unwrap();
+    let once = || {
+        let mut sim = Simulation::new(Scenario::from_json(&text).unwrap()).unwrap();
+        sim.run_to_end();
+        serde_json::to_string(&sim.summary()).unwrap()
+    };
+    assert_eq!(once(), once());
+}
