@@ -270,3 +270,97 @@ fn llm_runs_are_deterministic() {
     };
     assert_eq!(once(), once());
 }
+
+#[test]
+fn the_scores_behind_a_pick_are_the_pickers_own_formula() {
+    // The "why this replica?" data: every endpoint's totals are the default profile's
+    // 2·queue + 2·kv + 3·prefix on the readings shown, and the winner has the highest.
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/scenarios/llm-endpoint-picker.json"
+    ))
+    .unwrap();
+    let mut sim = Simulation::new(Scenario::from_json(&text).unwrap()).unwrap();
+    sim.advance(60.0);
+    let history = sim.pick_history();
+    assert_eq!(history.len(), fleetlab::sim::PICKS_KEPT);
+    let last = sim.last_pick_scores().unwrap();
+    assert_eq!(last, *history.last().unwrap());
+    assert_eq!(last.request, sim.requests().arrived);
+    assert_eq!(sim.pick_scores(last.request), Some(last.clone()));
+    for pick in &history {
+        let waiting: Vec<u32> = pick.endpoints.iter().map(|e| e.waiting).collect();
+        let kv: Vec<f64> = pick.endpoints.iter().map(|e| e.kv_use).collect();
+        let prefix: Vec<f64> = pick
+            .endpoints
+            .iter()
+            .map(|e| e.prefix_score.unwrap())
+            .collect();
+        let totals = fleetlab::balance::endpoint_picker::scores(&waiting, &kv, &prefix);
+        let best = totals.iter().copied().fold(f64::MIN, f64::max);
+        for (e, t) in pick.endpoints.iter().zip(&totals) {
+            assert_eq!(e.total, Some(*t));
+            if e.prefix_blocks_total.unwrap() > 0 {
+                let p = f64::from(e.prefix_blocks_matched.unwrap())
+                    / f64::from(e.prefix_blocks_total.unwrap());
+                assert_eq!(e.prefix_score, Some(p));
+            }
+        }
+        let winner = pick
+            .endpoints
+            .iter()
+            .find(|e| Some(e.instance) == pick.winner);
+        assert_eq!(winner.unwrap().total, Some(best));
+    }
+    // Saturation as the detector defines it, per replica and for the pool.
+    let serving = sim.serving().unwrap();
+    for r in &serving.replicas {
+        let s = (f64::from(r.waiting) / 5.0).max(r.kv_use / 0.8);
+        assert_eq!(r.saturation, s);
+        assert_eq!(r.saturated, r.waiting >= 5 || r.kv_use >= 0.8);
+    }
+}
+
+#[test]
+fn a_web_fleet_reports_nothing_of_model_serving() {
+    let mut sim = Simulation::new(Scenario::default()).unwrap();
+    sim.advance(5.0);
+    let sum = sim.summary();
+    assert!(sum.ttft_s.is_none() && sum.tpot_s.is_none() && sum.serving.is_none());
+    assert!(sim.serving().is_none() && sim.last_pick_scores().is_none());
+    let json = serde_json::to_string(&sum).unwrap();
+    assert!(!json.contains("ttft") && !json.contains("output_tokens"));
+}
+
+#[test]
+fn what_a_model_server_cannot_do_is_refused_by_name() {
+    // The shared queue is an ideal web queue, not a router for batching replicas.
+    let e = Scenario::from_json(
+        r#"{"instances": {"model": "llm"}, "balancer": {"algorithm": "shared_queue"}}"#,
+    )
+    .unwrap_err();
+    assert_eq!(e.field, "balancer.algorithm");
+    assert!(matches!(
+        e.kind,
+        fleetlab::error::ErrorKind::NeedsModel { .. }
+    ));
+    // Nor can it be switched to while running.
+    let mut sim =
+        Simulation::new(Scenario::from_json(r#"{"instances": {"model": "llm"}}"#).unwrap())
+            .unwrap();
+    sim.advance(1.0);
+    let e = sim
+        .edit("balancer.algorithm", serde_json::json!("shared_queue"))
+        .unwrap_err();
+    assert_eq!(e.field, "balancer.algorithm");
+    // The KV cache must hold the longest sequence: the conversation trace's longest prompt
+    // (14050) plus its longest output (1000) less one is 15049 tokens, 941 blocks.
+    let e = Scenario::from_json(r#"{"instances": {"model": "llm", "llm": {"kv_blocks": 940}}}"#)
+        .unwrap_err();
+    assert_eq!(e.field, "instances.llm.kv_blocks");
+    assert!(e.to_string().contains("941"), "{e}");
+    assert!(
+        Scenario::from_json(r#"{"instances": {"model": "llm", "llm": {"kv_blocks": 941}}}"#)
+            .is_ok()
+    );
+}

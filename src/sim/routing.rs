@@ -70,35 +70,52 @@ impl Simulation {
                 break;
             }
         }
-        if let Some(picks) = self.picks.as_mut() {
-            let mut scores = balancer.last_scores().unwrap_or_else(|| PickScores {
-                balancer: self.scenario.balancer.algorithm.name(),
-                request: 0,
-                t_s: 0.0,
-                prompt_tokens: info.prompt_tokens,
-                prefix_group: info.prefix_group,
-                prefix_tokens: info.prefix_tokens,
-                winner: chosen,
-                rule: Rule::Other,
-                endpoints: (0..view.len())
-                    .map(|i| {
-                        EndpointScore::loads(
-                            view[i],
-                            load.waiting(i),
-                            load.active(i),
-                            load.kv_use(i),
-                        )
-                    })
-                    .collect(),
-            });
-            scores.request = self.stats.requests.arrived;
-            scores.t_s = self.now_ns as f64 / 1e9;
-            if picks.len() == PICKS_KEPT {
-                picks.pop_front();
-            }
-            picks.push_back(scores);
+        if self.picks.is_some() {
+            self.record_pick(info, chosen);
         }
         chosen
+    }
+
+    /// Keeps the scores behind a pick (the balancer's own, or the loads it could see), out of
+    /// line so that runs which keep none pay only the test above.
+    #[inline(never)]
+    fn record_pick(&mut self, info: &RequestInfo, chosen: Option<u32>) {
+        let Routing::Balanced(balancer) = &self.routing else {
+            return;
+        };
+        let view = &self.discovery.view;
+        let load = FleetLoad {
+            view,
+            fleet: &self.fleet,
+            reported: self.discovery.reported_load.as_slice(),
+            reported_waiting: self.discovery.reported_waiting.as_slice(),
+            reported_kv: self.discovery.reported_kv.as_slice(),
+            delayed: self.scenario.balancer.load_delay_s > 0.0,
+        };
+        let Some(picks) = self.picks.as_mut() else {
+            return;
+        };
+        let mut scores = balancer.last_scores().unwrap_or_else(|| PickScores {
+            balancer: self.scenario.balancer.algorithm.name(),
+            request: 0,
+            t_s: 0.0,
+            prompt_tokens: info.prompt_tokens,
+            prefix_group: info.prefix_group,
+            prefix_tokens: info.prefix_tokens,
+            winner: chosen,
+            rule: Rule::Other,
+            endpoints: (0..view.len())
+                .map(|i| {
+                    EndpointScore::loads(view[i], load.waiting(i), load.active(i), load.kv_use(i))
+                })
+                .collect(),
+        });
+        scores.request = self.stats.requests.arrived;
+        scores.t_s = self.now_ns as f64 / 1e9;
+        if picks.len() == PICKS_KEPT {
+            picks.pop_front();
+        }
+        picks.push_back(scores);
     }
 
     /// One central FIFO feeding every ready instance: the M/M/c reference. `queue_limit` bounds

@@ -103,6 +103,7 @@ pub struct ServingReadout {
 }
 
 impl Simulation {
+    #[inline(never)]
     pub(super) fn on_llm_arrival(&mut self) {
         let (request, llm) = self.workload.next_llm_request(self.now_ns);
         self.stats.requests.arrived += 1;
