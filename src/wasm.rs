@@ -550,8 +550,11 @@ pub fn moved_fractions(a: f64, b: f64) -> JsValue {
 #[wasm_bindgen]
 pub fn token_lengths(tokens: JsValue) -> Result<JsValue, JsValue> {
     let result = (|| {
-        let doc =
-            serde_json::json!({ "traffic": { "tokens": json_of(&tokens, "traffic.tokens")? } });
+        let tokens = match json_of(&tokens, "traffic.tokens")? {
+            serde_json::Value::Null => serde_json::json!({}),
+            other => other,
+        };
+        let doc = serde_json::json!({ "traffic": { "tokens": tokens } });
         let scenario = Scenario::from_json(&doc.to_string())?;
         let sampler = crate::serving::tokens::TokenSampler::new(&scenario.traffic.tokens);
         #[derive(Serialize)]
