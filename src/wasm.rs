@@ -472,6 +472,16 @@ impl Simulation {
         to_js(&self.inner().serving())
     }
 
+    /// One replica's KV use, batch and waiting requests over its last samples (one per
+    /// simulated second, up to 300): `{instance, t_s: [...], kv_use: [...], batch: [...],
+    /// waiting: [...]}`; null for a web instance or an unknown id.
+    pub fn replica_history(&self, id: f64) -> JsValue {
+        if !(0.0..=f64::from(u32::MAX)).contains(&id) || id.fract() != 0.0 {
+            return JsValue::NULL;
+        }
+        to_js(&self.inner().replica_history(id as u32))
+    }
+
     /// "Why this replica?" for the last request routed: every endpoint's numbers, the rule
     /// that decided and the winner; null when none is kept (web fleets with a balancer that
     /// does not score).

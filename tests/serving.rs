@@ -364,3 +364,32 @@ fn what_a_model_server_cannot_do_is_refused_by_name() {
             .is_ok()
     );
 }
+
+#[test]
+fn each_replica_keeps_its_recent_history_of_kv_use_and_batch() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/scenarios/llm-cache-aware.json"
+    ))
+    .unwrap();
+    let mut sim = Simulation::new(Scenario::from_json(&text).unwrap()).unwrap();
+    sim.advance(20.0);
+    let h = sim.replica_history(2).unwrap();
+    // One sample per simulated second, at whole seconds.
+    assert_eq!(h.t_s, (1..=20).map(f64::from).collect::<Vec<_>>());
+    // The last sample is the state now (no event since the sample at t = 20 s changed it).
+    let now = sim.serving().unwrap();
+    let r = now.replicas.iter().find(|r| r.instance == 2).unwrap();
+    let last = h.t_s.len() - 1;
+    assert_eq!(h.batch[last], f64::from(r.running));
+    assert_eq!(h.waiting[last], f64::from(r.waiting));
+    assert!((h.kv_use[last] - r.kv_use).abs() < 1e-6);
+    assert!(h.kv_use.iter().all(|&k| (0.0..=1.0).contains(&k)));
+    // At most HISTORY_S seconds are kept.
+    sim.advance(fleetlab::sim::HISTORY_S as f64 + 30.0);
+    assert_eq!(
+        sim.replica_history(2).unwrap().t_s.len(),
+        fleetlab::sim::HISTORY_S
+    );
+    assert!(sim.replica_history(99).is_none());
+}

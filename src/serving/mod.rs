@@ -12,4 +12,4 @@ pub mod replica;
 pub mod runs;
 pub mod tokens;
 
-pub use replica::{Outcome, Replica, Seq, Step};
+pub use replica::{HistorySample, Outcome, Replica, Seq, Step};

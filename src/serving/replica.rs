@@ -106,6 +106,16 @@ pub enum Outcome {
     Done(Seq),
 }
 
+/// One replica at one of the simulation's one-second samples.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HistorySample {
+    /// The sample's time, whole seconds.
+    pub t_s: u32,
+    pub kv_use: f32,
+    pub batch: u32,
+    pub waiting: u32,
+}
+
 /// The step being run.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Step {
@@ -137,6 +147,8 @@ pub struct Replica {
     batch_area: f64,
     last_ns: u64,
     since_ns: u64,
+    /// The last one-second samples of KV use, batch and waiting, oldest first.
+    pub history: VecDeque<HistorySample>,
 }
 
 impl Replica {
@@ -157,7 +169,21 @@ impl Replica {
             batch_area: 0.0,
             last_ns: now_ns,
             since_ns: now_ns,
+            history: VecDeque::new(),
         }
+    }
+
+    /// Records the state at a one-second sample, keeping at most `keep` samples.
+    pub fn sample(&mut self, t_s: u32, keep: usize) {
+        while self.history.len() >= keep.max(1) {
+            self.history.pop_front();
+        }
+        self.history.push_back(HistorySample {
+            t_s,
+            kv_use: self.kv_use() as f32,
+            batch: self.running(),
+            waiting: self.waiting(),
+        });
     }
 
     pub fn waiting(&self) -> u32 {

@@ -50,7 +50,7 @@ pub use observe::{
 };
 pub use replay::Replay;
 pub use routing::PICKS_KEPT;
-pub use serving::{ReplicaReadout, ServingReadout, ServingSummary};
+pub use serving::{ReplicaHistory, ReplicaReadout, ServingReadout, ServingSummary, HISTORY_S};
 use workload::Workload;
 
 const NS: u64 = 1_000_000_000;

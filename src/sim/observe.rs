@@ -360,6 +360,17 @@ impl Simulation {
                 sat += endpoint_saturation(r.waiting(), r.kv_use());
             }
         }
+        // Each live replica's own history: a fleet-wide budget of samples, so a large fleet
+        // keeps a shorter history rather than more memory.
+        let alive = self.fleet.alive.len().max(1);
+        let keep = (super::serving::HISTORY_BUDGET / alive).clamp(10, super::serving::HISTORY_S);
+        let t = (self.now_ns / NS) as u32;
+        for i in 0..self.fleet.alive.len() {
+            let id = self.fleet.alive[i];
+            if let Some(r) = self.fleet[id].llm.as_mut() {
+                r.sample(t, keep);
+            }
+        }
         let n = f64::from(ready.max(1));
         let sample = LlmSample {
             ttft_p50_s: serving.window_ttft.quantile_s(0.5),

@@ -230,6 +230,7 @@ impl Simulation {
                 size_of::<crate::serving::Replica>()
                     + r.len() * size_of::<crate::serving::Seq>()
                     + r.kv.entries() * 48
+                    + r.history.len() * size_of::<crate::serving::HistorySample>()
             })
             .sum();
         let picks = self

@@ -21,6 +21,21 @@ use crate::serving::{Outcome, Replica, Seq};
 use super::{Event, Lifecycle, LogEvent, Routing, Simulation};
 use crate::balance::RequestInfo;
 
+/// Seconds of per-replica history kept at most, and the fleet-wide budget of samples (a fleet
+/// of more than `HISTORY_BUDGET / HISTORY_S` replicas keeps fewer seconds each, at least 10).
+pub const HISTORY_S: usize = 300;
+pub const HISTORY_BUDGET: usize = 1_000_000;
+
+/// One replica's last samples, as columns (one entry per simulated second).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReplicaHistory {
+    pub instance: u32,
+    pub t_s: Vec<f64>,
+    pub kv_use: Vec<f64>,
+    pub batch: Vec<f64>,
+    pub waiting: Vec<f64>,
+}
+
 /// What the simulation measures of model serving beyond the web metrics.
 #[derive(Clone)]
 pub(super) struct ServingStats {
@@ -373,6 +388,20 @@ impl Simulation {
             .iter()
             .find(|p| p.request == request)
             .cloned()
+    }
+
+    /// Instance `id`'s KV use, batch and waiting requests at each of the last one-second
+    /// samples (up to `HISTORY_S`); None for a web instance or an unknown id.
+    pub fn replica_history(&self, id: u32) -> Option<ReplicaHistory> {
+        let r = self.fleet.get(id)?.llm.as_ref()?;
+        let h = &r.history;
+        Some(ReplicaHistory {
+            instance: id,
+            t_s: h.iter().map(|s| f64::from(s.t_s)).collect(),
+            kv_use: h.iter().map(|s| f64::from(s.kv_use)).collect(),
+            batch: h.iter().map(|s| f64::from(s.batch)).collect(),
+            waiting: h.iter().map(|s| f64::from(s.waiting)).collect(),
+        })
     }
 
     /// A new replica for instance `id` when the fleet serves a model.
