@@ -229,8 +229,8 @@ fn build() -> Vec<Field> {
     b.int("traffic.tokens.max_output_tokens", 1.0, 1e5, "tokens", "lognormal outputs are clamped to this (default: the conversation trace's maximum)");
     b.object("traffic.prefix", "shared prompt prefixes: system prompts, chat histories");
     b.float("traffic.prefix.share", 0.0, 1.0, "", "fraction of requests that start with a shared prefix (0: none)");
-    b.int("traffic.prefix.tokens", 0.0, 1e6, "tokens", "length of each shared prefix, sent before the request's own prompt (illustrative default)");
-    b.int("traffic.prefix.groups", 1.0, 100_000.0, "", "distinct prefixes, each equally likely (illustrative default)");
+    b.int("traffic.prefix.tokens", 0.0, 1e6, "tokens", "length of each shared prefix, sent before the request's own prompt (default illustrative: a long system prompt, not a measured length)");
+    b.int("traffic.prefix.groups", 1.0, 100_000.0, "", "distinct prefixes, each equally likely (default illustrative)");
 
     b.object("instances", "the fleet");
     b.int("instances.count", 1.0, max_n, "", "N, instances at the start");
