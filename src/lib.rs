@@ -7,8 +7,9 @@
 //! [`registry`] holds registrations, leases and heartbeats; [`balance`] has one file per
 //! load-balancing algorithm (including the inference-aware `endpoint_picker` and
 //! `cache_aware`); [`serving`] is the model-server replica (continuous batching over a KV
-//! cache, token lengths from a published trace); [`autoscale`] has the seed's rule and a
-//! faithful Kubernetes HPA;
+//! cache, token lengths from a published trace); [`autoscale`] has the seed's rule, a faithful
+//! Kubernetes HPA, Knative's Pod Autoscaler and KEDA's queue-depth scaling; [`race`] runs
+//! autoscalers side by side on one request stream and weighs cost against latency;
 //! [`metrics`] measures latency and keeps the time series; [`theory`] has the closed forms
 //! (the seed's L/N and ceil(L/C), M/M/1, M/D/1, M/M/c) the measurements are checked against.
 //! `wasm.rs` is the only file that knows wasm-bindgen: a thin facade for the page.
@@ -17,6 +18,7 @@ pub mod autoscale;
 pub mod balance;
 pub mod error;
 pub mod metrics;
+pub mod race;
 pub mod registry;
 pub mod rng;
 pub mod scenario;

@@ -638,3 +638,70 @@ pub fn hpa_yaml(autoscaler: JsValue, name: JsValue) -> Result<String, JsValue> {
     })();
     result.map_err(js_error)
 }
+
+/// Named presets (e.g. "large model replica": a 120 s start-up): `[{id, title: {en, zh-CN},
+/// note: {en, zh-CN}, sources: [...], fields: [[path, value], ...]}]`. Apply one with
+/// `sim.edit(path, value)` for each of its fields (they are live fields), or to a scenario
+/// before `new Simulation`.
+#[wasm_bindgen]
+pub fn presets() -> JsValue {
+    to_js(&scenario::presets::presets())
+}
+
+/// Checks the variants of a race (2 to 4 scenarios): every one must see the first one's
+/// requests (same seed, duration, warm-up, traffic, service times and traffic edits). Throws
+/// the first difference, e.g. field `variants[2].traffic`; returns the scenarios with their
+/// defaults filled in.
+#[wasm_bindgen]
+pub fn race_check(scenarios: JsValue) -> Result<JsValue, JsValue> {
+    let result = (|| {
+        let list = json_of(&scenarios, "variants")?;
+        let items = list.as_array().cloned().unwrap_or_default();
+        let mut parsed = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let s = Scenario::from_json(&item.to_string())
+                .map_err(|e| e.within(&format!("variants[{i}]")))?;
+            parsed.push(s);
+        }
+        crate::race::check(&parsed)?;
+        Ok(to_js(&parsed))
+    })();
+    result.map_err(js_error)
+}
+
+/// The race's verdict from each variant's name and summary: `entries` is
+/// `[{name, summary: sim.summary()}, ...]`. Returns `{winner, standings: [{standing: best |
+/// costlier {extra} | slower {ratio} | lost_requests {loss, best}}], names, text}` (`text`
+/// is the English sentence, for tools; the page words `standings`).
+#[wasm_bindgen]
+pub fn race_verdict(entries: JsValue) -> Result<JsValue, JsValue> {
+    let result = (|| {
+        let list = json_of(&entries, "entries")?;
+        let items = list.as_array().cloned().unwrap_or_default();
+        let mut contenders = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let name = item
+                .get("name")
+                .and_then(|n| n.as_str())
+                .unwrap_or_default();
+            let summary = item.get("summary").unwrap_or(&serde_json::Value::Null);
+            contenders.push(crate::race::Contender::from_summary_json(
+                name,
+                summary,
+                &format!("entries[{i}].summary"),
+            )?);
+        }
+        let verdict = crate::race::verdict(&contenders);
+        #[derive(Serialize)]
+        struct Out<'a> {
+            #[serde(flatten)]
+            verdict: &'a crate::race::Verdict,
+            text: String,
+        }
+        Ok(to_js(&Out {
+            text: verdict.to_string(),
+            verdict: &verdict,
+        }))
+    })();
+    result.map_err(js_error)
+}

@@ -1,395 +1,430 @@
-//! Model-server replicas checked against what theory predicts: one replica serving one request
-//! at a time with fixed sizes is an M/D/1 queue; a full batch raises one replica's throughput
-//! exactly as the step formula says; a KV cache too small for the load makes requests wait,
-//! never vanish; and prefix-aware routing saves, against round robin, the prefill time of the
-//! prefix cache misses it avoids, which a counting argument predicts. Expected values come
-//! from `fleetlab::theory`, never from a run.
+//! The serving autoscalers end to end: Knative's KPA (panic mode, scale to zero behind the
+//! activator, the activator's timeout), KEDA's queue-depth scaling through the HPA, and the
+//! race of autoscalers on one request stream.
 #![cfg(not(target_arch = "wasm32"))]
 
-use fleetlab::scenario::{Algorithm, Arrivals, Lengths, Model, RateChange, Scenario};
-use fleetlab::sim::{LogEvent, Simulation, Summary};
-use fleetlab::theory;
+use fleetlab::autoscale::hpa::Step;
+use fleetlab::autoscale::kpa::PanicChange;
+use fleetlab::race;
+use fleetlab::scenario::{
+    Arrivals, AutoscalerConfig, HpaConfig, KpaConfig, QueueConfig, RateChange, Scenario,
+};
+use fleetlab::sim::{LogEvent, Simulation};
 
-/// A model-server fleet with fixed sizes and the default step coefficients.
-fn llm(seed: u64, duration_s: f64, rate_rps: f64, replicas: u32) -> Scenario {
+/// (time, from, to, steps) of every autoscaler decision that changed the count.
+fn scalings(sim: &Simulation) -> Vec<(f64, u32, u32, Vec<Step>)> {
+    sim.log_since(0)
+        .into_iter()
+        .filter_map(|e| match e.event {
+            LogEvent::Scaled {
+                from,
+                to,
+                explanation: Some(x),
+                ..
+            } => Some((e.t_s, from, to, x.steps)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn rate(at_s: f64, rate_rps: f64) -> RateChange {
+    RateChange { at_s, rate_rps }
+}
+
+/// 4 pods of 10 slots at 1 req/s each, 20 req/s, then ×10 at t = 300.
+fn step_scenario(panic_threshold_pct: f64) -> Scenario {
     let mut s = Scenario {
-        seed,
-        duration_s,
+        seed: 1,
+        duration_s: 320.0,
         ..Scenario::default()
     };
-    s.traffic.rate_rps = rate_rps;
-    s.traffic.tokens.lengths = Lengths::Fixed;
-    s.instances.count = replicas;
-    s.instances.model = Model::Llm;
-    s.instances.queue_limit = 1_000_000;
+    s.traffic.rate_rps = 20.0;
+    s.traffic.changes = vec![rate(300.0, 200.0)];
+    s.instances.count = 4;
+    s.instances.capacity_rps = 1.0;
+    s.instances.concurrency = 10;
+    s.instances.startup_s = 10.0;
+    s.autoscaler = AutoscalerConfig::Kpa(KpaConfig {
+        container_concurrency: 10,
+        panic_threshold_pct,
+        ..KpaConfig::default()
+    });
     s
 }
 
-fn run(s: Scenario) -> (Simulation, Summary) {
-    let mut sim = Simulation::new(s).expect("valid scenario");
+fn pods_step(steps: &[Step]) -> (i64, i64) {
+    steps
+        .iter()
+        .find_map(|s| match s {
+            Step::KpaPods(p) => Some((p.desired_stable, p.desired_panic)),
+            _ => None,
+        })
+        .expect("a KPA decision has its pod counts")
+}
+
+#[test]
+fn panic_mode_scales_within_one_panic_window_of_a_10x_step() {
+    // Target 0.7 × 10 = 7 in flight per pod; the panic window is 10 % of 60 s = 6 s.
+    let mut sim = Simulation::new(step_scenario(200.0)).unwrap();
+    sim.run_to_end();
+    let after: Vec<_> = scalings(&sim)
+        .into_iter()
+        .filter(|(t, ..)| *t > 300.0)
+        .collect();
+    let (t, from, to, steps) = &after[0];
+    assert!(*t <= 300.0 + 6.0, "first scale-up only at {t}");
+    assert!(
+        steps
+            .iter()
+            .any(|s| matches!(s, Step::KpaPanic(p) if p.change == PanicChange::Start)),
+        "{steps:?}"
+    );
+    let (stable, panic) = pods_step(steps);
+    // The panic window asks for at least twice the ready pods (the threshold, 200 %)…
+    assert!(panic >= 2 * i64::from(*from), "{panic} vs {from}");
+    assert_eq!(i64::from(*to), panic);
+    // …while the stable window, still mostly the old load, asks for far fewer.
+    assert!(2 * stable <= panic, "stable {stable}, panic {panic}");
+
+    // The same step with panic out of reach for now (1000 %): at that decision the KPA follows
+    // the stable window only, and scales to that smaller count.
+    let mut calm = Simulation::new(step_scenario(1000.0)).unwrap();
+    calm.run_to_end();
+    let (t2, _, to2, steps2) = scalings(&calm)
+        .into_iter()
+        .find(|(t2, ..)| *t2 > 300.0)
+        .unwrap();
+    assert_eq!(t2, *t, "the same arrivals give the same decision time");
+    assert_eq!(i64::from(to2), stable);
+    assert_eq!(pods_step(&steps2).0, stable);
+}
+
+/// One pod, requests every second until t = 20, then none until a single request at t = 300;
+/// a large model's 120 s start-up.
+fn idle_then_one_request() -> Scenario {
+    let mut s = Scenario {
+        seed: 5,
+        duration_s: 500.0,
+        ..Scenario::default()
+    };
+    s.traffic.arrivals = Arrivals::Uniform;
+    s.traffic.rate_rps = 1.0;
+    // Uniform arrivals: the next one comes 1/L after a change, so 0.01 req/s from t = 200
+    // brings exactly one request at t = 300, and the rate is 0 again from t = 301.
+    s.traffic.changes = vec![rate(20.0, 0.0), rate(200.0, 0.01), rate(301.0, 0.0)];
+    s.instances.count = 1;
+    s.instances.capacity_rps = 10.0;
+    s.instances.service = fleetlab::scenario::ServiceTime::Constant;
+    s.instances.startup_s = 120.0;
+    s.autoscaler = AutoscalerConfig::Kpa(KpaConfig::default());
+    s
+}
+
+#[test]
+fn scale_to_zero_after_grace_and_the_first_request_back_waits_instead_of_failing() {
+    let mut sim = Simulation::new(idle_then_one_request()).unwrap();
     sim.run_to_end();
     let summary = sim.summary();
-    (sim, summary)
-}
-
-fn assert_close(what: &str, measured: f64, expected: f64, relative: f64) {
-    let error = (measured - expected).abs() / expected;
+    // Every request was served; none failed or was dropped.
+    assert_eq!(summary.requests.failed, 0);
+    assert_eq!(summary.requests.dropped, 0);
+    assert_eq!(summary.requests.completed, summary.requests.arrived);
+    assert_eq!(summary.instances.min, 0);
+    let s = scalings(&sim);
+    // To zero: the last request arrived just before t = 20; the stable window (60 s) must
+    // empty before the PA goes inactive, then the activator (in the path since the start: the
+    // burst capacity 100 × 1 − 211 < 0) has been there for the 30 s grace period: the fast
+    // path scales to zero on the next decider tick (every 2 s).
+    let (t_zero, _, _, steps) = s.iter().find(|(_, _, to, _)| *to == 0).unwrap();
     assert!(
-        error <= relative,
-        "{what}: measured {measured}, theory {expected}, off by {:.2}% > {:.2}%",
-        error * 100.0,
-        relative * 100.0
+        (20.0 + 60.0..=20.0 + 60.0 + 4.0).contains(t_zero),
+        "to zero at {t_zero}"
     );
-}
-
-#[test]
-fn a_replica_at_batch_one_with_fixed_sizes_is_an_md1_queue() {
-    // Prompt 256, output 16, the default coefficients (a = 16441.5 µs, b = 47.84, c = 18.21):
-    // S = (a + 256 b) + 15 (a + c) = 275,584.19 µs, deterministic. At ρ = 0.7 the M/D/1 mean
-    // time in system is S + ρS/(2(1 − ρ)); 30,000 s hold about 76,000 requests (relaxation
-    // ≈ 1/(μ(1−√ρ)²) = 7.7 s, so ≈ 2,000 independent observations of the queue: a relative
-    // standard error ≈ 1.5 % on the waiting part, under 1 % on the total).
-    let mut s = llm(21, 30_000.0, 0.0, 1);
-    s.warmup_s = 200.0;
-    s.instances.llm.max_batch = 1;
-    s.traffic.tokens.prompt_tokens = 256;
-    s.traffic.tokens.output_tokens = 16;
-    let m = &s.instances.llm;
-    let (first, service) = theory::llm_alone_s(
-        m.step_base_us,
-        m.step_prefill_token_us,
-        m.step_decode_seq_us,
-        256,
-        16,
-        m.max_batched_tokens,
-    );
-    assert!((service - 0.275_584_19).abs() < 1e-9, "{service}");
-    let mu = 1.0 / service;
-    let lambda = 0.7 * mu;
-    s.traffic.rate_rps = lambda;
-    let (_, sum) = run(s);
-    let w = theory::md1_mean_response_s(lambda, mu).unwrap();
-    assert_close("M/D/1 mean time in system", sum.latency_s.mean, w, 0.03);
-    // TTFT = waiting + the prefill step; the wait is W − S.
-    let ttft = sum.ttft_s.expect("model servers report TTFT");
-    assert_close("M/D/1 mean TTFT", ttft.mean, w - service + first, 0.05);
-    // Alone, every output token after the first takes one decode step of a + c.
-    let tpot = sum.tpot_s.expect("and TPOT");
+    assert!(steps.iter().any(|x| matches!(x, Step::KpaToZero(_))));
+    // Back from zero at once: the activator pokes the decider with the first request.
+    let (t_back, from, to, _) = s.iter().find(|(t, ..)| *t >= 300.0).unwrap();
+    assert_eq!((*t_back, *from, *to), (300.0, 0, 1));
+    // The first user waited the whole cold start in the activator, then was served.
+    assert_eq!(summary.cold_start.waited, 1);
+    assert_eq!(summary.cold_start.failed, 0);
+    assert_eq!(summary.cold_start.max_wait_s, 120.0);
+    // 120 s held + 0.1 s of service.
     assert!(
-        (tpot.mean - (16_441.5 + 18.21) / 1e6).abs() < 1e-6,
+        (summary.latency_s.max - 120.1).abs() < 1e-6,
         "{}",
-        tpot.mean
+        summary.latency_s.max
     );
-    // No request finishes faster than its fixed service time.
-    assert!(sum.latency_s.p50 >= service * 0.999);
-    assert_eq!(sum.requests.dropped + sum.requests.failed, 0);
+    let released = sim
+        .log_since(0)
+        .into_iter()
+        .any(|e| matches!(e.event, LogEvent::ActivatorReleased { requests: 1, .. }));
+    assert!(released);
 }
 
 #[test]
-fn a_full_batch_raises_throughput_as_the_step_formula_predicts() {
-    // Prompt 128, output 32, far more requests than one replica serves: the batch stays
-    // full, and each request costs a·32/B + 128 b + 31 c µs of steps. B = 1: 1.8768 req/s;
-    // B = 8: 13.802 req/s (8 × 128 tokens fit the 2048-token budget, so no chunking).
-    let mut results = Vec::new();
-    for batch in [1u32, 8] {
-        let mut s = llm(5, 600.0, 40.0, 1);
-        s.traffic.arrivals = Arrivals::Uniform;
-        s.instances.queue_limit = 500;
-        s.instances.llm.max_batch = batch;
-        s.traffic.tokens.prompt_tokens = 128;
-        s.traffic.tokens.output_tokens = 32;
-        let m = &s.instances.llm;
-        let predicted = theory::llm_full_batch_rps(
-            m.step_base_us,
-            m.step_prefill_token_us,
-            m.step_decode_seq_us,
-            128,
-            32,
-            batch,
-        );
-        let (_, sum) = run(s);
-        let measured = sum.requests.completed as f64 / sum.simulated_s;
-        // The first and last cycles are partial: at most one cycle (< 0.6 s of 600) off.
-        assert_close(
-            &format!("throughput at batch {batch}"),
-            measured,
-            predicted,
-            0.002,
-        );
-        results.push((predicted, sum));
-    }
-    let (p1, p8) = (results[0].0, results[1].0);
-    assert!(
-        (p1 - 1.876_8).abs() < 1e-3 && (p8 - 13.802).abs() < 1e-3,
-        "{p1} {p8}"
-    );
-    // The batch's mean is its limit while full.
-    let mean_batch = results[1].1.serving.as_ref().unwrap().mean_batch;
-    assert!(mean_batch > 7.9, "{mean_batch}");
-}
-
-#[test]
-fn an_exhausted_kv_cache_makes_requests_wait_and_none_vanish() {
-    // 40 blocks hold five sequences of 64 + 64 tokens (8 blocks each at their end) but the
-    // batch may hold 32: admission stops at the blocks, running sequences get preempted,
-    // and every request is still accounted for at every event.
-    let mut s = llm(9, 600.0, 8.0, 2);
-    s.instances.llm.kv_blocks = 40;
-    s.instances.llm.max_batch = 32;
-    s.traffic.tokens.prompt_tokens = 64;
-    s.traffic.tokens.output_tokens = 64;
-    // Stop the traffic before the end so that everything left drains.
-    s.traffic.changes = vec![RateChange {
-        at_s: 300.0,
-        rate_rps: 0.0,
-    }];
+fn the_activator_times_out_after_the_revision_timeout_and_says_so() {
+    // A 400 s start-up is longer than the revision's 300 s request timeout: the first request
+    // back fails at t = 600, and the log says why.
+    let mut s = idle_then_one_request();
+    s.instances.startup_s = 400.0;
+    s.duration_s = 800.0;
     let mut sim = Simulation::new(s).unwrap();
-    let mut kv_waited = false;
-    let mut events = 0u64;
-    while sim.now_s() < 600.0 {
-        // One event at a time.
-        sim.advance_to(600_000_000_000, 1);
-        events += 1;
+    sim.advance(599.0);
+    assert_eq!(sim.activator_held(), 1);
+    assert_eq!(sim.count_in_system(), sim.requests().in_flight);
+    sim.run_to_end();
+    let summary = sim.summary();
+    assert_eq!(summary.requests.failed, 1);
+    assert_eq!(summary.cold_start.failed, 1);
+    let timed_out: Vec<_> = sim
+        .log_since(0)
+        .into_iter()
+        .filter(|e| matches!(e.event, LogEvent::ActivatorTimedOut { .. }))
+        .collect();
+    assert_eq!(timed_out.len(), 1);
+    assert_eq!(timed_out[0].t_s, 600.0);
+}
+
+#[test]
+fn conservation_holds_with_the_activator_holding_requests() {
+    let mut s = idle_then_one_request();
+    s.traffic.arrivals = Arrivals::Poisson;
+    s.traffic.changes = vec![rate(20.0, 0.0), rate(200.0, 5.0), rate(260.0, 50.0)];
+    if let AutoscalerConfig::Kpa(k) = &mut s.autoscaler {
+        k.activator_queue_limit = 100;
+        k.container_concurrency = 4;
+    }
+    s.instances.queue_limit = 40;
+    let mut sim = Simulation::new(s).unwrap();
+    for _ in 0..100 {
+        sim.advance(5.0);
         let r = sim.requests();
-        assert_eq!(
-            r.arrived,
-            r.completed + r.dropped + r.failed + r.in_flight,
-            "conservation at event {events}"
-        );
-        assert_eq!(sim.count_in_system(), r.in_flight, "at event {events}");
-        let serving = sim.serving().unwrap();
-        for replica in &serving.replicas {
-            assert!(replica.kv_blocks_used <= replica.kv_blocks);
-            assert!(replica.running <= replica.max_batch);
-            kv_waited |= replica.kv_full && replica.waiting > 0 && replica.running < 32;
+        assert_eq!(r.arrived, r.completed + r.dropped + r.failed + r.in_flight);
+        assert_eq!(sim.count_in_system(), r.in_flight);
+    }
+    // The activator held at most 100; the rest were refused while no pod was ready.
+    assert!(sim.summary().cold_start.failed > 0);
+}
+
+#[test]
+fn the_queue_autoscaler_follows_the_keda_hpa_arithmetic() {
+    let mut s = Scenario {
+        duration_s: 600.0,
+        ..Scenario::default()
+    };
+    s.traffic.rate_rps = 20.0;
+    s.traffic.changes = vec![rate(100.0, 200.0), rate(400.0, 20.0)];
+    s.instances.count = 2;
+    s.instances.capacity_rps = 15.0;
+    s.instances.startup_s = 20.0;
+    s.autoscaler = AutoscalerConfig::Queue(QueueConfig {
+        min_replicas: 1,
+        ..QueueConfig::default()
+    });
+    let mut sim = Simulation::new(s).unwrap();
+    sim.run_to_end();
+    let decisions: Vec<_> = sim
+        .log_since(0)
+        .into_iter()
+        .filter_map(|e| match e.event {
+            LogEvent::Scaled { explanation, .. } => explanation.map(|x| x.steps),
+            LogEvent::Kept { explanation, .. } => Some(explanation.steps),
+            _ => None,
+        })
+        .collect();
+    assert!(decisions.len() >= 30);
+    let mut checked = 0;
+    for steps in &decisions {
+        for step in steps {
+            let Step::External(c) = step else { continue };
+            // GetExternalPerPodMetricReplicas, recomputed here from the step's own inputs:
+            // ratio = usage / (target × replicas); inside [0.9, 1.1] keep, else
+            // ceil(usage / target).
+            let ratio = c.usage / (c.target * f64::from(c.replicas));
+            assert_eq!(c.ratio, ratio);
+            let within = (0.9..=1.1).contains(&ratio);
+            assert_eq!(c.within_tolerance, within);
+            let want = if within {
+                c.replicas
+            } else {
+                (c.usage / c.target).ceil() as u32
+            };
+            assert_eq!(c.proposal, want, "{c:?}");
+            if c.metric == fleetlab::autoscale::queue::WAITING_METRIC {
+                assert_eq!(c.target, 5.0);
+                checked += 1;
+            }
         }
     }
-    assert!(
-        kv_waited,
-        "some requests waited for KV blocks with batch slots free"
-    );
-    let sum = sim.summary();
-    assert_eq!(sum.requests.dropped + sum.requests.failed, 0);
-    assert_eq!(sum.requests.in_flight, 0, "everything drained");
-    assert_eq!(sum.requests.completed, sum.requests.arrived);
-    let serving = sum.serving.unwrap();
-    assert!(serving.kv_waits > 0 || serving.preemptions > 0);
-    assert!(sim
-        .log_since(0)
-        .iter()
-        .any(|e| matches!(e.event, LogEvent::KvFull { .. })));
+    assert!(checked >= 30);
+    // The spike made requests wait, and the HPA scaled on them.
+    assert!(sim.summary().instances.max > 2);
 }
 
-/// The prefix-heavy workload of the TTFT comparison: 200 system prompts of 1024 tokens, each
-/// request adds 16 tokens of its own and asks for 8; 4 replicas at low load (1 request/s in
-/// all) with caches that never need to evict (26,312 blocks hold every prefix: 200 × 64).
-fn prefix_heavy(algorithm: Algorithm) -> Scenario {
-    let mut s = llm(31, 4000.0, 1.0, 4);
-    s.traffic.tokens.prompt_tokens = 16;
-    s.traffic.tokens.output_tokens = 8;
-    s.traffic.prefix.share = 1.0;
-    s.traffic.prefix.tokens = 1024;
-    s.traffic.prefix.groups = 200;
-    s.traffic.changes = vec![RateChange {
-        at_s: 3990.0,
-        rate_rps: 0.0,
-    }];
-    s.balancer.algorithm = algorithm;
+fn spike(autoscaler: AutoscalerConfig) -> Scenario {
+    let mut s = Scenario {
+        seed: 11,
+        duration_s: 400.0,
+        ..Scenario::default()
+    };
+    s.traffic.rate_rps = 10.0;
+    s.traffic.changes = vec![rate(100.0, 100.0), rate(250.0, 10.0)];
+    s.instances.count = 2;
+    s.instances.capacity_rps = 2.0;
+    s.instances.concurrency = 4;
+    s.instances.queue_limit = 40;
+    s.instances.startup_s = 30.0;
+    s.autoscaler = autoscaler;
     s
 }
 
 #[test]
-fn prefix_aware_routing_saves_the_prefill_of_the_misses_it_avoids() {
-    // Round robin sends a group's requests to every replica in turn, so each replica computes
-    // each prefix once: E[misses] = N·G·(1 − (1 − 1/G)^(M/N)) (theory::prefix_misses), about
-    // 795 of 4,000 requests here. The endpoint picker and the cache-aware router keep a group
-    // on the replica that has it (its prefix score, or its tree's match of 1024/1040 > 0.3),
-    // so they miss once per group: 200. Alone on a replica, a request's TTFT is one prefill
-    // step, a + b·(uncached tokens): 1040 tokens on a miss, 16 on a hit (a = 16441.5 µs,
-    // b = 47.84 µs). At this load (ρ ≈ 0.04 per replica) waiting for a step under way adds
-    // under 2 %, so the means are those of the hit/miss mix, and the saving is
-    // b·1024·(misses_rr − misses_aware)/M ≈ 7.3 ms.
-    let (_, rr) = run(prefix_heavy(Algorithm::RoundRobin));
-    assert_eq!(rr.requests.completed, rr.requests.arrived);
-    let m = rr.requests.completed as f64;
-    let (a_s, b_s) = (16_441.5e-6, 47.84e-6);
-    let alone_mean = |misses: f64| a_s + b_s * 16.0 + b_s * 1024.0 * misses / m;
-    let rr_misses = theory::prefix_misses(4, 200, 1.0, m);
-    // Round robin's misses, counted: every hit reuses 1024 cached tokens.
-    let rr_hits = rr.serving.as_ref().unwrap().cached_prompt_tokens as f64 / 1024.0;
-    assert_close("round robin's misses", m - rr_hits, rr_misses, 0.02);
-    let rr_ttft = rr.ttft_s.unwrap().mean;
-    assert_close(
-        "round robin's mean TTFT",
-        rr_ttft,
-        alone_mean(rr_misses),
-        0.02,
-    );
-    for algorithm in [Algorithm::EndpointPicker, Algorithm::CacheAware] {
-        let (_, aware) = run(prefix_heavy(algorithm));
+fn the_race_variants_see_identical_arrivals() {
+    let variants = vec![
+        (
+            "hpa".to_string(),
+            spike(AutoscalerConfig::Hpa(HpaConfig::default())),
+        ),
+        (
+            "kpa".to_string(),
+            spike(AutoscalerConfig::Kpa(KpaConfig {
+                container_concurrency: 4,
+                ..KpaConfig::default()
+            })),
+        ),
+        (
+            "queue".to_string(),
+            spike(AutoscalerConfig::Queue(QueueConfig::default())),
+        ),
+        ("none".to_string(), spike(AutoscalerConfig::None)),
+    ];
+    let r = race::run(&variants, 10.0).unwrap();
+    let first = &r.lanes[0];
+    for lane in &r.lanes {
         assert_eq!(
-            aware.requests.arrived, rr.requests.arrived,
-            "the same traffic"
+            lane.arrival_digest, first.arrival_digest,
+            "{}",
+            lane.contender.name
         );
-        let aware_misses = theory::prefix_misses(1, 200, 1.0, m);
-        let hits = aware.serving.as_ref().unwrap().cached_prompt_tokens as f64 / 1024.0;
-        assert_close(
-            &format!("{algorithm:?}'s misses"),
-            m - hits,
-            aware_misses,
-            0.02,
-        );
-        let aware_ttft = aware.ttft_s.unwrap().mean;
-        assert_close(
-            &format!("{algorithm:?}'s mean TTFT"),
-            aware_ttft,
-            alone_mean(aware_misses),
-            0.03,
-        );
-        let predicted = alone_mean(rr_misses) - alone_mean(aware_misses);
-        assert_close(
-            &format!("{algorithm:?}: mean TTFT saved against round robin"),
-            rr_ttft - aware_ttft,
-            predicted,
-            0.06,
-        );
+        assert_eq!(lane.contender.arrived, first.contender.arrived);
     }
-}
-
-#[test]
-fn llm_runs_are_deterministic() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/scenarios/llm-endpoint-picker.json"
-    ))
-    .unwrap();
-    let once = || {
-        let mut sim = Simulation::new(Scenario::from_json(&text).unwrap()).unwrap();
+    // The arrivals per second, too, are identical in every lane.
+    let per_second = |s: &Scenario| {
+        let mut sim = Simulation::new(s.clone()).unwrap();
         sim.run_to_end();
-        serde_json::to_string(&sim.summary()).unwrap()
+        sim.timeline()
+            .samples()
+            .map(|x| x.arrived_rps)
+            .collect::<Vec<_>>()
     };
-    assert_eq!(once(), once());
+    let reference = per_second(&variants[0].1);
+    for (_, s) in &variants[1..] {
+        assert_eq!(per_second(s), reference);
+    }
+    // The lanes really differ in how they scaled.
+    assert_ne!(r.lanes[0].replicas, r.lanes[1].replicas);
+    assert_eq!(r.verdict.standings.len(), 4);
+    // A variant with other traffic is refused, naming the field.
+    let mut other = variants.clone();
+    other[2].1.traffic.rate_rps = 11.0;
+    let e = race::run(&other, 10.0).unwrap_err();
+    assert_eq!(e.field, "variants[2].traffic");
 }
 
 #[test]
-fn the_scores_behind_a_pick_are_the_pickers_own_formula() {
-    // The "why this replica?" data: every endpoint's totals are the default profile's
-    // 2·queue + 2·kv + 3·prefix on the readings shown, and the winner has the highest.
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/scenarios/llm-endpoint-picker.json"
-    ))
-    .unwrap();
-    let mut sim = Simulation::new(Scenario::from_json(&text).unwrap()).unwrap();
-    sim.advance(60.0);
-    let history = sim.pick_history();
-    assert_eq!(history.len(), fleetlab::sim::PICKS_KEPT);
-    let last = sim.last_pick_scores().unwrap();
-    assert_eq!(last, *history.last().unwrap());
-    assert_eq!(last.request, sim.requests().arrived);
-    assert_eq!(sim.pick_scores(last.request), Some(last.clone()));
-    for pick in &history {
-        let waiting: Vec<u32> = pick.endpoints.iter().map(|e| e.waiting).collect();
-        let kv: Vec<f64> = pick.endpoints.iter().map(|e| e.kv_use).collect();
-        let prefix: Vec<f64> = pick
-            .endpoints
-            .iter()
-            .map(|e| e.prefix_score.unwrap())
-            .collect();
-        let totals = fleetlab::balance::endpoint_picker::scores(&waiting, &kv, &prefix);
-        let best = totals.iter().copied().fold(f64::MIN, f64::max);
-        for (e, t) in pick.endpoints.iter().zip(&totals) {
-            assert_eq!(e.total, Some(*t));
-            if e.prefix_blocks_total.unwrap() > 0 {
-                let p = f64::from(e.prefix_blocks_matched.unwrap())
-                    / f64::from(e.prefix_blocks_total.unwrap());
-                assert_eq!(e.prefix_score, Some(p));
+fn a_fleet_at_zero_is_handled_everywhere() {
+    // Start at zero with each scaler that can; read everything the page reads.
+    for autoscaler in [
+        AutoscalerConfig::Kpa(KpaConfig::default()),
+        AutoscalerConfig::Queue(QueueConfig::default()),
+    ] {
+        let mut s = Scenario {
+            duration_s: 60.0,
+            autoscaler,
+            ..Scenario::default()
+        };
+        s.instances.count = 0;
+        s.traffic.rate_rps = 0.0;
+        let mut sim = Simulation::new(s).unwrap();
+        let _ = sim.explain();
+        let _ = sim.details();
+        let mut reader = fleetlab::sim::ViewReader::default();
+        let mut rows = Vec::new();
+        reader.fill(&sim, &mut rows, 1.0);
+        assert!(rows.is_empty());
+        sim.run_to_end();
+        let x = sim.explain();
+        assert_eq!(x.ready, 0);
+        assert!(x.rho_ready.is_none());
+        assert_eq!(sim.summary().instances.r#final, 0);
+        assert_eq!(sim.summary().instance_seconds, 0.0);
+        // A hand edit to zero is allowed here, and back.
+        sim.edit("instances.count", serde_json::json!(2)).unwrap();
+        sim.advance(1.0);
+        sim.edit("instances.count", serde_json::json!(0)).unwrap();
+        sim.advance(1.0);
+    }
+    // Without such an autoscaler, zero instances are refused, naming the field.
+    let mut s = Scenario::default();
+    s.instances.count = 0;
+    let e = Simulation::new(s).err().unwrap();
+    assert_eq!(e.field, "instances.count");
+}
+
+#[test]
+fn every_serving_autoscaler_field_has_a_label_in_both_languages() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    for lang in ["en", "zh-CN"] {
+        let text = std::fs::read_to_string(format!("{root}/www/i18n/fields.{lang}.json")).unwrap();
+        let catalog: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut checked = 0;
+        for f in fleetlab::scenario::schema::fields() {
+            let serving = f.kinds.iter().any(|k| *k == "kpa" || *k == "queue");
+            if !serving || f.path.contains("behavior") || f.path.contains("tolerance") {
+                continue;
             }
+            let entry = &catalog[f.path.as_str()];
+            for key in ["label", "help"] {
+                assert!(
+                    entry[key].as_str().is_some_and(|s| !s.is_empty()),
+                    "{lang}: {} has no {key}",
+                    f.path
+                );
+            }
+            checked += 1;
         }
-        let winner = pick
-            .endpoints
-            .iter()
-            .find(|e| Some(e.instance) == pick.winner);
-        assert_eq!(winner.unwrap().total, Some(best));
-    }
-    // Saturation as the detector defines it, per replica and for the pool.
-    let serving = sim.serving().unwrap();
-    for r in &serving.replicas {
-        let s = (f64::from(r.waiting) / 5.0).max(r.kv_use / 0.8);
-        assert_eq!(r.saturation, s);
-        assert_eq!(r.saturated, r.waiting >= 5 || r.kv_use >= 0.8);
+        assert!(checked >= 25, "{lang}: {checked}");
     }
 }
 
 #[test]
-fn a_web_fleet_reports_nothing_of_model_serving() {
-    let mut sim = Simulation::new(Scenario::default()).unwrap();
-    sim.advance(5.0);
-    let sum = sim.summary();
-    assert!(sum.ttft_s.is_none() && sum.tpot_s.is_none() && sum.serving.is_none());
-    assert!(sim.serving().is_none() && sim.last_pick_scores().is_none());
-    let json = serde_json::to_string(&sum).unwrap();
-    assert!(!json.contains("ttft") && !json.contains("output_tokens"));
-}
-
-#[test]
-fn what_a_model_server_cannot_do_is_refused_by_name() {
-    // The shared queue is an ideal web queue, not a router for batching replicas.
-    let e = Scenario::from_json(
-        r#"{"instances": {"model": "llm"}, "balancer": {"algorithm": "shared_queue"}}"#,
-    )
-    .unwrap_err();
-    assert_eq!(e.field, "balancer.algorithm");
-    assert!(matches!(
-        e.kind,
-        fleetlab::error::ErrorKind::NeedsModel { .. }
-    ));
-    // Nor can it be switched to while running.
-    let mut sim =
-        Simulation::new(Scenario::from_json(r#"{"instances": {"model": "llm"}}"#).unwrap())
-            .unwrap();
-    sim.advance(1.0);
-    let e = sim
-        .edit("balancer.algorithm", serde_json::json!("shared_queue"))
-        .unwrap_err();
-    assert_eq!(e.field, "balancer.algorithm");
-    // The KV cache must hold the longest sequence: the conversation trace's longest prompt
-    // (14050) plus its longest output (1000) less one is 15049 tokens, 941 blocks.
-    let e = Scenario::from_json(r#"{"instances": {"model": "llm", "llm": {"kv_blocks": 940}}}"#)
-        .unwrap_err();
-    assert_eq!(e.field, "instances.llm.kv_blocks");
-    assert!(e.to_string().contains("941"), "{e}");
-    assert!(
-        Scenario::from_json(r#"{"instances": {"model": "llm", "llm": {"kv_blocks": 941}}}"#)
-            .is_ok()
-    );
-}
-
-#[test]
-fn each_replica_keeps_its_recent_history_of_kv_use_and_batch() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/scenarios/llm-cache-aware.json"
-    ))
-    .unwrap();
-    let mut sim = Simulation::new(Scenario::from_json(&text).unwrap()).unwrap();
-    sim.advance(20.0);
-    let h = sim.replica_history(2).unwrap();
-    // One sample per simulated second, at whole seconds.
-    assert_eq!(h.t_s, (1..=20).map(f64::from).collect::<Vec<_>>());
-    // The last sample is the state now (no event since the sample at t = 20 s changed it).
-    let now = sim.serving().unwrap();
-    let r = now.replicas.iter().find(|r| r.instance == 2).unwrap();
-    let last = h.t_s.len() - 1;
-    assert_eq!(h.batch[last], f64::from(r.running));
-    assert_eq!(h.waiting[last], f64::from(r.waiting));
-    assert!((h.kv_use[last] - r.kv_use).abs() < 1e-6);
-    assert!(h.kv_use.iter().all(|&k| (0.0..=1.0).contains(&k)));
-    // At most HISTORY_S seconds are kept.
-    sim.advance(fleetlab::sim::HISTORY_S as f64 + 30.0);
-    assert_eq!(
-        sim.replica_history(2).unwrap().t_s.len(),
-        fleetlab::sim::HISTORY_S
-    );
-    assert!(sim.replica_history(99).is_none());
+fn the_activator_keeps_each_pod_within_its_container_concurrency() {
+    // Pods with 2 slots and no queue of their own: anything sent beyond 2 would be dropped at
+    // the pod. Through the activator (in the path: 2 per pod can never cover 211 of burst
+    // capacity), requests wait in the activator instead, from a fleet at zero whose first pod
+    // starts at once.
+    let mut s = Scenario {
+        seed: 4,
+        duration_s: 120.0,
+        autoscaler: AutoscalerConfig::Kpa(KpaConfig {
+            container_concurrency: 2,
+            max_scale: 3,
+            ..KpaConfig::default()
+        }),
+        ..Scenario::default()
+    };
+    s.instances.count = 0;
+    s.instances.startup_s = 0.0;
+    s.instances.concurrency = 2;
+    s.instances.queue_limit = 0;
+    s.instances.capacity_rps = 5.0;
+    s.traffic.rate_rps = 40.0;
+    let mut sim = Simulation::new(s).unwrap();
+    sim.run_to_end();
+    let summary = sim.summary();
+    assert_eq!(summary.requests.dropped, 0);
+    assert_eq!(summary.requests.failed, 0);
+    // Three pods of 10 req/s against 40 req/s: the activator holds the rest.
+    assert!(sim.activator_held() > 1000, "{}", sim.activator_held());
+    assert_eq!(summary.instances.max, 3);
 }

@@ -111,6 +111,9 @@ impl Simulation {
                 // Validated with the scenario: it builds.
                 self.scaling.autoscaler =
                     autoscale::build(&self.scenario.autoscaler).ok().flatten();
+                // As an autoscaler restart: it takes over the fleet as it is (a KPA with more
+                // than one ready pod starts in panic, holding them).
+                self.init_autoscaler();
                 self.reset_autoscaler_baselines();
                 self.restart_timer(Timer::Autoscale);
             }

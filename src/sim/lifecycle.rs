@@ -144,6 +144,7 @@ impl Simulation {
         let inst = &mut self.fleet[id];
         inst.state = Lifecycle::Stopped;
         inst.stopped_ns = Some(now);
+        self.stats.stopped_instance_ns += u128::from(now.saturating_sub(inst.created_ns));
         inst.heartbeat_epoch += 1;
         inst.queue = Default::default();
         if let Some(r) = inst.llm.as_mut() {
@@ -191,5 +192,7 @@ impl Simulation {
         if now > 0 {
             self.push_log(Some(id), LogEvent::Registered);
         }
+        // Requests the activator holds go to the new instance now.
+        self.activator_slot_free(id, true);
     }
 }

@@ -35,6 +35,10 @@ pub enum Scaler {
     Hand,
     Formula,
     Hpa,
+    /// Knative's Pod Autoscaler.
+    Kpa,
+    /// KEDA on waiting requests (with its HPA).
+    Queue,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -114,6 +118,16 @@ pub enum LogEvent {
         in_view: u32,
         moved_fraction: f64,
     },
+    /// Requests held by the activator reached its timeout: they fail (504).
+    ActivatorTimedOut {
+        requests: u64,
+        timeout_s: f64,
+    },
+    /// An instance became ready: the requests the activator held go to the fleet.
+    ActivatorReleased {
+        requests: u64,
+        longest_wait_s: f64,
+    },
     /// A model-server replica has no KV blocks for the next request (or had to preempt a
     /// running one): requests wait. Logged once per spell (until its waiting queue empties).
     KvFull {
@@ -125,7 +139,7 @@ pub enum LogEvent {
 
 impl LogEvent {
     /// Every event's name (its serialized `kind`), in declaration order.
-    pub const NAMES: [&'static str; 23] = [
+    pub const NAMES: [&'static str; 25] = [
         "registered",
         "reregistered",
         "heartbeat_missed",
@@ -148,6 +162,8 @@ impl LogEvent {
         "kept",
         "rate_changed",
         "rebalanced",
+        "activator_timed_out",
+        "activator_released",
         "kv_full",
     ];
 
@@ -181,7 +197,9 @@ impl LogEvent {
             Kept { .. } => 19,
             RateChanged { .. } => 20,
             Rebalanced { .. } => 21,
-            KvFull { .. } => 22,
+            ActivatorTimedOut { .. } => 22,
+            ActivatorReleased { .. } => 23,
+            KvFull { .. } => 24,
         }
     }
 
@@ -206,7 +224,10 @@ impl LogEvent {
                 LogGroup::Health
             }
             Scaled { .. } | Kept { .. } => LogGroup::Scaling,
-            RateChanged { .. } | Rebalanced { .. } => LogGroup::Traffic,
+            RateChanged { .. }
+            | Rebalanced { .. }
+            | ActivatorTimedOut { .. }
+            | ActivatorReleased { .. } => LogGroup::Traffic,
             KvFull { .. } => LogGroup::Serving,
         }
     }
@@ -270,6 +291,20 @@ impl fmt::Display for LogEvent {
                 f,
                 "{in_view} instances in view: {:.1}% of keys moved to another instance",
                 moved_fraction * 100.0
+            ),
+            ActivatorTimedOut {
+                requests,
+                timeout_s,
+            } => write!(
+                f,
+                "{requests} requests held by the activator for {timeout_s} s timed out: failed"
+            ),
+            ActivatorReleased {
+                requests,
+                longest_wait_s,
+            } => write!(
+                f,
+                "an instance is ready: the activator sends on the {requests} requests it held (the longest waited {longest_wait_s:.1} s)"
             ),
             KvFull {
                 waiting,

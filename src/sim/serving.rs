@@ -18,7 +18,8 @@ use crate::balance::PickScores;
 use crate::metrics::{LatencyRecorder, LatencyStats};
 use crate::serving::{Outcome, Replica, Seq};
 
-use super::{Event, Lifecycle, LogEvent, Routing, Simulation};
+use super::workload::LlmRequest;
+use super::{Event, Lifecycle, LogEvent, Request, Routing, Simulation};
 use crate::balance::RequestInfo;
 
 /// Seconds of per-replica history kept at most, and the fleet-wide budget of samples (a fleet
@@ -123,16 +124,46 @@ impl Simulation {
         let (request, llm) = self.workload.next_llm_request(self.now_ns);
         self.stats.requests.arrived += 1;
         self.stats.window.arrived += 1;
+        self.stats.last_arrival_ns = Some(self.now_ns);
+        // The race's check that every variant saw the same requests covers their tokens too.
+        self.stats.arrival_digest = (self.stats.arrival_digest
+            ^ request.arrived_ns
+            ^ (u64::from(llm.prompt) << 32 | u64::from(llm.output)).rotate_left(17)
+            ^ u64::from(llm.group).rotate_left(48)
+            ^ u64::from(request.key))
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .rotate_left(29);
         self.schedule_next_arrival();
+        if self.activator_in_path() {
+            self.through_activator(request, Some(llm));
+        } else {
+            self.dispatch_llm(request, llm);
+        }
+    }
+
+    /// Sends a model-server request to the fleet through the balancer; counts a cold-start
+    /// failure when it fails with no instance ready (as `dispatch` does for web requests).
+    pub(super) fn dispatch_llm(&mut self, request: Request, llm: LlmRequest) {
+        let lost_before = self.stats.requests.failed + self.stats.requests.dropped;
         let info = RequestInfo {
             key: u64::from(request.key),
             prompt_tokens: llm.prompt,
             prefix_group: llm.group,
             prefix_tokens: llm.prefix_tokens,
         };
-        let Some(id) = self.choose(&info) else {
-            return;
-        };
+        if let Some(id) = self.choose(&info) {
+            self.deliver_llm(id, request, llm);
+        }
+        if self.stats.requests.failed + self.stats.requests.dropped > lost_before
+            && !self.any_ready()
+        {
+            self.stats.cold_start.failed += 1;
+        }
+    }
+
+    /// A model-server request reaches replica `id`: it waits for the next step (or is dropped
+    /// at a full waiting queue).
+    pub(super) fn deliver_llm(&mut self, id: u32, request: Request, llm: LlmRequest) {
         let seq = Seq::new(
             request.arrived_ns,
             llm.prompt,
@@ -269,6 +300,10 @@ impl Simulation {
             serving.outcomes = outcomes;
         }
         self.run_replica(id);
+        // Sequences left: the activator (if it holds requests) may send the next ones here.
+        if self.scaling.activator_settings.is_some() {
+            self.activator_slot_free(id, false);
+        }
     }
 
     /// The model-serving readout now (None for a web fleet).
