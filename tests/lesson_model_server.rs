@@ -1,4 +1,5 @@
-//! A quick check of www/lessons/08-scaling-a-model-server.json, in the format of the lessons
+//! A quick check of the model-serving lessons (www/lessons/08-scaling-a-model-server.json and
+//! 09-routing-to-a-large-model.json), in the format of the lessons
 //! (notes/lessons-format.md), until the shared lesson runner (tests/lessons.rs) checks every
 //! lesson: each step runs natively from its scenario to its pause; every claim holds there;
 //! every placeholder names a value that exists; every digit in the step's texts (both
@@ -12,6 +13,10 @@ use serde_json::{json, Value};
 const LESSON: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/www/lessons/08-scaling-a-model-server.json"
+));
+const ROUTING_LESSON: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/www/lessons/09-routing-to-a-large-model.json"
 ));
 
 /// `a.b[2].c` in a JSON value.
@@ -92,7 +97,16 @@ fn plain(v: &Value) -> String {
 
 #[test]
 fn the_model_server_lesson_holds() {
-    let lesson: Value = serde_json::from_str(LESSON).unwrap();
+    check(LESSON);
+}
+
+#[test]
+fn the_routing_lesson_holds() {
+    check(ROUTING_LESSON);
+}
+
+fn check(text: &str) {
+    let lesson: Value = serde_json::from_str(text).unwrap();
     for key in ["title", "goal"] {
         for lang in ["en", "zh-CN"] {
             assert!(lesson[key][lang].is_string(), "{key}.{lang}");
@@ -106,6 +120,12 @@ fn the_model_server_lesson_holds() {
             sim = Some(Simulation::new(scenario).unwrap());
         }
         let sim = sim.as_mut().unwrap();
+        // What the question may show: the state before the run.
+        let start = json!({
+            "summary": sim.summary(),
+            "details": sim.details(),
+            "explain": sim.explain(),
+        });
         let mut event = Value::Null;
         if let Some(until) = step["run"]["until_s"].as_f64() {
             sim.advance(until - sim.now_s());
@@ -135,6 +155,7 @@ fn the_model_server_lesson_holds() {
             "explain": sim.explain(),
             "scenario": sim.scenario(),
             "event": event,
+            "start": start,
         });
         let claims = step["claims"].as_array().cloned().unwrap_or_default();
         let mut allowed: Vec<String> = Vec::new();
