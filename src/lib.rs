@@ -11,7 +11,8 @@
 //! Kubernetes HPA, Knative's Pod Autoscaler and KEDA's queue-depth scaling; [`race`] runs
 //! autoscalers side by side on one request stream and weighs cost against latency;
 //! [`metrics`] measures latency and keeps the time series; [`theory`] has the closed forms
-//! (the seed's L/N and ceil(L/C), M/M/1, M/D/1, M/M/c) the measurements are checked against.
+//! (the seed's L/N and ceil(L/C), M/M/1, M/D/1, M/M/c) the measurements are checked against;
+//! [`verdict`] says which of two runs of the same requests served them better.
 //! `wasm.rs` is the only file that knows wasm-bindgen: a thin facade for the page.
 
 pub mod autoscale;
@@ -25,6 +26,7 @@ pub mod scenario;
 pub mod serving;
 pub mod sim;
 pub mod theory;
+pub mod verdict;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -513,9 +513,7 @@ pub fn codes() -> JsValue {
 /// Every scenario field: path, type, range or names, unit, documentation and default.
 #[wasm_bindgen]
 pub fn schema() -> JsValue {
-    let rows: serde_json::Value =
-        serde_json::from_str(&schema::to_json()).unwrap_or(serde_json::Value::Null);
-    to_js(&rows)
+    to_js(&schema::rows())
 }
 
 /// The closed forms the page shows beside its measurements, for L, N and C.
@@ -589,6 +587,39 @@ pub fn endpoint_picker_scores(
     prefix_match: Vec<f64>,
 ) -> Vec<f64> {
     crate::balance::endpoint_picker::scores(&waiting, &kv_use, &prefix_match)
+}
+
+/// Which of two runs (their `summary()` objects) served the same requests better:
+/// `{lost, p99, mean, winner, trade_off}` (see `verdict`).
+#[wasm_bindgen]
+pub fn compare_verdict(a: JsValue, b: JsValue) -> Result<JsValue, JsValue> {
+    fn measures(v: &JsValue, field: &str) -> Result<crate::verdict::RunMeasures, Error> {
+        let doc = json_of(v, field)?;
+        let n = |p: &str| doc.pointer(p).and_then(|x| x.as_f64());
+        let count = |p: &str| n(p).filter(|x| *x >= 0.0).map(|x| x as u64);
+        match (
+            count("/requests/arrived"),
+            count("/requests/dropped"),
+            count("/requests/failed"),
+        ) {
+            (Some(arrived), Some(dropped), Some(failed)) => Ok(crate::verdict::RunMeasures {
+                arrived,
+                lost: dropped.saturating_add(failed),
+                mean_s: n("/latency_s/mean").unwrap_or(f64::NAN),
+                p99_s: n("/latency_s/p99").unwrap_or(f64::NAN),
+            }),
+            _ => Err(Error::of(
+                field,
+                ErrorKind::WrongType {
+                    expected: "a run summary".into(),
+                },
+                None,
+            )),
+        }
+    }
+    let a = measures(&a, "a").map_err(js_error)?;
+    let b = measures(&b, "b").map_err(js_error)?;
+    Ok(to_js(&crate::verdict::verdict(&a, &b)))
 }
 
 /// A fresh random seed for the page's "new seed" button (the only use of OS randomness).

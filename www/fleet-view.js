@@ -31,7 +31,9 @@ export function utilColor(u, a = 1) {
 const ease = (dt, tau) => 1 - Math.exp(-dt / tau);
 
 export class FleetView {
-  constructor(canvas, fields) {
+  constructor(canvas, opts) {
+    // new FleetView(canvas, { fields, codes, t, fmt }) (the page's call) or the old (canvas, fields)
+    const fields = Array.isArray(opts) ? opts : opts.fields;
     this.canvas = canvas;
     this.ctx = canvas.getContext('2d');
     this.F = Object.fromEntries(fields.map((f, i) => [f, i]));

@@ -567,7 +567,12 @@ pub fn markdown_table() -> String {
 /// The table as JSON: one object per field with its type, range or names, unit, doc and
 /// default (per autoscaler variant where it has variants). The page reads this.
 pub fn to_json() -> String {
-    let rows: Vec<Value> = defaults()
+    serde_json::to_string_pretty(&rows()).expect("rows serialize")
+}
+
+/// The rows of `to_json`, as values (no text round trip, which would round 2^53 − 1).
+pub fn rows() -> Vec<Value> {
+    defaults()
         .into_iter()
         .map(|(f, kind, default)| {
             let mut row = serde_json::to_value(f).expect("a field serializes");
@@ -575,6 +580,5 @@ pub fn to_json() -> String {
             row["default"] = default;
             row
         })
-        .collect();
-    serde_json::to_string_pretty(&rows).expect("rows serialize")
+        .collect()
 }

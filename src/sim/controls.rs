@@ -24,6 +24,13 @@ impl Simulation {
     /// Sets the scenario field `path` to `value` now. `value` may be text typed by a person
     /// into a number field: the core parses it, so every message is the core's.
     pub fn edit(&mut self, path: &str, value: Value) -> Result<(), Error> {
+        // Switching the autoscaler's kind replaces the whole object (at the new kind's
+        // defaults): record it as that, so the description replays it.
+        let (path, value) = if path == "autoscaler.kind" {
+            ("autoscaler", serde_json::json!({ "kind": value }))
+        } else {
+            (path, value)
+        };
         if self.now_ns > 0 && self.scenario.edits.len() >= MAX_RECORDED {
             return Err(Error::of(
                 "edits",
