@@ -21,7 +21,7 @@ export function hintText(range, unit) {
 }
 
 export function unitWord(unit) {
-  return { 's': t('unit.word.s'), 'req/s': t('unit.word.rps'), '%': '%', '×': '×' }[unit] ?? unit;
+  return { 's': t('unit.word.s'), 'req/s': t('unit.word.rps'), 'tokens': t('unit.word.tokens'), 'µs': t('unit.word.us'), '%': '%', '×': '×' }[unit] ?? unit;
 }
 
 /** Catalog prefixes for the names an argument (not a schema field) allows. */
