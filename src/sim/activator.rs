@@ -115,7 +115,8 @@ impl Simulation {
     /// Whether `id` can take a request from the activator now.
     fn can_take(&self, id: u32, cc: u32) -> bool {
         let inst = &self.fleet[id];
-        inst.state == Lifecycle::Ready && (cc == 0 || inst.active() < cc)
+        // Requests whose client gave up (a timeout) released their breaker slot.
+        inst.state == Lifecycle::Ready && (cc == 0 || inst.live() < cc)
     }
 
     /// A ready pod with a free slot, round robin from where the last search ended.
@@ -141,11 +142,26 @@ impl Simulation {
             cold.waited += 1;
             cold.max_wait_s = cold.max_wait_s.max(wait as f64 / 1e9);
         }
-        match (to, held.llm) {
-            (Some(id), None) => self.deliver(id, held.request),
-            (None, None) => self.dispatch(held.request),
-            (Some(id), Some(llm)) => self.deliver_llm(id, held.request, llm),
-            (None, Some(llm)) => self.dispatch_llm(held.request, llm),
+        let delivered = match (to, held.llm) {
+            (Some(id), None) => self.deliver(id, held.request).map_err(|_| id),
+            (Some(id), Some(llm)) => self.deliver_llm(id, held.request, llm).map_err(|_| id),
+            (None, None) => {
+                self.dispatch(held.request);
+                Ok(())
+            }
+            (None, Some(llm)) => {
+                self.dispatch_llm(held.request, llm);
+                Ok(())
+            }
+        };
+        if let Err(id) = delivered {
+            // The pod's own queue was full: a 503 back through the balancer.
+            self.attempt_failed(
+                id,
+                held.request,
+                held.llm,
+                crate::balance::Failure::Overloaded,
+            );
         }
     }
 

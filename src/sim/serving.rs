@@ -18,9 +18,9 @@ use crate::balance::PickScores;
 use crate::metrics::{LatencyRecorder, LatencyStats};
 use crate::serving::{Outcome, Replica, Seq};
 
+use super::service::QueueFull;
 use super::workload::LlmRequest;
 use super::{Event, Lifecycle, LogEvent, Request, Routing, Simulation};
-use crate::balance::RequestInfo;
 
 /// Seconds of per-replica history kept at most, and the fleet-wide budget of samples (a fleet
 /// of more than `HISTORY_BUDGET / HISTORY_S` replicas keeps fewer seconds each, at least 10).
@@ -47,6 +47,36 @@ pub(super) struct ServingStats {
     /// Output tokens of every replica at the last one-second sample.
     pub tokens_at_sample: u64,
     outcomes: Vec<Outcome>,
+    /// The totals of the replicas that stopped (their records may be forgotten since, see
+    /// `sim::fleet`), so the summary needs only the replicas alive.
+    stopped: Totals,
+}
+
+/// Counts summed over replicas, and the sums of their lifetime means.
+#[derive(Clone, Copy, Default)]
+struct Totals {
+    replicas: u32,
+    output_tokens: u64,
+    prefill_tokens: u64,
+    cached_tokens: u64,
+    preemptions: u64,
+    kv_waits: u64,
+    kv_mean: f64,
+    batch_mean: f64,
+}
+
+impl Totals {
+    fn add(&mut self, r: &Replica, end_ns: u64) {
+        let (kv, batch) = r.means(end_ns);
+        self.replicas += 1;
+        self.output_tokens += r.output_tokens;
+        self.prefill_tokens += r.prefill_tokens;
+        self.cached_tokens += r.cached_tokens;
+        self.preemptions += r.preemptions;
+        self.kv_waits += r.kv_waits;
+        self.kv_mean += kv;
+        self.batch_mean += batch;
+    }
 }
 
 impl ServingStats {
@@ -58,6 +88,7 @@ impl ServingStats {
             window_tpot: LatencyRecorder::new(2),
             tokens_at_sample: 0,
             outcomes: Vec::new(),
+            stopped: Totals::default(),
         }
     }
 }
@@ -145,15 +176,7 @@ impl Simulation {
     /// failure when it fails with no instance ready (as `dispatch` does for web requests).
     pub(super) fn dispatch_llm(&mut self, request: Request, llm: LlmRequest) {
         let lost_before = self.stats.requests.failed + self.stats.requests.dropped;
-        let info = RequestInfo {
-            key: u64::from(request.key),
-            prompt_tokens: llm.prompt,
-            prefix_group: llm.group,
-            prefix_tokens: llm.prefix_tokens,
-        };
-        if let Some(id) = self.choose(&info) {
-            self.deliver_llm(id, request, llm);
-        }
+        self.route_with(request, Some(llm));
         if self.stats.requests.failed + self.stats.requests.dropped > lost_before
             && !self.any_ready()
         {
@@ -161,9 +184,14 @@ impl Simulation {
         }
     }
 
-    /// A model-server request reaches replica `id`: it waits for the next step (or is dropped
-    /// at a full waiting queue).
-    pub(super) fn deliver_llm(&mut self, id: u32, request: Request, llm: LlmRequest) {
+    /// A model-server request reaches replica `id`: it waits for the next step, or is refused
+    /// at a full waiting queue (`queue_limit`; the caller counts the drop or retries).
+    pub(super) fn deliver_llm(
+        &mut self,
+        id: u32,
+        request: Request,
+        llm: LlmRequest,
+    ) -> Result<(), QueueFull> {
         let seq = Seq::new(
             request.arrived_ns,
             llm.prompt,
@@ -174,19 +202,14 @@ impl Simulation {
         let queue_limit = self.scenario.instances.queue_limit;
         let inst = &mut self.fleet[id];
         inst.routed += 1;
-        if inst.llm.is_none() {
-            inst.failed += 1;
-            self.fail_request();
-            return;
-        }
         if inst.held >= queue_limit {
             inst.dropped += 1;
-            self.stats.requests.dropped += 1;
-            self.stats.window.dropped += 1;
-            return;
+            return Err(QueueFull);
         }
         let Some(replica) = inst.llm.as_mut() else {
-            return;
+            // Not a model server (the fleet is all or none): refused as a full queue would be.
+            inst.dropped += 1;
+            return Err(QueueFull);
         };
         replica.enqueue(seq);
         let idle = replica.step.is_none();
@@ -194,6 +217,7 @@ impl Simulation {
         if idle {
             self.run_replica(id);
         }
+        Ok(())
     }
 
     /// Starts the replica's next step if it has work and none is under way.
@@ -265,6 +289,7 @@ impl Simulation {
         let mut outcomes = std::mem::take(&mut serving.outcomes);
         replica.finish_step(now, |o| outcomes.push(o));
         let warmup = self.warmup_ns;
+        let mut succeeded = 0u32;
         for o in outcomes.drain(..) {
             match o {
                 Outcome::FirstToken { arrived_ns } => {
@@ -293,11 +318,15 @@ impl Simulation {
                     if let Routing::Balanced(b) = &mut self.routing {
                         b.on_response(id, latency, now);
                     }
+                    succeeded += 1;
                 }
             }
         }
         if let Some(serving) = self.serving.as_mut() {
             serving.outcomes = outcomes;
+        }
+        for _ in 0..succeeded {
+            self.attempt_succeeded(id);
         }
         self.run_replica(id);
         // Sequences left: the activator (if it holds requests) may send the next ones here.
@@ -363,37 +392,30 @@ impl Simulation {
 
     /// The summary's serving part (None for a web fleet).
     pub(super) fn serving_summary(&self) -> Option<ServingSummary> {
-        self.serving.as_ref()?;
         let now = self.now_ns;
-        let mut s = ServingSummary {
-            output_tokens: 0,
-            output_tokens_per_s: 0.0,
-            prefill_tokens: 0,
-            cached_prompt_tokens: 0,
-            mean_kv_use: 0.0,
-            mean_batch: 0.0,
-            preemptions: 0,
-            kv_waits: 0,
+        let mut t = self.serving.as_ref()?.stopped;
+        for &id in &self.fleet.alive {
+            if let Some(r) = self.fleet[id].llm.as_ref() {
+                t.add(r, now);
+            }
+        }
+        let per_replica = |sum: f64| {
+            if t.replicas > 0 {
+                sum / f64::from(t.replicas)
+            } else {
+                0.0
+            }
         };
-        let mut replicas = 0u32;
-        for inst in self.fleet.records() {
-            let Some(r) = inst.llm.as_ref() else {
-                continue;
-            };
-            s.output_tokens += r.output_tokens;
-            s.prefill_tokens += r.prefill_tokens;
-            s.cached_prompt_tokens += r.cached_tokens;
-            s.preemptions += r.preemptions;
-            s.kv_waits += r.kv_waits;
-            let (kv, batch) = r.means(inst.stopped_ns.unwrap_or(now));
-            s.mean_kv_use += kv;
-            s.mean_batch += batch;
-            replicas += 1;
-        }
-        if replicas > 0 {
-            s.mean_kv_use /= f64::from(replicas);
-            s.mean_batch /= f64::from(replicas);
-        }
+        let mut s = ServingSummary {
+            output_tokens: t.output_tokens,
+            output_tokens_per_s: 0.0,
+            prefill_tokens: t.prefill_tokens,
+            cached_prompt_tokens: t.cached_tokens,
+            mean_kv_use: per_replica(t.kv_mean),
+            mean_batch: per_replica(t.batch_mean),
+            preemptions: t.preemptions,
+            kv_waits: t.kv_waits,
+        };
         let span = now as f64 / 1e9;
         if span > 0.0 {
             s.output_tokens_per_s = s.output_tokens as f64 / span;
@@ -437,6 +459,15 @@ impl Simulation {
             batch: h.iter().map(|s| f64::from(s.batch)).collect(),
             waiting: h.iter().map(|s| f64::from(s.waiting)).collect(),
         })
+    }
+
+    /// Replica `id` has stopped for good: its totals join the stopped replicas' (its record may
+    /// be forgotten from here on).
+    pub(super) fn replica_stopped(&mut self, id: u32) {
+        let now = self.now_ns;
+        if let (Some(serving), Some(r)) = (self.serving.as_mut(), self.fleet[id].llm.as_ref()) {
+            serving.stopped.add(r, now);
+        }
     }
 
     /// A new replica for instance `id` when the fleet serves a model.
