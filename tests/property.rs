@@ -479,7 +479,10 @@ fn generated_scenarios_never_panic_and_always_conserve_requests() {
     assert!(edits_refused > 0);
     // Model servers ran, under the balancers made for them and under a plain one.
     for balancer in ["endpoint_picker", "cache_aware", "round_robin"] {
-        assert!(seen.contains_key(&("llm", balancer)), "llm {balancer}: {seen:?}");
+        assert!(
+            seen.contains_key(&("llm", balancer)),
+            "llm {balancer}: {seen:?}"
+        );
     }
     for balancer in fleetlab::scenario::Algorithm::ALL {
         assert!(

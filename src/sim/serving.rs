@@ -20,7 +20,7 @@ use crate::serving::{Outcome, Replica, Seq};
 
 use super::service::QueueFull;
 use super::workload::LlmRequest;
-use super::{Event, Lifecycle, LogEvent, Request, Routing, Simulation};
+use super::{clock, Event, Lifecycle, LogEvent, Request, Routing, Simulation};
 
 /// Seconds of per-replica history kept at most, and the fleet-wide budget of samples (a fleet
 /// of more than `HISTORY_BUDGET / HISTORY_S` replicas keeps fewer seconds each, at least 10).
@@ -258,13 +258,19 @@ impl Simulation {
             );
         }
         match step {
-            Some(step) => self.queue.schedule(
-                now + step.ns,
-                Event::Step {
-                    instance: id,
-                    epoch,
-                },
-            ),
+            Some(step) => {
+                // A step that would end past the end of time never ends (the replica stays
+                // busy with it), as a web request's service does.
+                if let Some(done) = clock::later(now, step.ns) {
+                    self.queue.schedule(
+                        done,
+                        Event::Step {
+                            instance: id,
+                            epoch,
+                        },
+                    );
+                }
+            }
             None => {
                 let inst = &self.fleet[id];
                 if inst.state == Lifecycle::Draining && inst.active() == 0 {
