@@ -99,7 +99,8 @@ export class ServingPanel {
 /** The rule that decided, worded from the core's numbers. */
 function ruleText(p) {
   switch (p.rule) {
-    case 'highest_score': return t('serving.rule.highest_score', { best: fmt.num(p.best), tied: fmt.int(p.tied) });
+    case 'highest_score': return p.tied > 1 ? t('serving.rule.highest_score_tied', { best: fmt.num(p.best), tied: fmt.int(p.tied) })
+      : t('serving.rule.highest_score', { best: fmt.num(p.best) });
     case 'imbalanced': return t('serving.rule.imbalanced', { max: fmt.int(p.max_load), min: fmt.int(p.min_load), abs: fmt.int(p.abs_threshold), rel: fmt.num(p.rel_threshold) });
     case 'cache_hit': return t('serving.rule.cache_hit', { rate: fmt.pct(p.match_rate), threshold: fmt.pct(p.cache_threshold), holders: fmt.int(p.holders) });
     case 'smallest_tree': return t('serving.rule.smallest_tree', { rate: fmt.pct(p.match_rate), threshold: fmt.pct(p.cache_threshold) });
