@@ -203,6 +203,12 @@ impl fmt::Display for Verdict {
         for (name, s) in self.names.iter().zip(&self.standings) {
             match *s {
                 Standing::Best => {}
+                // The same cost (a race of balancers on a fixed fleet): a tie, which goes to
+                // the first listed.
+                Standing::Costlier { extra } if extra * 100.0 < 0.5 => write!(
+                    f,
+                    "; {name} did as well for the same instance-seconds (a tie: the first listed is named)"
+                )?,
                 Standing::Costlier { extra } => write!(
                     f,
                     "; {name} served as well but used {:.0}% more instance-seconds",
@@ -419,6 +425,13 @@ mod tests {
         assert!(
             text.contains("A served as well but used 67% more"),
             "{text}"
+        );
+        // Equal cost is a tie, not "0% more".
+        let tie = verdict(&[c("A", 0, 1.0, 600.0), c("B", 0, 1.1, 600.0)]).to_string();
+        assert!(tie.starts_with("A wins"), "{tie}");
+        assert!(
+            tie.contains("B did as well for the same instance-seconds"),
+            "{tie}"
         );
     }
 

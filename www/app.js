@@ -602,7 +602,7 @@ export class App {
     const rows = this.tab === 'registry' || KEYED.includes(algorithm) ? readRows(sim, KEYED.includes(algorithm) ? Infinity : 200) : [];
     this.explain.update(ex, det, p99, rows, algorithm);
     if (this.selected != null) this.inspector.update(readRow(sim, this.selected));
-    this.servingPanel?.update(sim);
+    this.servingPanel?.update(sim, ex);
     if (this.tab === 'registry') this.registryTable.update(rows, this.selected, sim.view_len() / viewFields.length);
     text(this.fleetSummary, t('fleet.summary', {
       ready: fmt.int(det.ready), members: fmt.int(det.members), in_view: fmt.int(det.in_view),

@@ -13,6 +13,16 @@ const ROWS = 16;
 export class ServingPanel {
   constructor() {
     this.intro = h('p', { class: 'help' });
+    // readouts a lesson can point at (data-value: the core's path of the number shown)
+    const ro = (key, path) => {
+      const out = h('output');
+      return [h('div', { class: 'ro', 'data-value': path }, h('span', { class: 'ro-label' }, t(key)), out), out];
+    };
+    const [roSat, outSat] = ro('serving.ro.saturation', 'explain.serving.pool_saturation');
+    const [roHit, outHit] = ro('serving.ro.prefix_hit', 'explain.serving.prefix_hit_fraction');
+    const [roTtft, outTtft] = ro('serving.ro.ttft_mean', 'summary.ttft_s.mean');
+    this.outs = { sat: outSat, hit: outHit, ttft: outTtft };
+    this.readouts = h('div', { class: 'sv-readouts' }, roSat, roHit, roTtft);
     this.pool = h('p', { class: 'sv-pool', role: 'status' });
     this.lat = h('p', { class: 'sv-lat' });
     this.body = h('tbody');
@@ -21,6 +31,7 @@ export class ServingPanel {
     this.el = h('section', { class: 'model-serving', id: 'model-serving', 'data-show': 'model-serving', 'aria-labelledby': 'h-model-serving', hidden: true },
       h('h3', { id: 'h-model-serving' }, t('serving.title')),
       this.intro,
+      this.readouts,
       this.pool,
       this.lat,
       h('div', { class: 'sv-scroll' },
@@ -34,11 +45,14 @@ export class ServingPanel {
       this.why);
   }
 
-  /** Reads the core's serving readout and last pick; hides the card for a web fleet. */
-  update(sim) {
+  /** Reads the core's serving readout, explanation and last pick; hidden for a web fleet. */
+  update(sim, ex) {
     const s = sim.serving();
     this.el.hidden = !s;
     if (!s) return;
+    text(this.outs.sat, fmt.num(s.pool_saturation));
+    text(this.outs.hit, fmt.pct(ex?.serving?.prefix_hit_fraction));
+    text(this.outs.ttft, fmt.ms(s.ttft_s.mean));
     const thresholds = { q: fmt.int(s.queue_depth_threshold), kv: fmt.pct(s.kv_cache_util_threshold) };
     text(this.intro, t('serving.intro', thresholds));
     text(this.pool, t(s.saturated ? 'serving.pool_saturated' : 'serving.pool', {
