@@ -76,6 +76,8 @@ pub enum ErrorKind {
     NeedsScaleFromZero { autoscalers: Vec<String> },
     /// Either exactly `unlimited` (a marker such as −1) or at least `min`.
     UnlimitedOrAtLeast { unlimited: f64, min: f64 },
+    /// This balancer cannot serve the fleet's kind of instance (`instances.model`).
+    NeedsModel { algorithm: String, model: String },
     /// There is no instance with this id (now).
     NoSuchInstance { id: f64 },
     /// This setting cannot change while the simulation runs; start a new run instead.
@@ -183,6 +185,9 @@ impl Error {
                 plain(*unlimited),
                 plain(*min)
             ),
+            ErrorKind::NeedsModel { algorithm, model } => {
+                format!("balancer {algorithm} needs instances.model {model}")
+            }
             ErrorKind::NoSuchInstance { id } => format!("there is no instance {}", plain(*id)),
             ErrorKind::NotLive => {
                 "cannot change while the simulation runs; start a new run with it".to_string()

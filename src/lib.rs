@@ -5,9 +5,11 @@
 //! every error naming its field); [`sim`] is the discrete-event engine (integer-nanosecond
 //! clock, event heap, seeded generators from [`rng`]) that moves requests through the fleet;
 //! [`registry`] holds registrations, leases and heartbeats; [`balance`] has one file per
-//! load-balancing algorithm; [`autoscale`] has the seed's rule, a faithful Kubernetes HPA,
-//! Knative's Pod Autoscaler and KEDA's queue-depth scaling; [`race`] runs autoscalers side by
-//! side on one request stream and weighs cost against latency;
+//! load-balancing algorithm (including the inference-aware `endpoint_picker` and
+//! `cache_aware`); [`serving`] is the model-server replica (continuous batching over a KV
+//! cache, token lengths from a published trace); [`autoscale`] has the seed's rule, a faithful
+//! Kubernetes HPA, Knative's Pod Autoscaler and KEDA's queue-depth scaling; [`race`] runs
+//! autoscalers side by side on one request stream and weighs cost against latency;
 //! [`metrics`] measures latency and keeps the time series; [`theory`] has the closed forms
 //! (the seed's L/N and ceil(L/C), M/M/1, M/D/1, M/M/c) the measurements are checked against;
 //! [`verdict`] says which of two runs of the same requests served them better.
@@ -21,6 +23,7 @@ pub mod race;
 pub mod registry;
 pub mod rng;
 pub mod scenario;
+pub mod serving;
 pub mod sim;
 pub mod theory;
 pub mod verdict;

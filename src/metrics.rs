@@ -137,6 +137,28 @@ pub struct Sample {
     pub utilization: f64,
     /// Requests in the system at the end of the second.
     pub in_flight: u64,
+    /// Model servers only.
+    pub llm: Option<LlmSample>,
+}
+
+/// The model-serving part of a one-second sample.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct LlmSample {
+    /// TTFT and TPOT of the requests that got their first / last token during the second.
+    pub ttft_p50_s: f64,
+    pub ttft_p99_s: f64,
+    pub tpot_p50_s: f64,
+    pub tpot_p99_s: f64,
+    /// Output tokens generated during the second (the fleet).
+    pub output_tokens_per_s: f64,
+    /// KV use of ready replicas at the end of the second: mean and largest.
+    pub kv_use_mean: f64,
+    pub kv_use_max: f64,
+    /// Mean batch (running sequences) of ready replicas, and all their waiting requests.
+    pub batch_mean: f64,
+    pub waiting: u64,
+    /// The saturation detector's pool value (mean over ready replicas; 1 with none).
+    pub saturation: f64,
 }
 
 /// The samples as one list per field (what charting libraries take).
@@ -155,6 +177,27 @@ pub struct Columns {
     pub p99_s: Vec<f64>,
     pub utilization: Vec<f64>,
     pub in_flight: Vec<f64>,
+    /// Model servers only (absent otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ttft_p50_s: Vec<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ttft_p99_s: Vec<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tpot_p50_s: Vec<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tpot_p99_s: Vec<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub output_tokens_per_s: Vec<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kv_use_mean: Vec<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kv_use_max: Vec<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub batch_mean: Vec<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waiting: Vec<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub saturation: Vec<f64>,
 }
 
 /// A ring of the most recent samples: memory stays bounded however long the run.
@@ -217,6 +260,18 @@ impl Timeline {
             c.p99_s.push(s.p99_s);
             c.utilization.push(s.utilization);
             c.in_flight.push(s.in_flight as f64);
+            if let Some(l) = s.llm {
+                c.ttft_p50_s.push(l.ttft_p50_s);
+                c.ttft_p99_s.push(l.ttft_p99_s);
+                c.tpot_p50_s.push(l.tpot_p50_s);
+                c.tpot_p99_s.push(l.tpot_p99_s);
+                c.output_tokens_per_s.push(l.output_tokens_per_s);
+                c.kv_use_mean.push(l.kv_use_mean);
+                c.kv_use_max.push(l.kv_use_max);
+                c.batch_mean.push(l.batch_mean);
+                c.waiting.push(l.waiting as f64);
+                c.saturation.push(l.saturation);
+            }
         }
         c
     }
@@ -224,9 +279,16 @@ impl Timeline {
     pub const CSV_HEADER: &'static str =
         "t_s,offered_rps,arrived_rps,throughput_rps,dropped,failed,ready,desired,mean_s,p50_s,p99_s,utilization,in_flight";
 
+    /// Columns added for model servers.
+    pub const CSV_LLM_HEADER: &'static str = ",ttft_p50_s,ttft_p99_s,tpot_p50_s,tpot_p99_s,output_tokens_per_s,kv_use_mean,kv_use_max,batch_mean,waiting,saturation";
+
     pub fn to_csv(&self) -> String {
+        let llm = self.samples.iter().any(|s| s.llm.is_some());
         let mut out = String::with_capacity(64 * (self.samples.len() + 1));
         out.push_str(Self::CSV_HEADER);
+        if llm {
+            out.push_str(Self::CSV_LLM_HEADER);
+        }
         out.push('\n');
         for s in &self.samples {
             out.push_str(&s.csv_row());
@@ -239,7 +301,7 @@ impl Sample {
     /// One line of the timeline CSV (`Timeline::CSV_HEADER`'s columns), with its newline.
     pub fn csv_row(&self) -> String {
         let s = self;
-        format!(
+        let mut row = format!(
             "{},{},{},{},{},{},{},{},{:.9},{:.9},{:.9},{:.6},{}\n",
             s.t_s,
             s.offered_rps,
@@ -254,7 +316,25 @@ impl Sample {
             s.p99_s,
             s.utilization,
             s.in_flight
-        )
+        );
+        if let Some(l) = s.llm {
+            // The serving columns (`Timeline::CSV_LLM_HEADER`), before the newline.
+            row.pop();
+            row.push_str(&format!(
+                ",{:.9},{:.9},{:.9},{:.9},{},{:.6},{:.6},{:.3},{},{:.6}\n",
+                l.ttft_p50_s,
+                l.ttft_p99_s,
+                l.tpot_p50_s,
+                l.tpot_p99_s,
+                l.output_tokens_per_s,
+                l.kv_use_mean,
+                l.kv_use_max,
+                l.batch_mean,
+                l.waiting,
+                l.saturation
+            ));
+        }
+        row
     }
 }
 

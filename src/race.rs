@@ -1,4 +1,4 @@
-//! A race of autoscalers on one trace: two to four scenarios that differ in how they scale but
+//! A race on one trace: two to four scenarios that differ in how they scale or balance but
 //! share the request stream — the same seed, traffic (rate, changes, keys), service-time
 //! distribution, duration and warm-up, and the same traffic edits — run side by side. The
 //! arrivals have their own random stream (see `sim::workload`), so every variant sees the
@@ -14,6 +14,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind};
+use crate::metrics::LatencyStats;
 use crate::scenario::Scenario;
 use crate::sim::{ColdStart, Simulation, Summary};
 
@@ -202,6 +203,12 @@ impl fmt::Display for Verdict {
         for (name, s) in self.names.iter().zip(&self.standings) {
             match *s {
                 Standing::Best => {}
+                // The same cost (a race of balancers on a fixed fleet): a tie, which goes to
+                // the first listed.
+                Standing::Costlier { extra } if extra * 100.0 < 0.5 => write!(
+                    f,
+                    "; {name} did as well for the same instance-seconds (a tie: the first listed is named)"
+                )?,
                 Standing::Costlier { extra } => write!(
                     f,
                     "; {name} served as well but used {:.0}% more instance-seconds",
@@ -287,11 +294,26 @@ pub struct ReplicaSample {
     pub desired: u32,
 }
 
+/// A model-server variant's serving numbers (TTFT and TPOT of the requests that arrived after
+/// the warm-up; tokens over the whole run).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LaneServing {
+    pub ttft_s: LatencyStats,
+    pub tpot_s: LatencyStats,
+    pub output_tokens_per_s: f64,
+    /// Prompt tokens found in the replicas' prefix caches (not computed again).
+    pub cached_prompt_tokens: u64,
+    pub prefill_tokens: u64,
+}
+
 /// One finished variant.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Lane {
     pub contender: Contender,
     pub autoscaler: &'static str,
+    pub balancer: &'static str,
+    /// Model servers only (`instances.model: llm`).
+    pub serving: Option<LaneServing>,
     pub arrival_digest: String,
     pub replicas: Vec<ReplicaSample>,
 }
@@ -328,9 +350,22 @@ pub fn run(variants: &[(String, Scenario)], every_s: f64) -> Result<Race, Error>
                 next += every;
             }
         }
+        let summary = sim.summary();
+        let serving = match (&summary.ttft_s, &summary.tpot_s, &summary.serving) {
+            (Some(ttft), Some(tpot), Some(s)) => Some(LaneServing {
+                ttft_s: *ttft,
+                tpot_s: *tpot,
+                output_tokens_per_s: s.output_tokens_per_s,
+                cached_prompt_tokens: s.cached_prompt_tokens,
+                prefill_tokens: s.prefill_tokens,
+            }),
+            _ => None,
+        };
         lanes.push(Lane {
-            contender: Contender::from_summary(name, &sim.summary()),
+            contender: Contender::from_summary(name, &summary),
             autoscaler: kind,
+            balancer: scenario.balancer.algorithm.name(),
+            serving,
             arrival_digest: sim.details().arrival_digest,
             replicas,
         });
@@ -390,6 +425,13 @@ mod tests {
         assert!(
             text.contains("A served as well but used 67% more"),
             "{text}"
+        );
+        // Equal cost is a tie, not "0% more".
+        let tie = verdict(&[c("A", 0, 1.0, 600.0), c("B", 0, 1.1, 600.0)]).to_string();
+        assert!(tie.starts_with("A wins"), "{tie}");
+        assert!(
+            tie.contains("B did as well for the same instance-seconds"),
+            "{tie}"
         );
     }
 

@@ -272,6 +272,94 @@ pub fn readout(load_rps: f64, servers: u32, capacity_rps: f64) -> Readout {
     }
 }
 
+/// One step of a model-server replica, in seconds: a + b·(prefill tokens) + c·(decoding
+/// sequences) µs, at least 1 µs (BLIS's former blackbox model, `sim/latency/latency.go`).
+pub fn llm_step_s(
+    base_us: f64,
+    prefill_token_us: f64,
+    decode_seq_us: f64,
+    prefill_tokens: f64,
+    decode_seqs: f64,
+) -> f64 {
+    (base_us + prefill_token_us * prefill_tokens + decode_seq_us * decode_seqs).max(1.0) / 1e6
+}
+
+/// A request served alone (batch of one): its prompt of `prompt` tokens in ⌈prompt/budget⌉
+/// prefill steps (the last one samples the first token), then `output − 1` steps decoding it
+/// alone. With fixed sizes this is the deterministic service time of an M/D/1 queue.
+/// Returns (time to first token, whole service), seconds.
+pub fn llm_alone_s(
+    base_us: f64,
+    prefill_token_us: f64,
+    decode_seq_us: f64,
+    prompt: u32,
+    output: u32,
+    token_budget: u32,
+) -> (f64, f64) {
+    let budget = token_budget.max(1);
+    let full = prompt / budget;
+    let rest = prompt % budget;
+    let mut first = f64::from(full)
+        * llm_step_s(
+            base_us,
+            prefill_token_us,
+            decode_seq_us,
+            f64::from(budget),
+            0.0,
+        );
+    if rest > 0 {
+        first += llm_step_s(
+            base_us,
+            prefill_token_us,
+            decode_seq_us,
+            f64::from(rest),
+            0.0,
+        );
+    }
+    let decode = f64::from(output.max(1) - 1)
+        * llm_step_s(base_us, prefill_token_us, decode_seq_us, 0.0, 1.0);
+    (first, first + decode)
+}
+
+/// Requests per second of one replica whose batch of `batch` sequences is always full, every
+/// request with `prompt` and `output` tokens: each occupies a slot for `output` steps (one
+/// prefill, output − 1 decodes), so per request the steps cost a·output/batch + b·prompt +
+/// c·(output − 1) µs. Valid while batch × prompt fits the step's token budget (no chunking)
+/// and the KV cache holds the batch.
+pub fn llm_full_batch_rps(
+    base_us: f64,
+    prefill_token_us: f64,
+    decode_seq_us: f64,
+    prompt: u32,
+    output: u32,
+    batch: u32,
+) -> f64 {
+    let o = f64::from(output.max(1));
+    let per_request_us = base_us * o / f64::from(batch.max(1))
+        + prefill_token_us * f64::from(prompt)
+        + decode_seq_us * (o - 1.0);
+    if per_request_us <= 0.0 {
+        f64::INFINITY
+    } else {
+        1e6 / per_request_us
+    }
+}
+
+/// Expected shared-prefix cache misses when round robin spreads `requests` requests over
+/// `replicas` replicas whose caches never evict: each request carries one of `groups`
+/// prefixes (uniformly) with probability `share`, and a replica misses the first time it sees
+/// a group, so the misses are the (replica, group) pairs seen: for `n` = requests/replicas per
+/// replica, replicas × groups × (1 − (1 − share/groups)^n). A router that keeps each group on
+/// one replica misses only once per group: `prefix_misses(1, …)` with all the requests.
+pub fn prefix_misses(replicas: u32, groups: u32, share: f64, requests: f64) -> f64 {
+    if replicas == 0 || groups == 0 {
+        return 0.0;
+    }
+    let (n, g) = (f64::from(replicas), f64::from(groups));
+    let per_replica = requests / n;
+    n * g * (1.0 - libm::pow(1.0 - share / g, per_replica))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -407,5 +495,41 @@ mod tests {
         assert!((mm1k_block_probability(1.0, 1.0, 3).unwrap() - 0.25).abs() < 1e-12);
         // ρ = 0.5, K = 1: P = 0.5·0.5/(1 − 0.25) = 1/3.
         assert!((mm1k_block_probability(0.5, 1.0, 1).unwrap() - 1.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn llm_step_arithmetic() {
+        // The step formula with inference-sim's Llama-3.1-8B/A100 fit (µs): a = 16441.5,
+        // b = 47.84, c = 18.21.
+        let (a, b, c) = (16_441.5, 47.84, 18.21);
+        assert!((llm_step_s(a, b, c, 0.0, 64.0) - 0.017_606_94).abs() < 1e-12);
+        assert!((llm_step_s(a, b, c, 2048.0, 0.0) - 0.114_417_82).abs() < 1e-12);
+        assert_eq!(llm_step_s(0.0, 0.0, 0.0, 0.0, 0.0), 1e-6, "at least 1 µs");
+        // Alone: prefill 256 tokens = 28,688.54 µs, then 15 decode steps of 16,459.71 µs.
+        let (first, service) = llm_alone_s(a, b, c, 256, 16, 2048);
+        assert!((first - 0.028_688_54).abs() < 1e-12);
+        assert!((service - 0.275_584_19).abs() < 1e-12);
+        // A prompt longer than the budget is prefilled in chunks: 2048 + 2048 + 904.
+        let (first, _) = llm_alone_s(a, b, c, 5000, 1, 2048);
+        assert!((first - (3.0 * a + 5000.0 * b) / 1e6).abs() < 1e-12);
+        // A full batch: a·O/B + b·P + c·(O − 1) µs per request.
+        let one = llm_full_batch_rps(a, b, c, 128, 32, 1);
+        let eight = llm_full_batch_rps(a, b, c, 128, 32, 8);
+        assert!((one - 1e6 / 532_816.03).abs() < 1e-9, "{one}");
+        assert!((eight - 1e6 / 72_454.03).abs() < 1e-9, "{eight}");
+    }
+
+    #[test]
+    fn prefix_misses_count_the_pairs_seen() {
+        assert_eq!(prefix_misses(4, 10, 0.0, 1000.0), 0.0);
+        assert!((prefix_misses(4, 10, 1.0, 1e9) - 40.0).abs() < 1e-9);
+        // One replica, one group, one request: one miss; two requests: still one.
+        assert!((prefix_misses(1, 1, 1.0, 2.0) - 1.0).abs() < 1e-12);
+        // 4 replicas, 200 groups, 1000 requests each: 800 (1 − 0.995^1000) = 794.677…
+        let m = prefix_misses(4, 200, 1.0, 4000.0);
+        assert!(
+            (m - 800.0 * (1.0 - 0.995f64.powi(1000))).abs() < 1e-9,
+            "{m}"
+        );
     }
 }

@@ -469,6 +469,42 @@ impl Simulation {
         let since = if since >= 0.0 { since as u64 } else { 0 };
         to_js(&self.inner().log_since(since))
     }
+
+    /// Model servers now: each replica's waiting, batch, KV use and saturation, the pool's
+    /// saturation, TTFT and TPOT so far; null for a web fleet.
+    pub fn serving(&self) -> JsValue {
+        to_js(&self.inner().serving())
+    }
+
+    /// One replica's KV use, batch and waiting requests over its last samples (one per
+    /// simulated second, up to 300): `{instance, t_s: [...], kv_use: [...], batch: [...],
+    /// waiting: [...]}`; null for a web instance or an unknown id.
+    pub fn replica_history(&self, id: f64) -> JsValue {
+        if !(0.0..=f64::from(u32::MAX)).contains(&id) || id.fract() != 0.0 {
+            return JsValue::NULL;
+        }
+        to_js(&self.inner().replica_history(id as u32))
+    }
+
+    /// "Why this replica?" for the last request routed: every endpoint's numbers, the rule
+    /// that decided and the winner; null when none is kept (web fleets with a balancer that
+    /// does not score).
+    pub fn last_pick(&self) -> JsValue {
+        to_js(&self.inner().last_pick_scores())
+    }
+
+    /// The same for the last picks still kept (at most 16), oldest first.
+    pub fn pick_history(&self) -> JsValue {
+        to_js(&self.inner().pick_history())
+    }
+
+    /// The same for request number `request` (1 = the run's first), if still kept; else null.
+    pub fn pick_scores(&self, request: f64) -> JsValue {
+        if !(request >= 1.0 && request.fract() == 0.0) {
+            return JsValue::NULL;
+        }
+        to_js(&self.inner().pick_scores(request as u64))
+    }
 }
 
 /// The names of the codes in the view's `lifecycle` and `registry` columns and the bits of its
@@ -518,6 +554,43 @@ pub fn moved_fractions(a: f64, b: f64) -> JsValue {
         mod_n: theory::mod_n_moved_fraction(count(a), count(b)),
         consistent: theory::consistent_moved_fraction(count(a), count(b)),
     })
+}
+
+/// The prompt and output length distributions of a `traffic.tokens` object (checked as in a
+/// scenario; missing fields take their defaults): `{prompt: {p, tokens, mean, max}, output:
+/// {…}}`, the quantile table drawn from (or, for a lognormal, its quantiles at the same p).
+#[wasm_bindgen]
+pub fn token_lengths(tokens: JsValue) -> Result<JsValue, JsValue> {
+    let result = (|| {
+        let tokens = match json_of(&tokens, "traffic.tokens")? {
+            serde_json::Value::Null => serde_json::json!({}),
+            other => other,
+        };
+        let doc = serde_json::json!({ "traffic": { "tokens": tokens } });
+        let scenario = Scenario::from_json(&doc.to_string())?;
+        let sampler = crate::serving::tokens::TokenSampler::new(&scenario.traffic.tokens);
+        #[derive(Serialize)]
+        struct Lengths {
+            prompt: crate::serving::tokens::LengthTable,
+            output: crate::serving::tokens::LengthTable,
+        }
+        Ok(Lengths {
+            prompt: crate::serving::tokens::LengthTable::of(&sampler.prompt),
+            output: crate::serving::tokens::LengthTable::of(&sampler.output),
+        })
+    })();
+    result.map(|l: _| to_js(&l)).map_err(js_error)
+}
+
+/// The endpoint picker's default profile on given endpoint readings (the core's formula, for
+/// a "try it" panel): per endpoint 2·queue + 2·kv + 3·prefix.
+#[wasm_bindgen]
+pub fn endpoint_picker_scores(
+    waiting: Vec<u32>,
+    kv_use: Vec<f64>,
+    prefix_match: Vec<f64>,
+) -> Vec<f64> {
+    crate::balance::endpoint_picker::scores(&waiting, &kv_use, &prefix_match)
 }
 
 /// Which of two runs (their `summary()` objects) served the same requests better:

@@ -347,3 +347,67 @@ fn the_readme_race_is_the_serving_lessons_spike() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn compare_runs_one_scenario_under_several_balancers() {
+    let dir = std::env::temp_dir().join(format!("fleetlab-balancers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("llm.json");
+    std::fs::write(
+        &path,
+        r#"{"duration_s": 120, "traffic": {"rate_rps": 4, "tokens": {"lengths": "fixed", "prompt_tokens": 64, "output_tokens": 16}, "prefix": {"share": 1, "tokens": 1024, "groups": 100}}, "instances": {"count": 4, "model": "llm"}}"#,
+    )
+    .unwrap();
+    let file = path.to_string_lossy().into_owned();
+    let list = "round_robin,least_connections,endpoint_picker,cache_aware";
+    let out = fleetlab(&["compare", &file, "--balancers", list], "");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for needle in [
+        "balancer",
+        "TTFT mean",
+        "TTFT p99",
+        "TPOT mean",
+        "output tokens/s",
+    ] {
+        assert!(stdout.contains(needle), "{needle} in {stdout}");
+    }
+    let out = fleetlab(&["compare", &file, "--balancers", list, "--json"], "");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lanes = v["lanes"].as_array().unwrap();
+    let names: Vec<&str> = lanes
+        .iter()
+        .map(|l| l["balancer"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, list.split(',').collect::<Vec<_>>());
+    for l in lanes {
+        assert_eq!(
+            l["arrival_digest"], lanes[0]["arrival_digest"],
+            "the same requests"
+        );
+        assert!(l["serving"]["ttft_s"]["mean"].as_f64().unwrap() > 0.0);
+    }
+    // 100 prefixes over 4 replicas: round robin computes each on every replica, the
+    // prefix-aware balancers on one, so they find more of the prompt tokens cached.
+    let cached = |i: usize| {
+        lanes[i]["serving"]["cached_prompt_tokens"]
+            .as_u64()
+            .unwrap()
+    };
+    assert!(cached(2) > cached(0) && cached(3) > cached(0), "{v}");
+    // Two files with --balancers, one name, or an unknown name: refused.
+    let two = fleetlab(&["compare", &file, &file, "--balancers", list], "");
+    assert_eq!(two.status.code(), Some(2));
+    let one = fleetlab(&["compare", &file, "--balancers", "round_robin"], "");
+    assert_eq!(one.status.code(), Some(2));
+    let bad = fleetlab(&["compare", &file, "--balancers", "round_robin,nope"], "");
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("balancer.algorithm"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -165,6 +165,40 @@ fn every_documented_name_is_understood() {
     }
 }
 
+/// The fields of model serving have a label and a help text in both languages
+/// (www/i18n/fields.*.json, keyed by the schema path), so the page never words them itself.
+#[test]
+fn model_serving_fields_are_labelled_in_both_languages() {
+    let serving = |p: &str| {
+        p.starts_with("traffic.tokens")
+            || p.starts_with("traffic.prefix")
+            || p.starts_with("instances.model")
+            || p.starts_with("instances.llm")
+            || [
+                "balancer.cache_threshold",
+                "balancer.balance_abs_threshold",
+                "balancer.balance_rel_threshold",
+                "balancer.eviction_interval_s",
+                "balancer.max_tree_size",
+            ]
+            .contains(&p)
+    };
+    let mut checked = 0;
+    for lang in ["en", "zh-CN"] {
+        let path = format!("{}/www/i18n/fields.{lang}.json", env!("CARGO_MANIFEST_DIR"));
+        let catalog: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for f in schema::fields().iter().filter(|f| serving(&f.path)) {
+            for key in ["label", "help"] {
+                let text = catalog[&f.path][key].as_str().unwrap_or("");
+                assert!(!text.trim().is_empty(), "{path}: {} has no {key}", f.path);
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2 * 26, "only {checked} fields checked");
+}
+
 /// The page's field catalogs (www/i18n/fields.*.json): every entry names a schema field, has a
 /// label and a one-line help in both languages, and names exactly the schema's values; the
 /// fields issue 11 added or changed are all there.

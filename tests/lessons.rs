@@ -31,8 +31,11 @@ const STEPS: std::ops::RangeInclusive<usize> = 3..=6;
 const CHOICES: std::ops::RangeInclusive<usize> = 2..=5;
 const TABS: [&str; 4] = ["balancer", "registry", "autoscaler", "serving"];
 /// What a step may ask the page to show (notes/lessons-format.md lists them).
-const SHOW: [&str; 19] = [
+const SHOW: [&str; 22] = [
     "fleet",
+    "model-serving",
+    "chart:ttft",
+    "chart:tpot",
     "keys",
     "theory",
     "registry",

@@ -340,6 +340,8 @@ fn generated_scenarios_never_panic_and_always_conserve_requests() {
     let mut g = Gen(SimRng::seed(0x5eed_f1ee_71ab));
     let names = LogEvent::NAMES;
     let (mut ran, mut refused, mut edits_refused) = (0, 0, 0);
+    // (model, balancer) of the scenarios that ran.
+    let mut seen: std::collections::BTreeMap<(&str, &str), u32> = Default::default();
     for n in 0..count() {
         let (doc, broken) = scenario(&mut g);
         let mut text = doc.to_string();
@@ -381,6 +383,15 @@ fn generated_scenarios_never_panic_and_always_conserve_requests() {
             }
         };
         let kind = scenario.autoscaler.kind();
+        *seen
+            .entry((
+                match scenario.instances.model {
+                    fleetlab::scenario::Model::Web => "web",
+                    fleetlab::scenario::Model::Llm => "llm",
+                },
+                scenario.balancer.algorithm.name(),
+            ))
+            .or_insert(0) += 1;
         let duration_ns = clock::to_ns(scenario.duration_s);
         let mut sim = Simulation::new(scenario).unwrap_or_else(|e| panic!("{context}: {e}"));
         let breakpoints = if g.chance(0.3) {
@@ -466,4 +477,18 @@ fn generated_scenarios_never_panic_and_always_conserve_requests() {
     assert!(ran * 4 > count(), "{ran} of {}", count());
     assert!(refused * 5 > count(), "{refused} of {}", count());
     assert!(edits_refused > 0);
+    // Model servers ran, under the balancers made for them and under a plain one.
+    for balancer in ["endpoint_picker", "cache_aware", "round_robin"] {
+        assert!(
+            seen.contains_key(&("llm", balancer)),
+            "llm {balancer}: {seen:?}"
+        );
+    }
+    for balancer in fleetlab::scenario::Algorithm::ALL {
+        assert!(
+            seen.keys().any(|k| k.1 == balancer.name()),
+            "{}: {seen:?}",
+            balancer.name()
+        );
+    }
 }

@@ -46,6 +46,11 @@ same_as_native!(spike_hpa_crash_matches_native, "spike-hpa-crash.json");
 same_as_native!(zipf_maglev_matches_native, "zipf-maglev.json");
 same_as_native!(kpa_scale_to_zero_matches_native, "kpa-scale-to-zero.json");
 same_as_native!(queue_spike_matches_native, "queue-spike.json");
+same_as_native!(
+    llm_endpoint_picker_matches_native,
+    "llm-endpoint-picker.json"
+);
+same_as_native!(llm_cache_aware_matches_native, "llm-cache-aware.json");
 
 fn js_scenario(json: &str) -> JsValue {
     js_sys::JSON::parse(json).unwrap()
@@ -220,4 +225,41 @@ fn mm1_in_the_browser_agrees_with_theory() {
         (mean - expected).abs() / expected < 0.08,
         "{mean} vs {expected}"
     );
+}
+
+#[wasm_bindgen_test]
+fn facade_gives_the_model_serving_readouts() {
+    let json = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/scenarios/llm-endpoint-picker.json"
+    ));
+    let mut facade = wasm::Simulation::new(js_scenario(json)).unwrap();
+    facade.advance(JsValue::from(30.0));
+    let as_json = |v: JsValue| -> serde_json::Value {
+        serde_json::from_str(&String::from(js_sys::JSON::stringify(&v).unwrap())).unwrap()
+    };
+    let serving = as_json(facade.serving());
+    assert_eq!(serving["replicas"].as_array().unwrap().len(), 4);
+    let pick = as_json(facade.last_pick());
+    assert_eq!(pick["balancer"], "endpoint_picker");
+    assert_eq!(pick["rule"], "highest_score");
+    let best = pick["best"].as_f64().unwrap();
+    let winner = pick["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["instance"] == pick["winner"])
+        .unwrap();
+    assert_eq!(winner["total"].as_f64(), Some(best));
+    assert_eq!(as_json(facade.pick_history()).as_array().unwrap().len(), 16);
+    assert!(facade.pick_scores(0.5).is_null());
+    // The default lengths: the Azure conversation trace's table, mean 1190.11 prompt tokens.
+    let lengths = as_json(wasm::token_lengths(JsValue::UNDEFINED).unwrap());
+    assert!((lengths["prompt"]["mean"].as_f64().unwrap() - 1190.11).abs() < 1e-9);
+    assert_eq!(
+        wasm::endpoint_picker_scores(vec![0, 4, 8], vec![0.2, 0.5, 0.9], vec![0.0, 1.0, 0.5]).len(),
+        3
+    );
+    let web = wasm::Simulation::new(js_scenario("{}")).unwrap();
+    assert!(web.serving().is_null() && web.last_pick().is_null());
 }

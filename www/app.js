@@ -571,6 +571,10 @@ export class App {
     this.keyView?.show(KEYED.includes(sc.balancer.algorithm) && sc.traffic.keys > 0);
     const fig = document.getElementById('chart-autoscaler');
     if (fig) fig.hidden = sc.autoscaler.kind === 'none';
+    for (const id of ['ttft', 'tpot']) {
+      const f = document.getElementById(`chart-${id}`);
+      if (f) f.hidden = sc.instances.model !== 'llm';
+    }
     const a = sc.autoscaler;
     this.charts?.setBand(a.kind === 'hpa' ? { target: a.target_utilization_pct, lo: a.target_utilization_pct * (1 - a.tolerance.scale_down), hi: a.target_utilization_pct * (1 + a.tolerance.scale_up) }
       : a.kind !== 'none' ? { target: a.target_utilization_pct, lo: a.target_utilization_pct, hi: a.target_utilization_pct } : null);
@@ -600,6 +604,7 @@ export class App {
     const rows = this.tab === 'registry' || KEYED.includes(algorithm) ? readRows(sim, KEYED.includes(algorithm) ? Infinity : 200) : [];
     this.explain.update(ex, det, p99, rows, algorithm);
     if (this.selected != null) this.inspector.update(readRow(sim, this.selected));
+    this.servingPanel?.update(sim, ex);
     if (this.tab === 'registry') this.registryTable.update(rows, this.selected, sim.view_len() / viewFields.length);
     text(this.fleetSummary, t('fleet.summary', {
       ready: fmt.int(det.ready), members: fmt.int(det.members), in_view: fmt.int(det.in_view),

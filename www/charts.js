@@ -43,6 +43,18 @@ export const CHARTS = [
   ], min0: true },
 ];
 
+/** Model servers only (the timeline has these columns when instances.model is llm). */
+export const SERVING_CHARTS = [
+  { id: 'ttft', y: 'chart.axis.ms', series: [
+    { key: 'chart.s.p50', col: 'ttft_p50_s', stroke: '#1f6feb', width: 2, k: 1000 },
+    { key: 'chart.s.p99', col: 'ttft_p99_s', stroke: '#c0362c', width: 2, k: 1000 },
+  ], min0: true, serving: true },
+  { id: 'tpot', y: 'chart.axis.ms', series: [
+    { key: 'chart.s.p50', col: 'tpot_p50_s', stroke: '#1f6feb', width: 2, k: 1000 },
+    { key: 'chart.s.p99', col: 'tpot_p99_s', stroke: '#c0362c', width: 2, k: 1000 },
+  ], min0: true, serving: true },
+];
+
 export const AUTOSCALER_CHART = { id: 'autoscaler', y: 'chart.axis.instances', series: [
   { key: 'chart.s.ready', col: 'ready', stroke: '#23865a', width: 2.5 },
   { key: 'chart.s.desired', col: 'desired', stroke: '#1d2733', dash: [6, 4], stepped: true },
@@ -155,7 +167,8 @@ export class Charts {
     for (const { spec, plot } of this.plots.values()) {
       if (!plot) continue;
       const data = [tl.t_s, ...spec.series.map((s) => {
-        const col = tl[s.col] ?? [];
+        // a column the run does not have (serving columns of a web fleet) draws as gaps
+        const col = tl[s.col]?.length === tl.t_s.length ? tl[s.col] : tl.t_s.map(() => null);
         return s.k ? col.map((v) => (v == null ? null : v * s.k)) : col;
       })];
       plot.setData(data);

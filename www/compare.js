@@ -166,12 +166,16 @@ export class Compare {
       h('h3', null, h('span', { class: `cmp-tag cmp-${tag}` }, tag.toUpperCase()), ' ', name(algo)),
       h('table', { class: 'cmp-table' },
         h('caption', { class: 'vh' }, t('cmp.table_caption', { run: tag.toUpperCase(), algorithm: name(algo) })),
-        h('tbody', null, METRICS.map((m) => h('tr', null, h('th', { scope: 'row' }, t(`cmp.m.${m}`)), h('td', { 'data-metric': m }, fmt.ms(s.latency_s[m])))))),
+        h('tbody', null, METRICS.map((m) => h('tr', null, h('th', { scope: 'row' }, t(`cmp.m.${m}`)), h('td', { 'data-metric': m }, fmt.ms(s.latency_s[m])))),
+          servingRows(s))),
       h('p', { class: `cmp-counts${s.requests.dropped + s.requests.failed > 0 ? ' bad' : ''}` },
         t('cmp.counts', { completed: fmt.int(s.requests.completed), dropped: fmt.int(s.requests.dropped), failed: fmt.int(s.requests.failed) })),
       this.instanceBars(s.per_instance));
-    const bars = h('div', { class: 'cmp-bars' }, ['mean', 'p99'].map((m) => {
-      const va = sa.latency_s[m], vb = sb.latency_s[m], top = Math.max(va, vb) || 1;
+    // model servers: time to first token is what a user waits for, so it is compared too
+    const pairs = [['mean', sa.latency_s.mean, sb.latency_s.mean], ['p99', sa.latency_s.p99, sb.latency_s.p99]];
+    if (sa.ttft_s && sb.ttft_s) pairs.push(['ttft_mean', sa.ttft_s.mean, sb.ttft_s.mean], ['ttft_p99', sa.ttft_s.p99, sb.ttft_s.p99]);
+    const bars = h('div', { class: 'cmp-bars' }, pairs.map(([m, va, vb]) => {
+      const top = Math.max(va, vb) || 1;
       return h('div', { class: 'cmp-row' }, h('span', { class: 'cmp-metric' }, t(`cmp.m.${m}`)),
         h('div', { class: 'cmp-pair' }, [['a', va], ['b', vb]].map(([tag, v]) => h('div', { class: 'cmp-line' },
           h('span', { class: 'cmp-track' }, h('span', { class: `cmp-bar cmp-${tag}`, style: { width: `${Math.max(0.5, (v / top) * 100)}%` } })),
@@ -223,4 +227,18 @@ export class Compare {
     return h('figure', { class: 'cmp-inst' }, h('figcaption', null, t('cmp.util_caption')), svg,
       h('p', { class: 'cmp-counts' }, t('cmp.util_range', { min: fmt.pct(min), max: fmt.pct(max) })));
   }
+}
+
+/** A model-server run's rows: TTFT, TPOT and output tokens per second (none for a web fleet). */
+function servingRows(s) {
+  if (!s.ttft_s || !s.tpot_s) return [];
+  const row = (m, v) => h('tr', null, h('th', { scope: 'row' }, t(`cmp.m.${m}`)), h('td', { 'data-metric': m }, v));
+  return [
+    row('ttft_mean', fmt.ms(s.ttft_s.mean)),
+    row('ttft_p50', fmt.ms(s.ttft_s.p50)),
+    row('ttft_p99', fmt.ms(s.ttft_s.p99)),
+    row('tpot_mean', fmt.ms(s.tpot_s.mean)),
+    row('tpot_p99', fmt.ms(s.tpot_s.p99)),
+    row('tokens', fmt.num(s.serving?.output_tokens_per_s)),
+  ];
 }

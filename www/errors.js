@@ -21,7 +21,7 @@ export function hintText(range, unit) {
 }
 
 export function unitWord(unit) {
-  return { 's': t('unit.word.s'), 'req/s': t('unit.word.rps'), '%': '%', '×': '×' }[unit] ?? unit;
+  return { 's': t('unit.word.s'), 'req/s': t('unit.word.rps'), 'tokens': t('unit.word.tokens'), 'µs': t('unit.word.us'), '%': '%', '×': '×' }[unit] ?? unit;
 }
 
 /** Catalog prefixes for the names an argument (not a schema field) allows. */
@@ -92,6 +92,9 @@ export function errorText(err, ctx = {}) {
       break;
     case 'needs_keys':
       s = t('err.needs_keys', { algorithm: nameOf('balancer.algorithm', err.algorithm), keys: field('traffic.keys').label });
+      break;
+    case 'needs_model':
+      s = t('err.needs_model', { algorithm: nameOf('balancer.algorithm', err.algorithm), model: nameOf('instances.model', err.model) });
       break;
     case 'needs_scale_from_zero':
       s = t('err.needs_scale_from_zero', { field: label, list: fmt.orList((err.autoscalers ?? []).map((k) => `“${nameOf('autoscaler.kind', k)}”`)) });

@@ -6,6 +6,7 @@
 
 const LIFE = ['starting', 'ready', 'draining', 'stopped', 'crashed'];
 const REG = ['unregistered', 'up', 'suspect', 'evicted', 'deregistered'];
+// the flags' bits, as the core's codes() names them (these are the fallback for the old call)
 const FLAG = { partitioned: 1, slow: 2, ejected: 4, unhealthy: 8 };
 const MAX_DOTS = 350;
 const DOT_S = 0.45; // seconds a dot travels (real time)
@@ -34,6 +35,7 @@ export class FleetView {
   constructor(canvas, opts) {
     // new FleetView(canvas, { fields, codes, t, fmt }) (the page's call) or the old (canvas, fields)
     const fields = Array.isArray(opts) ? opts : opts.fields;
+    if (opts?.codes?.flags) Object.assign(FLAG, Object.fromEntries(opts.codes.flags));
     this.canvas = canvas;
     this.ctx = canvas.getContext('2d');
     this.F = Object.fromEntries(fields.map((f, i) => [f, i]));
@@ -111,6 +113,10 @@ export class FleetView {
       it.lease = view[o + F.lease_left_s];
       it.inView = view[o + F.in_view];
       it.flags = view[o + F.flags];
+      // model servers: KV-cache fill (fraction) and its size; the batch is in_service of concurrency
+      it.kv = view[o + F.kv_use] || 0;
+      it.kvBlocks = view[o + F.kv_blocks] || 0;
+      it.sat = view[o + F.saturation] || 0;
       if (it.life === 3 && it.stoppedAt == null) it.stoppedAt = this.clock;
       if (it.life !== 3) it.stoppedAt = null;
     }
@@ -259,6 +265,9 @@ export class FleetView {
       ctx.fill();
     }
 
+    // a model server: its batch slots along the top, its KV-cache fill along the bottom
+    if (it.kvBlocks > 0 && w >= 10 && it.life <= 2) this.drawReplica(it, x, y, w, detail);
+
     // queue: a bar along the right edge, log scale, full = queue limit
     if (w >= 6 && it.life <= 2) {
       const frac = Math.min(1, Math.log1p(Math.max(0, it.q)) / Math.log1p(this.queueLimit));
@@ -310,6 +319,7 @@ export class FleetView {
       if (it.life === 1) lines.push(`${Math.round(it.util * 100)}%`);
       else lines.push(LIFE[it.life] ?? '');
       if (it.life <= 2) lines.push(`q ${Math.round(it.queue)}`);
+      if (it.kvBlocks > 0 && it.life <= 2) lines.push(`KV ${Math.round(it.kv * 100)}%`);
       if (it.flags & FLAG.slow) lines.push('slow');
       if (it.flags & FLAG.partitioned) lines.push('partitioned');
       if (it.life === 1 && (it.reg === 2 || it.reg === 3)) lines.push(REG[it.reg]);
@@ -326,6 +336,31 @@ export class FleetView {
       }
     }
     ctx.globalAlpha = 1;
+  }
+
+  /**
+   * Batch slots and KV fill of one replica: up to 16 slot marks (each standing for
+   * max_batch / marks sequences, filled as the batch is), and a bar as full as its cache.
+   */
+  drawReplica(it, x, y, w, detail) {
+    const ctx = this.ctx;
+    const inset = 3, bh = Math.max(3, Math.min(8, w * 0.07));
+    const full = it.flags & (FLAG.kv_full ?? 0);
+    // KV fill
+    const kx = x + inset, ky = y + w - bh - inset, kw = w * (detail ? 0.84 : 0.94) - 2 * inset;
+    ctx.fillStyle = 'rgba(10,16,24,0.55)';
+    ctx.fillRect(kx, ky, kw, bh);
+    ctx.fillStyle = full ? '#ff4d4d' : it.kv >= 0.8 ? '#ffb020' : '#c9f2ff';
+    ctx.fillRect(kx, ky, kw * Math.max(0, Math.min(1, it.kv)), bh);
+    // batch slots
+    const marks = Math.max(1, Math.min(16, it.conc));
+    const filled = it.conc > 0 ? Math.round((it.inService / it.conc) * marks) : 0;
+    const sy = ky - bh - 2, gap = 1, sw = (kw - gap * (marks - 1)) / marks;
+    if (sw < 1) return;
+    for (let i = 0; i < marks; i++) {
+      ctx.fillStyle = i < filled ? '#ffffff' : 'rgba(10,16,24,0.45)';
+      ctx.fillRect(kx + i * (sw + gap), sy, sw, bh);
+    }
   }
 
   hatchPattern() {

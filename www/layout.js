@@ -8,7 +8,8 @@ import { logKinds } from './core.js';
 import { Inspector } from './inspector.js';
 import { ExplainPanel } from './explain-panel.js';
 import { EventLog } from './event-log.js';
-import { Charts, CHARTS, AUTOSCALER_CHART } from './charts.js';
+import { Charts, CHARTS, AUTOSCALER_CHART, SERVING_CHARTS } from './charts.js';
+import { ServingPanel } from './serving-panel.js';
 import { Compare } from './compare.js';
 import { Race } from './race.js';
 import { download, csvBlob, jsonBlob } from './exports.js';
@@ -53,6 +54,7 @@ export function stage(app) {
   app.inspector = new Inspector({ sim: () => app.sim, select: (id) => { app.select(id); canvas.focus(); }, changed: () => app.afterChange() });
   app.inspector.show(app.selected);
   app.fleetSummary = h('p', { class: 'stage-sub', role: 'status' });
+  app.servingPanel = new ServingPanel();
   app.featureSlot = h('div', { class: 'feature-slot' });
   const legend = h('ul', { class: 'legend', 'aria-label': t('legend.label') },
     h('li', null, h('span', { class: 'lg-grad', 'aria-hidden': 'true' }), h('span', null, t('legend.util'))),
@@ -65,6 +67,7 @@ export function stage(app) {
     app.inspector.el,
     timebar(app),
     app.featureSlot,
+    app.servingPanel.el,
     h('details', { class: 'legend-box' }, h('summary', null, t('legend.title')), legend));
   return app.stage;
 }
@@ -123,7 +126,7 @@ export function side(app) {
 
 export function charts(app) {
   app.charts = new Charts({ onPng: (id) => app.saveChartPng(id) });
-  app.chartGrid = h('div', { class: 'chart-grid' }, [AUTOSCALER_CHART, ...CHARTS].map((s) => app.charts.figure(s)));
+  app.chartGrid = h('div', { class: 'chart-grid' }, [AUTOSCALER_CHART, ...SERVING_CHARTS, ...CHARTS].map((s) => app.charts.figure(s)));
   app.feedUnsubCharts?.();
   app.feedUnsubCharts = app.feed.subscribe((e) => app.charts.onLog(e));
   return h('section', { class: 'charts card', id: 'charts', 'aria-labelledby': 'h-charts' },

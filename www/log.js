@@ -59,6 +59,8 @@ export function logText(e) {
       return t('log.activator_timed_out', { requests: fmt.int(e.requests), timeout: fmt.s(e.timeout_s) });
     case 'activator_released':
       return t('log.activator_released', { requests: fmt.int(e.requests), wait: fmt.s(e.longest_wait_s) });
+    case 'kv_full':
+      return t('log.kv_full', { waiting: fmt.int(e.waiting), running: fmt.int(e.running), kv: fmt.pct(e.kv_use) });
     case 'rebalanced':
       return t('log.rebalanced', { in_view: fmt.int(e.in_view), moved: fmt.pct1(e.moved_fraction) });
     default:

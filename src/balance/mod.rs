@@ -3,12 +3,20 @@
 //! `LoadView` (possibly delayed, to model stale load reports). One file per algorithm, each
 //! following the system it is named after; the pure building blocks (`jump_hash`,
 //! `maglev_table`, `SmoothWeighted`) are usable without the simulation.
+//!
+//! Balancers for model servers (`endpoint_picker`, `cache_aware`) also read each endpoint's
+//! waiting requests and KV-cache use (`LoadView::waiting`, `LoadView::kv_use`, which default to
+//! what a plain web instance has) and the request's prompt and shared prefix (`RequestInfo`,
+//! through `pick_request`, which defaults to `pick` with the key); they keep the scores of
+//! their last pick as plain data (`last_scores`) for the page's "why this replica?" view.
 
 use crate::rng::SimRng;
 use crate::scenario::BalancerConfig;
 
 mod active_health;
+pub mod cache_aware;
 mod common;
+pub mod endpoint_picker;
 mod jump_hash;
 mod least_connections;
 mod maglev;
@@ -21,6 +29,7 @@ mod random;
 mod retry;
 mod ring_hash;
 mod round_robin;
+mod scores;
 mod smooth_weighted;
 mod xxhash;
 
@@ -38,6 +47,7 @@ pub use random::{Random, WeightedRandom};
 pub use retry::{Backoff, Failure};
 pub use ring_hash::{host_address, Ring, RingHash};
 pub use round_robin::RoundRobin;
+pub use scores::{EndpointScore, PickScores, Rule};
 pub use smooth_weighted::{SmoothWeighted, WeightedRoundRobin};
 pub use xxhash::xxh64;
 
@@ -54,6 +64,45 @@ pub struct Endpoint {
 pub trait LoadView {
     /// Requests in service plus queued at endpoint `index`, as the balancer currently sees it.
     fn active(&self, index: usize) -> u32;
+
+    /// Requests waiting at endpoint `index`, not yet being served (for a model server: not yet
+    /// admitted to the batch, vLLM's `num_requests_waiting`). A view that only knows the
+    /// active count says all of them wait.
+    fn waiting(&self, index: usize) -> u32 {
+        self.active(index)
+    }
+
+    /// KV-cache use of endpoint `index`, a fraction 0..=1 (vLLM's `kv_cache_usage_perc`); 0 for
+    /// servers without one.
+    fn kv_use(&self, _index: usize) -> f64 {
+        0.0
+    }
+
+    /// KV-cache blocks of endpoint `index` (vLLM's `num_gpu_blocks`); 0 when not reported.
+    fn kv_blocks(&self, _index: usize) -> u32 {
+        0
+    }
+}
+
+/// What a balancer may know about the request it routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RequestInfo {
+    /// Routing key (0: none), as passed to `pick`.
+    pub key: u64,
+    /// Prompt tokens (0: unknown, e.g. a web request).
+    pub prompt_tokens: u32,
+    /// The shared prefix the prompt starts with: its group (0: none) and length in tokens.
+    pub prefix_group: u32,
+    pub prefix_tokens: u32,
+}
+
+impl RequestInfo {
+    pub fn key(key: u64) -> RequestInfo {
+        RequestInfo {
+            key,
+            ..RequestInfo::default()
+        }
+    }
 }
 
 pub trait Balancer: BalancerClone {
@@ -71,8 +120,25 @@ pub trait Balancer: BalancerClone {
         now_ns: u64,
     ) -> Option<usize>;
 
+    /// Picks for a request described by `request`; balancers that ignore everything but the
+    /// key need not implement it.
+    fn pick_request(
+        &mut self,
+        request: &RequestInfo,
+        load: &dyn LoadView,
+        rng: &mut SimRng,
+        now_ns: u64,
+    ) -> Option<usize> {
+        self.pick(request.key, load, rng, now_ns)
+    }
+
     /// A response from endpoint `id` took `latency_ns` (time from routing to completion).
     fn on_response(&mut self, _id: u32, _latency_ns: u64, _now_ns: u64) {}
+
+    /// The scores behind the last pick (balancers that score endpoints; None for the others).
+    fn last_scores(&self) -> Option<PickScores> {
+        None
+    }
 
     /// For a hash balancer, the endpoint `key` maps to, read without changing anything (the
     /// page's key view and the moved-keys count); `None` for the others.
@@ -131,6 +197,10 @@ pub fn build(config: &BalancerConfig) -> Option<Box<dyn Balancer>> {
         }),
         Algorithm::Maglev => Box::new(Maglev::new(config.table_size)),
         Algorithm::JumpHash => Box::new(JumpHash::new()),
+        Algorithm::EndpointPicker => Box::new(endpoint_picker::EndpointPicker::new()),
+        Algorithm::CacheAware => Box::new(cache_aware::CacheAware::new(
+            cache_aware::CacheAwareConfig::from(config),
+        )),
         Algorithm::SharedQueue => return None,
     };
     Some(balancer)

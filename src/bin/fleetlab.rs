@@ -59,6 +59,8 @@ const USAGE: &str = "usage: fleetlab run SCENARIO.json [--timeline OUT.csv]
        fleetlab validate SCENARIO.json
        fleetlab compare A.json B.json [C.json [D.json]] [--every SECONDS] [--json]
                                    (a race: the same requests, two to four autoscalers)
+       fleetlab compare A.json --balancers B1,B2[,B3[,B4]] [--every SECONDS] [--json]
+                                   (the same scenario under two to four balancers)
        fleetlab example            (prints the default scenario)
        fleetlab schema [--markdown] (every scenario field: type, range, default)
        fleetlab presets            (named settings: nginx and Envoy defaults, Consul, Eureka, …)
@@ -90,7 +92,10 @@ fn run(args: &[String]) -> Result<Done, String> {
             let scenario = load(path)?;
             // Refused before the run starts, not after it.
             let timeline = match timeline {
-                Some(out) => Some(TimelineFile::create(out)?),
+                Some(out) => Some(TimelineFile::create(
+                    out,
+                    scenario.instances.model == fleetlab::scenario::Model::Llm,
+                )?),
                 None => None,
             };
             simulate(scenario, timeline)
@@ -196,7 +201,8 @@ struct TimelineFile {
 }
 
 impl TimelineFile {
-    fn create(path: &str) -> Result<TimelineFile, String> {
+    /// `llm`: a model-server run, whose rows carry the serving columns too.
+    fn create(path: &str, llm: bool) -> Result<TimelineFile, String> {
         let file = std::fs::File::create(path).map_err(|e| format!("--timeline {path}: {e}"))?;
         let mut t = TimelineFile {
             path: path.to_string(),
@@ -204,6 +210,9 @@ impl TimelineFile {
             written: 0,
         };
         t.put(fleetlab::metrics::Timeline::CSV_HEADER)?;
+        if llm {
+            t.put(fleetlab::metrics::Timeline::CSV_LLM_HEADER)?;
+        }
         t.put("\n")?;
         Ok(t)
     }
@@ -244,6 +253,7 @@ fn compare(args: &[String]) -> Result<(), String> {
     let mut files = Vec::new();
     let mut every = None;
     let mut json = false;
+    let mut balancers: Option<Vec<String>> = None;
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
@@ -263,6 +273,13 @@ fn compare(args: &[String]) -> Result<(), String> {
                 json = true;
                 i += 1;
             }
+            "--balancers" => {
+                let v = args
+                    .get(i + 1)
+                    .ok_or("--balancers needs a comma-separated list of balancer names")?;
+                balancers = Some(v.split(',').map(|b| b.trim().to_string()).collect());
+                i += 2;
+            }
             flag if flag.starts_with("--") => {
                 return Err(format!("unknown option {flag}\n{USAGE}"))
             }
@@ -272,16 +289,42 @@ fn compare(args: &[String]) -> Result<(), String> {
             }
         }
     }
-    if files.len() < 2 || files.len() > fleetlab::race::MAX_VARIANTS {
-        return Err(format!(
-            "compare takes 2 to {} scenario files, got {}\n{USAGE}",
-            fleetlab::race::MAX_VARIANTS,
-            files.len()
-        ));
-    }
     let mut variants = Vec::new();
-    for f in &files {
-        variants.push((f.to_string(), load(f)?));
+    if let Some(names) = &balancers {
+        // One scenario, each balancer in turn: only `balancer.algorithm` differs.
+        let [file] = files[..] else {
+            return Err(format!(
+                "compare --balancers takes one scenario file, got {}\n{USAGE}",
+                files.len()
+            ));
+        };
+        if names.len() < 2 || names.len() > fleetlab::race::MAX_VARIANTS {
+            return Err(format!(
+                "--balancers takes 2 to {} names, got {}",
+                fleetlab::race::MAX_VARIANTS,
+                names.len()
+            ));
+        }
+        let base = load(file)?;
+        for name in names {
+            let mut doc = serde_json::to_value(&base).map_err(|e| e.to_string())?;
+            doc["balancer"]["algorithm"] = serde_json::Value::String(name.clone());
+            let scenario = Scenario::from_json(&doc.to_string())
+                .map_err(|e| format!("{file} with balancer {name}: {e}"))?;
+            variants.push((name.clone(), scenario));
+        }
+        files = names.iter().map(|_| file).collect();
+    } else {
+        if files.len() < 2 || files.len() > fleetlab::race::MAX_VARIANTS {
+            return Err(format!(
+                "compare takes 2 to {} scenario files, got {}\n{USAGE}",
+                fleetlab::race::MAX_VARIANTS,
+                files.len()
+            ));
+        }
+        for f in &files {
+            variants.push((f.to_string(), load(f)?));
+        }
     }
     let duration = variants[0].1.duration_s;
     // About twenty rows by default, on whole seconds.
@@ -315,7 +358,7 @@ fn race_table(race: &fleetlab::race::Race) -> String {
     let first = &lanes[0];
     let _ = writeln!(
         out,
-        "race: {} autoscalers on the same {} requests (arrival digest {})",
+        "race: {} variants on the same {} requests (arrival digest {})",
         lanes.len(),
         first.contender.arrived,
         first.arrival_digest
@@ -336,6 +379,11 @@ fn race_table(race: &fleetlab::race::Race) -> String {
         &mut out,
         "autoscaler",
         lanes.iter().map(|l| l.autoscaler.to_string()).collect(),
+    );
+    row(
+        &mut out,
+        "balancer",
+        lanes.iter().map(|l| l.balancer.to_string()).collect(),
     );
     row(
         &mut out,
@@ -401,6 +449,36 @@ fn race_table(race: &fleetlab::race::Race) -> String {
             .map(|l| format!("{:.1}", l.contender.cold_start.max_wait_s))
             .collect(),
     );
+    if lanes.iter().all(|l| l.serving.is_some()) {
+        let serving = |f: &dyn Fn(&fleetlab::race::LaneServing) -> String| -> Vec<String> {
+            lanes
+                .iter()
+                .map(|l| l.serving.as_ref().map_or(String::new(), f))
+                .collect()
+        };
+        let ms = |x: f64| format!("{:.1}", x * 1000.0);
+        row(&mut out, "TTFT mean (ms)", serving(&|s| ms(s.ttft_s.mean)));
+        row(&mut out, "TTFT p50 (ms)", serving(&|s| ms(s.ttft_s.p50)));
+        row(&mut out, "TTFT p99 (ms)", serving(&|s| ms(s.ttft_s.p99)));
+        row(&mut out, "TPOT mean (ms)", serving(&|s| ms(s.tpot_s.mean)));
+        row(&mut out, "TPOT p99 (ms)", serving(&|s| ms(s.tpot_s.p99)));
+        row(
+            &mut out,
+            "output tokens/s",
+            serving(&|s| format!("{:.0}", s.output_tokens_per_s)),
+        );
+        row(
+            &mut out,
+            "prompt tokens cached",
+            serving(&|s| {
+                let all = s.prefill_tokens + s.cached_prompt_tokens;
+                format!(
+                    "{:.1} %",
+                    100.0 * s.cached_prompt_tokens as f64 / all.max(1) as f64
+                )
+            }),
+        );
+    }
     if lanes
         .iter()
         .any(|l| l.arrival_digest != first.arrival_digest)

@@ -84,6 +84,10 @@ pub struct Traffic {
     pub key_distribution: KeyDistribution,
     /// Zipf exponent s when `key_distribution` is `zipf`.
     pub zipf_s: f64,
+    /// Prompt and output lengths (model servers only).
+    pub tokens: TokenConfig,
+    /// Shared prompt prefixes (model servers only).
+    pub prefix: PrefixConfig,
 }
 
 impl Default for Traffic {
@@ -95,6 +99,74 @@ impl Default for Traffic {
             keys: 0,
             key_distribution: KeyDistribution::Uniform,
             zipf_s: 1.0,
+            tokens: TokenConfig::default(),
+            prefix: PrefixConfig::default(),
+        }
+    }
+}
+
+/// Where prompt and output lengths come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lengths {
+    /// Every request has `prompt_tokens` and `output_tokens`.
+    Fixed,
+    /// The Azure LLM inference trace 2023, conversation (quantile table).
+    AzureConv,
+    /// The Azure LLM inference trace 2023, code (quantile table).
+    AzureCode,
+    /// Lognormal with medians `prompt_tokens`, `output_tokens` and the sigmas, clamped.
+    Lognormal,
+}
+
+/// Prompt and output lengths in tokens (see `serving::tokens`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TokenConfig {
+    pub lengths: Lengths,
+    pub prompt_tokens: u32,
+    pub output_tokens: u32,
+    pub prompt_sigma: f64,
+    pub output_sigma: f64,
+    pub max_prompt_tokens: u32,
+    pub max_output_tokens: u32,
+}
+
+impl Default for TokenConfig {
+    /// The Azure conversation trace; the fixed sizes and lognormal medians are its medians
+    /// (1020 and 129), the sigmas its mean-fitted ones and the maxima its maxima
+    /// (notes/llm-serving.md §4.1–4.2).
+    fn default() -> Self {
+        TokenConfig {
+            lengths: Lengths::AzureConv,
+            prompt_tokens: 1020,
+            output_tokens: 129,
+            prompt_sigma: 0.4981,
+            output_sigma: 0.9926,
+            max_prompt_tokens: 14050,
+            max_output_tokens: 1000,
+        }
+    }
+}
+
+/// Requests that start with a shared prefix (a system prompt, or a chat's history): a share
+/// of the requests belongs to one of `groups` prefixes, chosen uniformly, and sends its
+/// `tokens` tokens before its own prompt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrefixConfig {
+    pub share: f64,
+    pub tokens: u32,
+    pub groups: u32,
+}
+
+impl Default for PrefixConfig {
+    /// Off (share 0); 1024 tokens and 8 groups are illustrative, not from a source.
+    fn default() -> Self {
+        PrefixConfig {
+            share: 0.0,
+            tokens: 1024,
+            groups: 8,
         }
     }
 }
@@ -132,6 +204,49 @@ pub struct Instances {
     pub cpu_request_fraction: f64,
     /// Per-instance differences from the fleet's defaults (heterogeneous fleets).
     pub overrides: Vec<InstanceOverride>,
+    /// What an instance is: a web server (queue and servers) or a model server (batching).
+    pub model: Model,
+    /// The model server, when `model` is `llm`.
+    pub llm: LlmConfig,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Model {
+    /// A web server: `concurrency` servers fed by a FIFO queue.
+    Web,
+    /// A model server replica: continuous batching over a KV cache (`serving::replica`).
+    Llm,
+}
+
+/// A model-server replica (see `serving::replica`). Defaults: vLLM's for an A100-class GPU
+/// and the measured step-time fit for Llama-3.1-8B on an A100-80GB (TP 1, vLLM 0.8.4) in
+/// inference-sim's `defaults.yaml` @b563c440; the block count is derived for that model on an
+/// 80 GB GPU at 0.9 memory utilization (notes/llm-serving.md §3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LlmConfig {
+    pub max_batch: u32,
+    pub max_batched_tokens: u32,
+    pub kv_blocks: u32,
+    pub prefix_caching: bool,
+    pub step_base_us: f64,
+    pub step_prefill_token_us: f64,
+    pub step_decode_seq_us: f64,
+}
+
+impl Default for LlmConfig {
+    fn default() -> Self {
+        LlmConfig {
+            max_batch: 256,
+            max_batched_tokens: 2048,
+            kv_blocks: 26_312,
+            prefix_caching: true,
+            step_base_us: 16_441.5,
+            step_prefill_token_us: 47.84,
+            step_decode_seq_us: 18.21,
+        }
+    }
 }
 
 impl Default for Instances {
@@ -146,6 +261,8 @@ impl Default for Instances {
             prestop_s: 0.0,
             cpu_request_fraction: 1.0,
             overrides: Vec::new(),
+            model: Model::Web,
+            llm: LlmConfig::default(),
         }
     }
 }
@@ -187,10 +304,14 @@ pub enum Algorithm {
     JumpHash,
     /// One central FIFO queue feeding every instance: the M/M/c reference, not a real balancer.
     SharedQueue,
+    /// The Gateway API Inference Extension's endpoint picker (queue, KV cache, prefix).
+    EndpointPicker,
+    /// SGLang's cache-aware router.
+    CacheAware,
 }
 
 impl Algorithm {
-    pub const ALL: [Algorithm; 11] = [
+    pub const ALL: [Algorithm; 13] = [
         Algorithm::RoundRobin,
         Algorithm::WeightedRoundRobin,
         Algorithm::Random,
@@ -202,6 +323,8 @@ impl Algorithm {
         Algorithm::Maglev,
         Algorithm::JumpHash,
         Algorithm::SharedQueue,
+        Algorithm::EndpointPicker,
+        Algorithm::CacheAware,
     ];
 
     pub fn name(self) -> &'static str {
@@ -217,6 +340,8 @@ impl Algorithm {
             Algorithm::Maglev => "maglev",
             Algorithm::JumpHash => "jump_hash",
             Algorithm::SharedQueue => "shared_queue",
+            Algorithm::EndpointPicker => "endpoint_picker",
+            Algorithm::CacheAware => "cache_aware",
         }
     }
 
@@ -259,6 +384,14 @@ pub struct BalancerConfig {
     pub retry_backoff_s: f64,
     pub health_check: Option<HealthCheckConfig>,
     pub outlier_detection: Option<OutlierConfig>,
+    /// cache_aware: a prefix match must exceed this fraction of the prompt.
+    pub cache_threshold: f64,
+    /// cache_aware: loads are imbalanced when (max − min) > this AND max > rel × min.
+    pub balance_abs_threshold: u32,
+    pub balance_rel_threshold: f64,
+    /// cache_aware: how often trees over `max_tree_size` characters are trimmed.
+    pub eviction_interval_s: f64,
+    pub max_tree_size: u64,
     pub passive_health: Option<PassiveHealthConfig>,
 }
 
@@ -280,6 +413,11 @@ impl Default for BalancerConfig {
             retry_backoff_s: 0.0,
             health_check: None,
             outlier_detection: None,
+            cache_threshold: 0.3,
+            balance_abs_threshold: 64,
+            balance_rel_threshold: 1.5,
+            eviction_interval_s: 120.0,
+            max_tree_size: 1 << 26,
             passive_health: None,
         }
     }
@@ -816,6 +954,7 @@ impl Scenario {
             last = c.at_s;
         }
         self.check_section_relations()?;
+        self.check_model()?;
         // Edits are replayed in order on a scratch copy, so each is checked against the
         // settings in force when it applies.
         let mut scratch = Scenario {
@@ -841,6 +980,35 @@ impl Scenario {
                     e.field = format!("edits[{i}]");
                     e
                 })?;
+        }
+        Ok(())
+    }
+
+    /// A model server must hold its longest sequence in its KV cache (vLLM refuses to start
+    /// when `max_model_len` tokens do not fit).
+    fn check_model(&self) -> Result<(), Error> {
+        if self.instances.model != Model::Llm {
+            return Ok(());
+        }
+        let lengths = crate::serving::tokens::TokenSampler::new(&self.traffic.tokens);
+        let prefix = if self.traffic.prefix.share > 0.0 {
+            u64::from(self.traffic.prefix.tokens)
+        } else {
+            0
+        };
+        let longest =
+            u64::from(lengths.prompt.max()) + prefix + u64::from(lengths.output.max()) - 1;
+        let blocks = longest.div_ceil(u64::from(crate::serving::kv::BLOCK_TOKENS));
+        let have = u64::from(self.instances.llm.kv_blocks);
+        if have < blocks {
+            return Err(Error::of(
+                "instances.llm.kv_blocks",
+                ErrorKind::NotAtLeast {
+                    other: "the blocks of the longest sequence (prefix + prompt + output)".into(),
+                    limit: blocks as f64,
+                },
+                Some(have.to_string()),
+            ));
         }
         Ok(())
     }
@@ -886,6 +1054,16 @@ impl Scenario {
                 "traffic.keys",
                 ErrorKind::NeedsKeys {
                     algorithm: b.algorithm.name().into(),
+                },
+                None,
+            ));
+        }
+        if self.instances.model == Model::Llm && b.algorithm == Algorithm::SharedQueue {
+            return Err(Error::of(
+                "balancer.algorithm",
+                ErrorKind::NeedsModel {
+                    algorithm: b.algorithm.name().into(),
+                    model: "web".into(),
                 },
                 None,
             ));

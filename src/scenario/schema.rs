@@ -95,6 +95,8 @@ pub const ALGORITHMS: &[&str] = &[
     "maglev",
     "jump_hash",
     "shared_queue",
+    "endpoint_picker",
+    "cache_aware",
 ];
 pub const AUTOSCALER_KINDS: &[&str] = &["none", "formula", "hpa", "kpa", "queue"];
 pub const FAULT_KINDS: &[&str] = &["crash", "slow", "partition", "recover"];
@@ -220,6 +222,18 @@ fn build() -> Vec<Field> {
     b.int("traffic.keys", 0.0, 1e9, "", "distinct request keys (0: none; hash balancers need ≥ 1)");
     b.name("traffic.key_distribution", &["uniform", "zipf"], "how keys are drawn");
     b.float("traffic.zipf_s", 0.0, 10.0, "", "Zipf exponent");
+    b.object("traffic.tokens", "prompt and output lengths of requests to model servers");
+    b.name("traffic.tokens.lengths", &["fixed", "azure_conv", "azure_code", "lognormal"], "`azure_conv`/`azure_code`: the Azure LLM inference trace 2023's quantiles (Splitwise, ISCA '24); `fixed`: the two sizes below; `lognormal`: medians below with the sigmas");
+    b.int("traffic.tokens.prompt_tokens", 1.0, 1e6, "tokens", "fixed prompt, or the lognormal's median (default: the conversation trace's median)");
+    b.int("traffic.tokens.output_tokens", 1.0, 1e5, "tokens", "fixed output, or the lognormal's median (default: the conversation trace's median)");
+    b.float("traffic.tokens.prompt_sigma", 0.0, 5.0, "", "lognormal σ of prompts (default: fitted to the conversation trace's mean)");
+    b.float("traffic.tokens.output_sigma", 0.0, 5.0, "", "lognormal σ of outputs (default: fitted to the conversation trace's mean)");
+    b.int("traffic.tokens.max_prompt_tokens", 1.0, 1e6, "tokens", "lognormal prompts are clamped to this (default: the conversation trace's maximum)");
+    b.int("traffic.tokens.max_output_tokens", 1.0, 1e5, "tokens", "lognormal outputs are clamped to this (default: the conversation trace's maximum)");
+    b.object("traffic.prefix", "shared prompt prefixes: system prompts, chat histories");
+    b.float("traffic.prefix.share", 0.0, 1.0, "", "fraction of requests that start with a shared prefix (0: none)");
+    b.int("traffic.prefix.tokens", 0.0, 1e6, "tokens", "length of each shared prefix, sent before the request's own prompt (default illustrative: a long system prompt, not a measured length)");
+    b.int("traffic.prefix.groups", 1.0, 100_000.0, "", "distinct prefixes, each equally likely (default illustrative)");
 
     b.object("instances", "the fleet");
     b.int("instances.count", 0.0, max_n, "", "N, instances at the start (0 only with a `kpa` or `queue` autoscaler: the fleet starts at zero)");
@@ -234,6 +248,15 @@ fn build() -> Vec<Field> {
     b.int("instances.overrides[].instance", 0.0, max_n - 1.0, "", "instance id").required();
     b.int("instances.overrides[].weight", 1.0, 1000.0, "", "balancer weight");
     b.float("instances.overrides[].speed", 0.01, 100.0, "×", "capacity multiplier");
+    b.name("instances.model", &["web", "llm"], "`web`: a queue and `concurrency` servers; `llm`: a model-server replica with continuous batching and a KV cache");
+    b.object("instances.llm", "the model-server replica (vLLM's scheduler; defaults for Llama-3.1-8B on one A100-80GB)");
+    b.int("instances.llm.max_batch", 1.0, 4096.0, "", "sequences in the batch at most (vLLM max_num_seqs: 256 on A100-class GPUs)");
+    b.int("instances.llm.max_batched_tokens", 1.0, 1e6, "tokens", "tokens one step computes at most; longer prompts are prefilled in chunks (vLLM max_num_batched_tokens: 2048 on A100-class GPUs)");
+    b.int("instances.llm.kv_blocks", 1.0, 1e7, "", "KV-cache blocks of 16 tokens (26312: Llama-3.1-8B, 128 KiB per token, on 80 GB at 0.9 utilization, derived)");
+    b.add("instances.llm.prefix_caching", Ty::Bool, "", "reuse the cached blocks of a shared prefix (vLLM enable_prefix_caching: on)");
+    b.float("instances.llm.step_base_us", 0.0, 1e7, "µs", "a: fixed cost of one step (16441.5: inference-sim's fit, Llama-3.1-8B, A100-80GB, TP 1)");
+    b.float("instances.llm.step_prefill_token_us", 0.0, 1e5, "µs", "b: cost per prompt token computed in the step (47.84: same fit)");
+    b.float("instances.llm.step_decode_seq_us", 0.0, 1e6, "µs", "c: cost per decoding sequence in the step (18.21: same fit)");
 
     b.object("balancer", "how each request picks an instance");
     b.name("balancer.algorithm", ALGORITHMS, "");
@@ -245,7 +268,7 @@ fn build() -> Vec<Field> {
     b.int("balancer.max_ring_size", 1.0, f64::from(MAX_RING_SIZE), "", "ring_hash with `ring: envoy`: Envoy's maximum_ring_size (≥ `min_ring_size`; Envoy's default 8,388,608 is above fleetlab's ceiling)");
     b.int("balancer.table_size", 2.0, 1_000_003.0, "", "maglev: lookup table size, a prime");
     b.float("balancer.load_delay_s", 0.0, 3600.0, "s", "period of the load reports the balancer sees (0: exact, live)");
-    b.float("balancer.timeout_s", 0.0, 86_400.0, "s", "time the balancer waits for one attempt (0: forever; Envoy's route timeout 15 s, nginx proxy_read_timeout 60 s); a late attempt fails (requests.timed_out) and its work still runs on the instance");
+    b.float("balancer.timeout_s", 0.0, 86_400.0, "s", "time the balancer waits for one attempt (0: forever; Envoy's route timeout 15 s, nginx proxy_read_timeout 60 s); a late attempt fails (requests.timed_out) and its work still runs on the instance; web instances only: a model server's requests are not timed out");
     b.int("balancer.retries", 0.0, 100.0, "", "retries of a failed attempt, each on another instance than the one before (Envoy: none without a retry policy)");
     b.name("balancer.retry_on", RetryOn::NAMES, "what is retried: `connect_failure` (refused connection), `error_timeout` (nginx's default proxy_next_upstream: also resets and timeouts) or `5xx` (Envoy retry_on 5xx: also a 503 from a full queue)");
     b.float("balancer.retry_backoff_s", 0.0, 60.0, "s", "Envoy's retry back-off base: retry k waits a uniform time below min(base × 2^(k−1), 10 × base) (0: at once, as nginx; Envoy: 0.025)");
@@ -263,6 +286,11 @@ fn build() -> Vec<Field> {
     b.add("balancer.passive_health", Ty::Optional, "", "nginx passive health, max_fails / fail_timeout (object present: on); refused connections, resets and timeouts count, a 503 only with `retry_on: 5xx`");
     b.int("balancer.passive_health.max_fails", 0.0, 1000.0, "", "failures, with no success after the window opened, that make a server unavailable (0: never)");
     b.int("balancer.passive_health.fail_timeout_s", 0.0, 3600.0, "s", "how long it stays unavailable, whole seconds; then one probe request goes through");
+    b.float("balancer.cache_threshold", 0.0, 1.0, "", "cache_aware: a prefix match above this fraction of the prompt picks its worker (SGLang router CLI: 0.3)");
+    b.int("balancer.balance_abs_threshold", 0.0, 1e6, "", "cache_aware: imbalanced when max − min load exceeds this… (CLI: 64)");
+    b.float("balancer.balance_rel_threshold", 1.0, 1000.0, "", "…and max exceeds this × min (CLI: 1.5)");
+    b.float("balancer.eviction_interval_s", 0.0, 3600.0, "s", "cache_aware: how often oversized trees are trimmed (CLI: 120; 0: never)");
+    b.int("balancer.max_tree_size", 1.0, 1e12, "", "cache_aware: characters one worker's tree keeps after trimming (CLI: 2^26)");
 
     b.add("autoscaler", Ty::Tagged { names: AUTOSCALER_KINDS.to_vec() }, "", "who sets the instance count");
     b.name("autoscaler.kind", AUTOSCALER_KINDS, "`none`, `formula` (the article's N = ceil(L/C)), `hpa` (Kubernetes, CPU), `kpa` (Knative, requests in flight, scale to zero) or `queue` (waiting requests through KEDA)").required();

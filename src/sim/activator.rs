@@ -28,12 +28,15 @@ use serde::Serialize;
 
 use crate::registry::seconds_to_ns;
 
+use super::workload::LlmRequest;
 use super::{Event, Lifecycle, LogEvent, Request, Simulation};
 
 /// A request the activator holds.
 #[derive(Debug, Clone, Copy)]
 struct Held {
     request: Request,
+    /// What a request to a model server brings (its tokens and prefix).
+    llm: Option<LlmRequest>,
     /// It arrived while no instance was ready.
     cold: bool,
 }
@@ -139,19 +142,31 @@ impl Simulation {
             cold.waited += 1;
             cold.max_wait_s = cold.max_wait_s.max(wait as f64 / 1e9);
         }
-        match to {
-            Some(id) => {
-                if self.deliver(id, held.request).is_err() {
-                    // The pod's own queue was full: a 503 back through the balancer.
-                    self.attempt_failed(id, held.request, crate::balance::Failure::Overloaded);
-                }
+        let delivered = match (to, held.llm) {
+            (Some(id), None) => self.deliver(id, held.request).map_err(|_| id),
+            (Some(id), Some(llm)) => self.deliver_llm(id, held.request, llm).map_err(|_| id),
+            (None, None) => {
+                self.dispatch(held.request);
+                Ok(())
             }
-            None => self.dispatch(held.request),
+            (None, Some(llm)) => {
+                self.dispatch_llm(held.request, llm);
+                Ok(())
+            }
+        };
+        if let Err(id) = delivered {
+            // The pod's own queue was full: a 503 back through the balancer.
+            self.attempt_failed(
+                id,
+                held.request,
+                held.llm,
+                crate::balance::Failure::Overloaded,
+            );
         }
     }
 
     /// A request arriving while the activator is in the path.
-    pub(super) fn through_activator(&mut self, request: Request) {
+    pub(super) fn through_activator(&mut self, request: Request, llm: Option<LlmRequest>) {
         let cold = !self.any_ready();
         let now_s = self.now_s();
         let poke = self
@@ -162,7 +177,7 @@ impl Simulation {
         if poke {
             self.on_autoscale();
         }
-        let held = Held { request, cold };
+        let held = Held { request, llm, cold };
         if self.scaling.activator.held.is_empty() {
             let cc = self.activator_cc();
             if cc == 0 {

@@ -35,7 +35,9 @@ impl Simulation {
             let Some(inst) = self.fleet.get_mut_quiet(id) else {
                 continue;
             };
-            waiting += inst.queue.len() as u64;
+            // Not yet being served: a web instance's queue, a model server's requests not yet
+            // admitted to its batch (vLLM's num_requests_waiting, what KEDA reads).
+            waiting += u64::from(inst.waiting());
             if inst.state == Lifecycle::Ready {
                 ready += 1;
             }

@@ -172,7 +172,16 @@ impl Simulation {
             && now.points_per_instance == before.points_per_instance
             && now.min_ring_size == before.min_ring_size
             && now.max_ring_size == before.max_ring_size
-            && now.table_size == before.table_size;
+            && now.table_size == before.table_size
+            && now.cache_threshold == before.cache_threshold
+            && now.balance_abs_threshold == before.balance_abs_threshold
+            && now.balance_rel_threshold == before.balance_rel_threshold
+            && now.eviction_interval_s == before.eviction_interval_s
+            && now.max_tree_size == before.max_tree_size;
+        let keeps = super::keeps_picks(&self.scenario);
+        if keeps != self.picks.is_some() {
+            self.picks = keeps.then(Default::default);
+        }
         let health_check_changed = now.health_check != before.health_check;
         let outlier_changed = now.outlier_detection != before.outlier_detection;
         let passive_changed = now.passive_health != before.passive_health;

@@ -18,6 +18,11 @@ pub enum Event {
         epoch: u32,
         slot: u32,
     },
+    /// A model-server replica finishes its current step.
+    Step {
+        instance: u32,
+        epoch: u32,
+    },
     /// An instance finishes starting up.
     Ready {
         instance: u32,

@@ -72,6 +72,37 @@ pub struct Explain {
     pub measured_completed: u64,
     /// Too soon after the change for the measurement to mean much yet.
     pub settling: bool,
+    /// Model servers: the replica's arithmetic (absent for web fleets, where C means
+    /// requests per second; for model servers C is not used).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serving: Option<ServingExplain>,
+}
+
+/// A model-server fleet in a lesson's terms: the step formula on the configured lengths.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServingExplain {
+    /// Mean prompt (own tokens plus the shared prefix's share) and output tokens drawn.
+    pub mean_prompt_tokens: f64,
+    pub mean_output_tokens: f64,
+    /// One decode step of a single sequence: a + c.
+    pub decode_step_s: f64,
+    /// A request of the mean sizes alone on a replica: time to first token and service.
+    pub alone_ttft_s: f64,
+    pub alone_service_s: f64,
+    /// Fixed sizes: one replica's requests per second with its batch always full
+    /// (`theory::llm_full_batch_rps`; None when the batch's prompts exceed the token budget
+    /// or the lengths vary).
+    pub full_batch_rps: Option<f64>,
+    /// Fixed sizes, no shared prefix, `max_batch` 1: each replica is an M/D/1 queue at
+    /// L / ready (exact for one replica or random routing): its mean time in system
+    /// (None when ρ ≥ 1 or the conditions do not hold).
+    pub md1_mean_s: Option<f64>,
+    /// The saturation detector's pool value (mean over ready replicas of max(waiting / 5,
+    /// KV use / 0.8)) and whether it is ≥ 1.
+    pub pool_saturation: f64,
+    pub saturated: bool,
+    /// Prompt tokens found in the prefix cache, as a fraction of all prompt tokens admitted.
+    pub prefix_hit_fraction: f64,
 }
 
 /// Conditions listed at most (a 100,000-instance fleet with one override each stays small).
@@ -164,7 +195,82 @@ impl Simulation {
             measured_mean_s,
             measured_completed: completed,
             settling: completed < SETTLE_COMPLETIONS || since_change_s < SETTLE_S,
+            serving: self.serving_explain(load_rps, ready),
         }
+    }
+
+    fn serving_explain(&self, load_rps: f64, ready: u32) -> Option<ServingExplain> {
+        use crate::scenario::Lengths;
+        use crate::serving::tokens::TokenSampler;
+        let readout = self.serving()?;
+        let t = &self.scenario.traffic;
+        let m = &self.scenario.instances.llm;
+        let lengths = TokenSampler::new(&t.tokens);
+        let prefix = t.prefix.share * f64::from(t.prefix.tokens);
+        let prompt = lengths.prompt.mean() + prefix;
+        let output = lengths.output.mean();
+        let (a, b, c) = (
+            m.step_base_us,
+            m.step_prefill_token_us,
+            m.step_decode_seq_us,
+        );
+        let budget = m.max_batched_tokens;
+        let (ttft, service) = theory::llm_alone_s(
+            a,
+            b,
+            c,
+            libm::round(prompt) as u32,
+            libm::round(output) as u32,
+            budget,
+        );
+        let fixed = t.tokens.lengths == Lengths::Fixed;
+        let whole_prompt = t.tokens.prompt_tokens
+            + if t.prefix.share > 0.0 {
+                t.prefix.tokens
+            } else {
+                0
+            };
+        let full_batch_rps = (fixed
+            && u64::from(m.max_batch) * u64::from(whole_prompt) <= u64::from(budget)
+            && t.prefix.share == 0.0)
+            .then(|| {
+                theory::llm_full_batch_rps(
+                    a,
+                    b,
+                    c,
+                    whole_prompt,
+                    t.tokens.output_tokens,
+                    m.max_batch,
+                )
+            });
+        let md1_mean_s = if fixed && t.prefix.share == 0.0 && m.max_batch == 1 && ready > 0 {
+            theory::md1_mean_response_s(load_rps / f64::from(ready), 1.0 / service).ok()
+        } else {
+            None
+        };
+        let (mut admitted, mut cached) = (0u64, 0u64);
+        for inst in self.fleet.records() {
+            if let Some(r) = inst.llm.as_ref() {
+                admitted += r.prefill_tokens + r.cached_tokens;
+                cached += r.cached_tokens;
+            }
+        }
+        Some(ServingExplain {
+            mean_prompt_tokens: prompt,
+            mean_output_tokens: output,
+            decode_step_s: theory::llm_step_s(a, b, c, 0.0, 1.0),
+            alone_ttft_s: ttft,
+            alone_service_s: service,
+            full_batch_rps,
+            md1_mean_s,
+            pool_saturation: readout.pool_saturation,
+            saturated: readout.saturated,
+            prefix_hit_fraction: if admitted > 0 {
+                cached as f64 / admitted as f64
+            } else {
+                0.0
+            },
+        })
     }
 }
 

@@ -51,6 +51,19 @@ impl Simulation {
                 // fails now (or is retried, as `retry_on` says).
                 let lost = inst.lose_all();
                 inst.failed += lost.len() as u64;
+                // A model server's sequences live in its replica, and go with the GPU's memory
+                // (the batch, the waiting queue and the cache). They fail without a retry: the
+                // replica keeps their tokens, not the client's attempt.
+                let lost_llm = match inst.llm.as_mut() {
+                    Some(r) => {
+                        let n = u64::from(r.shut_down(now));
+                        inst.held = 0;
+                        inst.kv_full = false;
+                        n
+                    }
+                    None => 0,
+                };
+                inst.failed += lost_llm;
                 inst.set_in_service(now, 0);
                 inst.epoch += 1;
                 let leaving = matches!(inst.state, Lifecycle::Draining | Lifecycle::Terminating);
@@ -58,14 +71,16 @@ impl Simulation {
                 self.push_log(
                     Some(id),
                     LogEvent::Crashed {
-                        lost: lost.len() as u64,
+                        lost: lost.len() as u64 + lost_llm,
                     },
                 );
+                self.stats.requests.failed += lost_llm;
+                self.stats.window.failed += lost_llm;
                 if leaving {
                     self.stop(id);
                 }
                 for request in lost {
-                    self.attempt_failed(id, request, Failure::Reset);
+                    self.attempt_failed(id, request, None, Failure::Reset);
                 }
             }
             FaultKind::Slow => {

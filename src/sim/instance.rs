@@ -7,10 +7,18 @@
 //! slot — and are still served, their response thrown away: `abandoned` counts them, and they
 //! form a prefix of the queue (`queue_abandoned`), since the queue is in the order requests
 //! were sent and every request gets the same timeout.
+//!
+//! A model-server instance (`instances.model: llm`) keeps its requests in its `Replica`
+//! (`serving::replica`) instead: `in_service` is then its batch (running sequences,
+//! `concurrency` its `max_batch`, so utilization is the batch's occupancy) and `held` its
+//! waiting sequences (not yet admitted to the batch). Either way `waiting()` is what has not
+//! started being served and `active()` everything in flight, which is what balancers and
+//! autoscalers read.
 
 use std::collections::VecDeque;
 
 use crate::balance::HcSession;
+use crate::serving::Replica;
 
 /// No instance (a request's `previous` before its first attempt).
 pub const NO_INSTANCE: u32 = u32::MAX;
@@ -114,6 +122,12 @@ pub struct Instance {
     pub serving: Vec<Option<Serving>>,
     free_slots: Vec<u32>,
     pub in_service: u32,
+    /// A model server's waiting sequences (0 for a web instance).
+    pub held: u32,
+    /// The model-server replica (None for a web instance).
+    pub llm: Option<Box<Replica>>,
+    /// In a spell of waiting for KV blocks (since its queue last emptied).
+    pub kv_full: bool,
     /// Requests in it (waiting or served) whose client already gave up.
     pub abandoned: u32,
     /// The timeout timer: its epoch (a re-armed timer makes older ones stale) and whether one
@@ -173,6 +187,9 @@ impl Instance {
             serving: Vec::new(),
             free_slots: Vec::new(),
             in_service: 0,
+            held: 0,
+            llm: None,
+            kv_full: false,
             abandoned: 0,
             timeout_epoch: 0,
             timeout_armed: false,
@@ -199,10 +216,27 @@ impl Instance {
         }
     }
 
-    /// Requests in service plus waiting.
+    /// Requests in service plus waiting: in flight at this instance.
     #[inline]
     pub fn active(&self) -> u32 {
-        self.in_service + self.queue.len() as u32
+        self.in_service + self.queue.len() as u32 + self.held
+    }
+
+    /// Requests waiting: queued at a web instance; at a model server, not yet admitted to the
+    /// batch (vLLM's `num_requests_waiting`, preempted sequences included).
+    #[inline]
+    pub fn waiting(&self) -> u32 {
+        self.queue.len() as u32 + self.held
+    }
+
+    /// KV-cache use, a fraction (0 for a web instance).
+    pub fn kv_use(&self) -> f64 {
+        self.llm.as_ref().map_or(0.0, |r| r.kv_use())
+    }
+
+    /// KV-cache blocks (0 for a web instance).
+    pub fn kv_blocks(&self) -> u32 {
+        self.llm.as_ref().map_or(0, |r| r.kv.total())
     }
 
     /// Requests in it whose client still waits (`active` less the abandoned ones).

@@ -92,13 +92,16 @@ impl Simulation {
         let id = self.fleet.next_id();
         let cfg = &self.scenario.instances;
         let (weight, speed) = self.fleet.overrides.get(&id).copied().unwrap_or((1, 1.0));
-        self.fleet.insert(Instance::new(
-            id,
-            self.now_ns,
-            cfg.concurrency,
-            weight,
-            speed,
-        ));
+        let replica = self.new_replica();
+        // A model server's "servers" are its batch slots.
+        let concurrency = if replica.is_some() {
+            cfg.llm.max_batch
+        } else {
+            cfg.concurrency
+        };
+        let mut instance = Instance::new(id, self.now_ns, concurrency, weight, speed);
+        instance.llm = replica;
+        self.fleet.insert(instance);
         let startup = if running {
             0
         } else {
@@ -177,6 +180,15 @@ impl Simulation {
         self.stats.stopped_instance_ns += u128::from(now.saturating_sub(inst.created_ns));
         inst.heartbeat_epoch += 1;
         inst.queue = Default::default();
+        let replica = inst.llm.is_some();
+        if let Some(r) = inst.llm.as_mut() {
+            r.shut_down(now);
+            inst.held = 0;
+            inst.kv_full = false;
+        }
+        if replica {
+            self.replica_stopped(id);
+        }
         self.registry.deregister(id);
         self.discovery.dirty = true;
         self.push_log(Some(id), LogEvent::Stopped);

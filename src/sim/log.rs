@@ -23,6 +23,8 @@ pub enum LogGroup {
     Health,
     Scaling,
     Traffic,
+    /// Model-server replicas (KV cache).
+    Serving,
 }
 
 /// Who changed the replica count.
@@ -134,11 +136,18 @@ pub enum LogEvent {
         requests: u64,
         longest_wait_s: f64,
     },
+    /// A model-server replica has no KV blocks for the next request (or had to preempt a
+    /// running one): requests wait. Logged once per spell (until its waiting queue empties).
+    KvFull {
+        waiting: u32,
+        running: u32,
+        kv_use: f64,
+    },
 }
 
 impl LogEvent {
     /// Every event's name (its serialized `kind`), in declaration order.
-    pub const NAMES: [&'static str; 26] = [
+    pub const NAMES: [&'static str; 27] = [
         "registered",
         "reregistered",
         "heartbeat_missed",
@@ -165,6 +174,7 @@ impl LogEvent {
         "activator_released",
         "terminating",
         "marked_down",
+        "kv_full",
     ];
 
     /// The event's name, as serialized in `kind`.
@@ -201,6 +211,7 @@ impl LogEvent {
             ActivatorReleased { .. } => 23,
             Terminating => 24,
             MarkedDown { .. } => 25,
+            KvFull { .. } => 26,
         }
     }
 
@@ -232,6 +243,7 @@ impl LogEvent {
             | Rebalanced { .. }
             | ActivatorTimedOut { .. }
             | ActivatorReleased { .. } => LogGroup::Traffic,
+            KvFull { .. } => LogGroup::Serving,
         }
     }
 }
@@ -316,6 +328,15 @@ impl fmt::Display for LogEvent {
             } => write!(
                 f,
                 "an instance is ready: the activator sends on the {requests} requests it held (the longest waited {longest_wait_s:.1} s)"
+            ),
+            KvFull {
+                waiting,
+                running,
+                kv_use,
+            } => write!(
+                f,
+                "KV cache full ({:.0}% used, {running} in the batch): {waiting} requests wait",
+                kv_use * 100.0
             ),
         }
     }

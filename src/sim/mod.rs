@@ -9,15 +9,15 @@
 //! statistics, the log — and each job's handlers live in their own file: `lifecycle.rs`
 //! (scaling, start, stop), `leases.rs` (heartbeats and lease expiry), `faults.rs`, `health.rs`
 //! (the balancer's own health knowledge), `routing.rs` (picking an instance, failures and
-//! retries), `service.rs` (queues and completions), `timeouts.rs`, `autoscaling.rs`,
-//! `controls.rs` (live edits) and `observe.rs` (summary, details, the page's per-instance
-//! view).
+//! retries), `service.rs` (queues and completions), `serving.rs` (model-server replicas:
+//! steps, TTFT and TPOT), `timeouts.rs`, `autoscaling.rs`, `controls.rs` (live edits) and
+//! `observe.rs` (summary, details, the page's per-instance view).
 //!
 //! Memory and pending events stay bounded by the fleet, not by the run or the load × a time:
 //! each instance has at most one pending timer per mechanism (lease expiry, request timeout,
-//! health probe, nginx window), re-armed when it fires rather than rescheduled on every change.
-//! Requests waiting out a retry back-off are the only per-request timers, bounded by the load
-//! × the largest back-off.
+//! health probe, nginx window, a model server's step), re-armed when it fires rather than
+//! rescheduled on every change. Requests waiting out a retry back-off are the only per-request
+//! timers, bounded by the load × the largest back-off.
 
 mod activator;
 mod autoscaling;
@@ -36,13 +36,14 @@ mod observe;
 mod replay;
 mod routing;
 mod service;
+mod serving;
 mod timeouts;
 mod workload;
 
 use std::collections::VecDeque;
 
 use crate::autoscale::{self, Autoscaler};
-use crate::balance::{self, Balancer};
+use crate::balance::{self, Balancer, PickScores};
 use crate::error::Error;
 use crate::metrics::{LatencyRecorder, Requests, Timeline};
 use crate::registry::Registry;
@@ -51,7 +52,7 @@ use crate::scenario::Scenario;
 
 pub use activator::ColdStart;
 pub use events::{Event, EventQueue, Timer, TIMEOUT_CENTRAL};
-pub use explain::{Condition, Explain, Load};
+pub use explain::{Condition, Explain, Load, ServingExplain};
 use fleet::Fleet;
 pub use fleet::{Retired, LISTED_STOPPED};
 pub use instance::{Instance, Lifecycle, Request, Serving, NO_INSTANCE};
@@ -61,6 +62,8 @@ pub use observe::{
     FLAG_DOWN, FLAG_EJECTED, FLAG_PARTITIONED, FLAG_SLOW, FLAG_UNHEALTHY, VIEW_FIELDS,
 };
 pub use replay::Replay;
+pub use routing::PICKS_KEPT;
+pub use serving::{ReplicaHistory, ReplicaReadout, ServingReadout, ServingSummary, HISTORY_S};
 use workload::Workload;
 
 const NS: u64 = 1_000_000_000;
@@ -109,12 +112,17 @@ pub struct Simulation {
     scaling: Scaling,
     stats: Stats,
     log: EventLog,
+    /// Model serving's measurements (Some when `instances.model` is `llm`).
+    serving: Option<Box<serving::ServingStats>>,
+    /// The scores behind the last picks (Some for model servers and for balancers that score).
+    picks: Option<VecDeque<PickScores>>,
 }
 
 /// Requests between a failed attempt and their retry, by slot (a `Retry` event names one).
 #[derive(Clone, Default)]
 struct Retrying {
-    slots: Vec<Option<Request>>,
+    /// The request, with its tokens when it is a model server's.
+    slots: Vec<Option<(Request, Option<workload::LlmRequest>)>>,
     free: Vec<u32>,
     pending: u64,
 }
@@ -165,6 +173,9 @@ struct Discovery {
     discovered: Vec<u32>,
     /// Load as last reported to the balancer (used when load_delay_s > 0), per endpoint index.
     reported_load: Vec<u32>,
+    /// Waiting requests and KV use as last reported (kept when `picks` is on).
+    reported_waiting: Vec<u32>,
+    reported_kv: Vec<f64>,
 }
 
 /// The autoscaler and what it remembers between syncs.
@@ -242,6 +253,17 @@ pub enum Stop {
     Breakpoint { seq: u64 },
 }
 
+/// Whether a run keeps the scores behind its picks: model servers (every balancer), and the
+/// balancers that score endpoints.
+fn keeps_picks(s: &Scenario) -> bool {
+    use crate::scenario::{Algorithm, Model};
+    s.instances.model == Model::Llm
+        || matches!(
+            s.balancer.algorithm,
+            Algorithm::EndpointPicker | Algorithm::CacheAware
+        )
+}
+
 impl Simulation {
     pub fn new(scenario: Scenario) -> Result<Simulation, Error> {
         let capacity = (scenario.duration_s.ceil() as usize + 1).min(MAX_TIMELINE_CAPACITY);
@@ -288,6 +310,8 @@ impl Simulation {
                 registry_version: u64::MAX,
                 discovered: Vec::new(),
                 reported_load: Vec::new(),
+                reported_waiting: Vec::new(),
+                reported_kv: Vec::new(),
             },
             timer_epochs: [0; 5],
             registry: Registry::new(scenario.registry.clone()),
@@ -319,6 +343,9 @@ impl Simulation {
                 arrival_digest: 0,
             },
             log: EventLog::default(),
+            serving: (scenario.instances.model == crate::scenario::Model::Llm)
+                .then(|| Box::new(serving::ServingStats::new())),
+            picks: keeps_picks(&scenario).then(VecDeque::new),
             start,
             scenario,
         };
@@ -520,6 +547,7 @@ impl Simulation {
                 epoch,
                 slot,
             } => self.on_completion(instance, epoch, slot),
+            Event::Step { instance, epoch } => self.on_step(instance, epoch),
             Event::Ready { instance, epoch } => self.on_ready(instance, epoch),
             Event::Sample => self.on_sample(),
             Event::RateChange { index } => {
@@ -583,6 +611,9 @@ impl Simulation {
     }
 
     fn on_arrival(&mut self) {
+        if self.serving.is_some() {
+            return self.on_llm_arrival();
+        }
         let request = self.workload.next_request(self.now_ns);
         debug_assert_eq!(request.sent_ns, self.now_ns);
         self.stats.requests.arrived += 1;
@@ -596,7 +627,7 @@ impl Simulation {
         .rotate_left(29);
         self.schedule_next_arrival();
         if self.activator_in_path() {
-            self.through_activator(request);
+            self.through_activator(request, None);
         } else {
             self.dispatch(request);
         }

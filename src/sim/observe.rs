@@ -8,9 +8,11 @@
 
 use serde::Serialize;
 
-use crate::metrics::{LatencyStats, Requests, Sample};
+use crate::balance::endpoint_picker::endpoint_saturation;
+use crate::metrics::{LatencyStats, LlmSample, Requests, Sample};
 use crate::registry::RegState;
 
+use super::serving::ServingSummary;
 use super::{Instance, Lifecycle, LogEntry, Retired, Simulation, NS};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -24,6 +26,14 @@ pub struct Summary {
     pub events_processed: u64,
     pub requests: Requests,
     pub latency_s: LatencyStats,
+    /// Model servers: time to first token and time per output token (requests arriving after
+    /// the warm-up; TPOT of requests with more than one output token).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttft_s: Option<LatencyStats>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tpot_s: Option<LatencyStats>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serving: Option<ServingSummary>,
     pub instances: InstancesSummary,
     /// The alive instances and the last `LISTED_STOPPED` that stopped, in id order.
     pub per_instance: Vec<InstanceSummary>,
@@ -50,6 +60,18 @@ pub struct InstanceSummary {
     pub completed: u64,
     pub dropped: u64,
     pub utilization: f64,
+    /// Model servers: output tokens, their rate over the replica's life, its time-averaged
+    /// KV use and batch, and its preemptions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_tokens: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_tokens_per_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_kv_use: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_batch: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preemptions: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -67,6 +89,10 @@ pub const FLAG_EJECTED: u32 = 4;
 pub const FLAG_UNHEALTHY: u32 = 8;
 /// nginx passive health: unavailable (max_fails reached within fail_timeout).
 pub const FLAG_DOWN: u32 = 16;
+/// A model server waiting for KV blocks (a `kv_full` spell).
+pub const FLAG_KV_FULL: u32 = 32;
+/// A model server the saturation detector counts as saturated (waiting ≥ 5 or KV use ≥ 0.8).
+pub const FLAG_SATURATED: u32 = 64;
 
 /// What one row of the view is computed from.
 struct Row<'a> {
@@ -77,6 +103,9 @@ struct Row<'a> {
     routed: u64,
     in_view: bool,
     flags: u32,
+    kv_use: f64,
+    saturation: f64,
+    tokens_per_s: f64,
 }
 
 /// The view's columns, each with how its value is computed: `VIEW_FIELDS` and the row written
@@ -96,7 +125,7 @@ view_columns! {
     id => |r| r.inst.id,
     lifecycle => |r| r.inst.state as u8,
     registry => |r| r.registry as u8,
-    queue => |r| r.inst.queue.len(),
+    queue => |r| r.inst.waiting(),
     in_service => |r| r.inst.in_service,
     concurrency => |r| r.inst.concurrency,
     utilization => |r| r.utilization.min(1.0),
@@ -109,6 +138,10 @@ view_columns! {
     lease_left_s => |r| r.lease_left_s,
     in_view => |r| u8::from(r.in_view),
     flags => |r| r.flags,
+    kv_use => |r| r.kv_use,
+    kv_blocks => |r| r.inst.kv_blocks(),
+    saturation => |r| r.saturation,
+    tokens_per_s => |r| r.tokens_per_s,
 }
 
 /// The names of the codes in the view's `lifecycle` and `registry` columns (index = code) and
@@ -130,6 +163,8 @@ pub fn codes() -> Codes {
             ("ejected", FLAG_EJECTED),
             ("unhealthy", FLAG_UNHEALTHY),
             ("down", FLAG_DOWN),
+            ("kv_full", FLAG_KV_FULL),
+            ("saturated", FLAG_SATURATED),
         ],
     }
 }
@@ -222,6 +257,9 @@ impl Simulation {
             events_processed: self.stats.events_processed,
             requests: self.requests(),
             latency_s: self.stats.latency.stats(),
+            ttft_s: self.serving.as_ref().map(|s| s.ttft.stats()),
+            tpot_s: self.serving.as_ref().map(|s| s.tpot.stats()),
+            serving: self.serving_summary(),
             instances: InstancesSummary {
                 r#final: self.members(),
                 min: self.stats.min_members,
@@ -230,11 +268,28 @@ impl Simulation {
             per_instance: self
                 .fleet
                 .listed()
-                .map(|i| InstanceSummary {
-                    id: i.id,
-                    completed: i.completed,
-                    dropped: i.dropped,
-                    utilization: i.lifetime_utilization(now),
+                .map(|i| {
+                    let end = i.stopped_ns.unwrap_or(now);
+                    let life_s = end.saturating_sub(i.created_ns) as f64 / 1e9;
+                    let llm = i.llm.as_ref();
+                    let means = llm.map(|r| r.means(end));
+                    InstanceSummary {
+                        id: i.id,
+                        completed: i.completed,
+                        dropped: i.dropped,
+                        utilization: i.lifetime_utilization(now),
+                        output_tokens: llm.map(|r| r.output_tokens),
+                        output_tokens_per_s: llm.map(|r| {
+                            if life_s > 0.0 {
+                                r.output_tokens as f64 / life_s
+                            } else {
+                                0.0
+                            }
+                        }),
+                        mean_kv_use: means.map(|m| m.0),
+                        mean_batch: means.map(|m| m.1),
+                        preemptions: llm.map(|r| r.preemptions),
+                    }
                 })
                 .collect(),
             retired: self.fleet.retired(),
@@ -323,6 +378,7 @@ impl Simulation {
                 ready += 1;
             }
         }
+        let llm = self.serving_sample();
         let w = &self.stats.window;
         let sample = Sample {
             t_s: self.now_s(),
@@ -342,6 +398,7 @@ impl Simulation {
                 0.0
             },
             in_flight: self.requests().in_flight,
+            llm,
         };
         self.stats.timeline.push(sample);
         let arrived = self.stats.window.arrived;
@@ -354,6 +411,56 @@ impl Simulation {
         self.schedule_in(NS, super::Event::Sample);
         self.report_second(arrived, ready);
     }
+
+    /// The model-serving part of a one-second sample (and the start of the next window).
+    fn serving_sample(&mut self) -> Option<LlmSample> {
+        let serving = self.serving.as_mut()?;
+        let (mut tokens, mut kv_sum, mut kv_max, mut batch, mut waiting, mut sat) =
+            (0u64, 0.0, 0.0f64, 0u64, 0u64, 0.0);
+        let mut ready = 0u32;
+        for inst in self.fleet.records() {
+            let Some(r) = inst.llm.as_ref() else {
+                continue;
+            };
+            tokens += r.output_tokens;
+            if inst.state == Lifecycle::Ready {
+                ready += 1;
+                kv_sum += r.kv_use();
+                kv_max = kv_max.max(r.kv_use());
+                batch += u64::from(r.running());
+                waiting += u64::from(r.waiting());
+                sat += endpoint_saturation(r.waiting(), r.kv_use());
+            }
+        }
+        // Each live replica's own history: a fleet-wide budget of samples, so a large fleet
+        // keeps a shorter history rather than more memory.
+        let alive = self.fleet.alive.len().max(1);
+        let keep = (super::serving::HISTORY_BUDGET / alive).clamp(10, super::serving::HISTORY_S);
+        let t = (self.now_ns / NS) as u32;
+        for i in 0..self.fleet.alive.len() {
+            let id = self.fleet.alive[i];
+            if let Some(r) = self.fleet[id].llm.as_mut() {
+                r.sample(t, keep);
+            }
+        }
+        let n = f64::from(ready.max(1));
+        let sample = LlmSample {
+            ttft_p50_s: serving.window_ttft.quantile_s(0.5),
+            ttft_p99_s: serving.window_ttft.quantile_s(0.99),
+            tpot_p50_s: serving.window_tpot.quantile_s(0.5),
+            tpot_p99_s: serving.window_tpot.quantile_s(0.99),
+            output_tokens_per_s: tokens.saturating_sub(serving.tokens_at_sample) as f64,
+            kv_use_mean: kv_sum / n,
+            kv_use_max: kv_max,
+            batch_mean: batch as f64 / n,
+            waiting,
+            saturation: if ready == 0 { 1.0 } else { sat / n },
+        };
+        serving.tokens_at_sample = tokens;
+        serving.window_ttft.reset();
+        serving.window_tpot.reset();
+        Some(sample)
+    }
 }
 
 /// A reader of the per-instance view with its own memory: utilization and routed requests in
@@ -361,9 +468,9 @@ impl Simulation {
 /// fill (id order), so it follows the instances shown, not every instance ever created.
 #[derive(Debug, Clone, Default)]
 pub struct ViewReader {
-    /// (id, busy area, routed) of each row of the previous fill, ascending ids.
-    previous: Vec<(u32, u64, u64)>,
-    next: Vec<(u32, u64, u64)>,
+    /// (id, busy area, routed, output tokens) of each row of the previous fill, ascending ids.
+    previous: Vec<(u32, u64, u64, u64)>,
+    next: Vec<(u32, u64, u64, u64)>,
     time_ns: u64,
 }
 
@@ -393,14 +500,15 @@ impl ViewReader {
                 .map_or(0.0, |at| at.saturating_sub(now) as f64 / 1e9);
             // Both lists are in id order: walk the previous one alongside.
             while previous.next_if(|p| p.0 < inst.id).is_some() {}
-            let (busy_before, routed_before) = previous
+            let (busy_before, routed_before, tokens_before) = previous
                 .next_if(|p| p.0 == inst.id)
-                .map_or((0, 0), |p| (p.1, p.2));
+                .map_or((0, 0, 0), |p| (p.1, p.2, p.3));
             let area = inst.busy_area_ns(now);
             let utilization = (area - busy_before.min(area)) as f64
                 / (window as f64 * f64::from(inst.concurrency));
             let routed = inst.routed - routed_before.min(inst.routed);
-            self.next.push((inst.id, area, inst.routed));
+            let tokens = inst.llm.as_ref().map_or(0, |r| r.output_tokens);
+            self.next.push((inst.id, area, inst.routed, tokens));
             let mut flags = 0;
             if inst.partitioned {
                 flags |= FLAG_PARTITIONED;
@@ -417,6 +525,20 @@ impl ViewReader {
             if sim.peer_down(inst.id) {
                 flags |= FLAG_DOWN;
             }
+            let (kv_use, saturation, tokens_per_s) = match inst.llm.as_ref() {
+                Some(r) => {
+                    let made = r.output_tokens - tokens_before.min(r.output_tokens);
+                    let saturation = endpoint_saturation(r.waiting(), r.kv_use());
+                    if inst.kv_full {
+                        flags |= FLAG_KV_FULL;
+                    }
+                    if saturation >= 1.0 {
+                        flags |= FLAG_SATURATED;
+                    }
+                    (r.kv_use(), saturation, made as f64 / (window as f64 / 1e9))
+                }
+                None => (0.0, 0.0, 0.0),
+            };
             let in_view = if shared {
                 inst.state.accepts()
             } else {
@@ -430,6 +552,9 @@ impl ViewReader {
                 routed,
                 in_view,
                 flags,
+                kv_use,
+                saturation,
+                tokens_per_s,
             }));
         }
         std::mem::swap(&mut self.previous, &mut self.next);

@@ -216,6 +216,22 @@ impl Simulation {
             .iter()
             .map(|&id| self.fleet[id].queue.len())
             .sum();
+        // Model servers: their sequences and the runs of their KV caches.
+        let llm: usize = self
+            .fleet
+            .records()
+            .filter_map(|i| i.llm.as_ref())
+            .map(|r| {
+                size_of::<crate::serving::Replica>()
+                    + r.len() * size_of::<crate::serving::Seq>()
+                    + r.kv.entries() * 48
+                    + r.history.len() * size_of::<crate::serving::HistorySample>()
+            })
+            .sum();
+        let picks = self
+            .picks
+            .as_ref()
+            .map_or(0, |p| p.len() * (128 + self.discovery.view.len() * 96));
         let n = self.fleet.kept();
         let b = &self.scenario.balancer;
         let balancer = match b.algorithm {
@@ -223,6 +239,11 @@ impl Simulation {
                 (self.discovery.view.len() * b.points_per_instance as usize).min(1 << 21) * 12
             }
             crate::scenario::Algorithm::Maglev => b.table_size as usize * 8,
+            // Per endpoint: the prefix index's runs, or the tree's prompts.
+            crate::scenario::Algorithm::EndpointPicker | crate::scenario::Algorithm::CacheAware => {
+                self.discovery.view.len()
+                    * ((self.scenario.traffic.prefix.groups as usize).min(1 << 16) * 64 + 64 * 1024)
+            }
             _ => self.discovery.view.len() * 16,
         };
         n * (size_of::<super::Instance>() + 48)
@@ -232,6 +253,8 @@ impl Simulation {
             + self.log.len() * 160
             + self.scenario.instances.overrides.len() * 16 * 2
             + balancer
+            + llm
+            + picks
             + 64 * 1024
     }
 }

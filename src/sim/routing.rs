@@ -6,17 +6,36 @@
 //! about (`health.rs`). Also the hash balancers' key ownership, which the page draws and the
 //! log reports when the view changes.
 
-use crate::balance::{Backoff, Endpoint, Failure, LoadView};
+use crate::balance::{
+    Backoff, Endpoint, EndpointScore, Failure, LoadView, PickScores, RequestInfo, Rule,
+};
+
+use super::workload::LlmRequest;
 
 use super::service::QueueFull;
 use super::{Event, Fleet, LogEvent, Request, Routing, Simulation};
 
 impl Simulation {
     /// Sends a request (its attempt `request.attempt`, sent now) through the balancer.
-    pub(super) fn route(&mut self, mut request: Request) {
+    pub(super) fn route(&mut self, request: Request) {
+        self.route_with(request, None);
+    }
+
+    /// Sends a request through the balancer; `llm` carries a model server's request's tokens
+    /// (which the inference-aware balancers read, and the replica serves).
+    pub(super) fn route_with(&mut self, mut request: Request, llm: Option<LlmRequest>) {
+        let info = match llm {
+            Some(l) => RequestInfo {
+                key: u64::from(request.key),
+                prompt_tokens: l.prompt,
+                prefix_group: l.group,
+                prefix_tokens: l.prefix_tokens,
+            },
+            None => RequestInfo::key(u64::from(request.key)),
+        };
         loop {
             self.ensure_view();
-            let Some(id) = self.pick(request.key, request.previous) else {
+            let Some(id) = self.pick(&info, request.previous) else {
                 // No host to try: Envoy answers 503 "no healthy upstream", nginx 502 "no live
                 // upstreams", at once and without a retry.
                 self.fail_request();
@@ -24,7 +43,11 @@ impl Simulation {
             };
             self.on_selected(id);
             let failure = if self.fleet[id].state.accepts() {
-                match self.deliver(id, request) {
+                let delivered = match llm {
+                    Some(l) => self.deliver_llm(id, request, l),
+                    None => self.deliver(id, request),
+                };
+                match delivered {
                     Ok(()) => return,
                     Err(QueueFull) => Failure::Overloaded,
                 }
@@ -36,7 +59,7 @@ impl Simulation {
                 inst.failed += 1;
                 Failure::Refused
             };
-            match self.fail_attempt(id, request, failure) {
+            match self.fail_attempt(id, request, llm, failure) {
                 Some(next) => request = next,
                 None => return,
             }
@@ -45,12 +68,18 @@ impl Simulation {
 
     /// An attempt failed later than it was sent (a timeout, or a reset when its instance
     /// crashed): retried now, after a back-off, or failed for the client.
-    pub(super) fn attempt_failed(&mut self, id: u32, request: Request, failure: Failure) {
-        if let Some(next) = self.fail_attempt(id, request, failure) {
+    pub(super) fn attempt_failed(
+        &mut self,
+        id: u32,
+        request: Request,
+        llm: Option<LlmRequest>,
+        failure: Failure,
+    ) {
+        if let Some(next) = self.fail_attempt(id, request, llm, failure) {
             if self.routing.is_shared() {
                 self.route_shared(next);
             } else {
-                self.route(next);
+                self.route_with(next, llm);
             }
         }
     }
@@ -58,7 +87,13 @@ impl Simulation {
     /// The accounting of a failed attempt at `id`. Returns the next attempt when it is to be
     /// sent at once; a retry after a back-off is scheduled; otherwise the request ends as a
     /// drop (503 from a full queue), a timeout or a failure.
-    fn fail_attempt(&mut self, id: u32, request: Request, failure: Failure) -> Option<Request> {
+    fn fail_attempt(
+        &mut self,
+        id: u32,
+        request: Request,
+        llm: Option<LlmRequest>,
+        failure: Failure,
+    ) -> Option<Request> {
         let b = &self.scenario.balancer;
         let retries_left = request.attempt < b.retries && !self.routing.is_shared();
         let retry = retries_left && failure.retried_by(b.retry_on);
@@ -73,7 +108,7 @@ impl Simulation {
             if wait == 0 {
                 return Some(next);
             }
-            self.schedule_retry(next, self.now_ns.saturating_add(wait));
+            self.schedule_retry(next, llm, self.now_ns.saturating_add(wait));
             return None;
         }
         let r = &mut self.stats;
@@ -105,14 +140,14 @@ impl Simulation {
         (self.retry_rng.next_u64() % bound) * 1_000_000
     }
 
-    fn schedule_retry(&mut self, request: Request, at_ns: u64) {
+    fn schedule_retry(&mut self, request: Request, llm: Option<LlmRequest>, at_ns: u64) {
         let slot = match self.retrying.free.pop() {
             Some(slot) => {
-                self.retrying.slots[slot as usize] = Some(request);
+                self.retrying.slots[slot as usize] = Some((request, llm));
                 slot
             }
             None => {
-                self.retrying.slots.push(Some(request));
+                self.retrying.slots.push(Some((request, llm)));
                 (self.retrying.slots.len() - 1) as u32
             }
         };
@@ -121,7 +156,7 @@ impl Simulation {
     }
 
     pub(super) fn on_retry(&mut self, slot: u32) {
-        let Some(mut request) = self
+        let Some((mut request, llm)) = self
             .retrying
             .slots
             .get_mut(slot as usize)
@@ -135,13 +170,13 @@ impl Simulation {
         if self.routing.is_shared() {
             self.route_shared(request);
         } else {
-            self.route(request);
+            self.route_with(request, llm);
         }
     }
 
     /// Asks the balancer; a retry avoids the previous instance where the view has another
     /// (Envoy's `previous_hosts` retry predicate, which re-picks a few times).
-    fn pick(&mut self, key: u32, avoid: u32) -> Option<u32> {
+    fn pick(&mut self, info: &RequestInfo, avoid: u32) -> Option<u32> {
         if self.fleet.tracking() {
             self.flush_load_changes();
         }
@@ -150,22 +185,68 @@ impl Simulation {
         };
         let view = &self.discovery.view;
         let mut chosen = None;
+        let load = FleetLoad {
+            view,
+            fleet: &self.fleet,
+            reported: self.discovery.reported_load.as_slice(),
+            reported_waiting: self.discovery.reported_waiting.as_slice(),
+            reported_kv: self.discovery.reported_kv.as_slice(),
+            delayed: self.scenario.balancer.load_delay_s > 0.0,
+        };
         for _ in 0..5 {
-            let load = FleetLoad {
-                view,
-                fleet: &self.fleet,
-                reported: self.discovery.reported_load.as_slice(),
-                delayed: self.scenario.balancer.load_delay_s > 0.0,
-            };
-            let index =
-                balancer.pick(u64::from(key), &load, &mut self.balancer_rng, self.now_ns)?;
+            let index = balancer.pick_request(info, &load, &mut self.balancer_rng, self.now_ns)?;
             let id = *view.get(index)?;
             chosen = Some(id);
             if avoid != id || view.len() < 2 {
                 break;
             }
         }
+        if self.picks.is_some() {
+            self.record_pick(info, chosen);
+        }
         chosen
+    }
+
+    /// Keeps the scores behind a pick (the balancer's own, or the loads it could see), out of
+    /// line so that runs which keep none pay only the test above.
+    #[inline(never)]
+    fn record_pick(&mut self, info: &RequestInfo, chosen: Option<u32>) {
+        let Routing::Balanced(balancer) = &self.routing else {
+            return;
+        };
+        let view = &self.discovery.view;
+        let load = FleetLoad {
+            view,
+            fleet: &self.fleet,
+            reported: self.discovery.reported_load.as_slice(),
+            reported_waiting: self.discovery.reported_waiting.as_slice(),
+            reported_kv: self.discovery.reported_kv.as_slice(),
+            delayed: self.scenario.balancer.load_delay_s > 0.0,
+        };
+        let Some(picks) = self.picks.as_mut() else {
+            return;
+        };
+        let mut scores = balancer.last_scores().unwrap_or_else(|| PickScores {
+            balancer: self.scenario.balancer.algorithm.name(),
+            request: 0,
+            t_s: 0.0,
+            prompt_tokens: info.prompt_tokens,
+            prefix_group: info.prefix_group,
+            prefix_tokens: info.prefix_tokens,
+            winner: chosen,
+            rule: Rule::Other,
+            endpoints: (0..view.len())
+                .map(|i| {
+                    EndpointScore::loads(view[i], load.waiting(i), load.active(i), load.kv_use(i))
+                })
+                .collect(),
+        });
+        scores.request = self.stats.requests.arrived;
+        scores.t_s = self.now_ns as f64 / 1e9;
+        if picks.len() == PICKS_KEPT {
+            picks.pop_front();
+        }
+        picks.push_back(scores);
     }
 
     /// One central FIFO feeding every ready instance: the M/M/c reference. `queue_limit` bounds
@@ -355,6 +436,14 @@ impl Simulation {
         d.reported_load.clear();
         d.reported_load
             .extend(d.view.iter().map(|&id| self.fleet[id].live()));
+        if self.picks.is_some() {
+            d.reported_waiting.clear();
+            d.reported_waiting
+                .extend(d.view.iter().map(|&id| self.fleet[id].waiting()));
+            d.reported_kv.clear();
+            d.reported_kv
+                .extend(d.view.iter().map(|&id| self.fleet[id].kv_use()));
+        }
         // A balancer that indexes the load gets the whole picture now, and (when it sees live
         // load) every change from here on.
         let delayed = self.scenario.balancer.load_delay_s > 0.0;
@@ -395,12 +484,17 @@ impl Simulation {
     }
 }
 
+/// Picks whose scores are kept for the "why this replica?" view.
+pub const PICKS_KEPT: usize = 16;
+
 /// The balancer's window on the instances' load: the requests it has outstanding at each
 /// (Envoy's `rq_active`, nginx's `conns`), so work it gave up on by a timeout does not count.
 struct FleetLoad<'a> {
     view: &'a [u32],
     fleet: &'a Fleet,
     reported: &'a [u32],
+    reported_waiting: &'a [u32],
+    reported_kv: &'a [f64],
     delayed: bool,
 }
 
@@ -412,5 +506,25 @@ impl LoadView for FleetLoad<'_> {
         } else {
             self.fleet[self.view[index]].live()
         }
+    }
+
+    fn waiting(&self, index: usize) -> u32 {
+        if self.delayed {
+            self.reported_waiting.get(index).copied().unwrap_or(0)
+        } else {
+            self.fleet[self.view[index]].waiting()
+        }
+    }
+
+    fn kv_use(&self, index: usize) -> f64 {
+        if self.delayed {
+            self.reported_kv.get(index).copied().unwrap_or(0.0)
+        } else {
+            self.fleet[self.view[index]].kv_use()
+        }
+    }
+
+    fn kv_blocks(&self, index: usize) -> u32 {
+        self.fleet[self.view[index]].kv_blocks()
     }
 }

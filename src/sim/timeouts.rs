@@ -108,7 +108,7 @@ impl Simulation {
         inst.failed += expired.len() as u64;
         self.arm_timeout(id);
         for request in expired {
-            self.attempt_failed(id, request, Failure::Timeout);
+            self.attempt_failed(id, request, None, Failure::Timeout);
         }
     }
 

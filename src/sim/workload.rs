@@ -4,11 +4,28 @@
 //! Work and keys are drawn at arrival from the arrival stream's own generator, so two runs with
 //! the same seed see the identical request sequence whatever balancer they use (common random
 //! numbers: the comparison view depends on it).
+//!
+//! Requests to model servers (`next_llm_request`) carry no work; they draw, from the same
+//! stream, their key, their prompt and output lengths (`serving::tokens`) and whether they
+//! start with one of the shared prefixes (share s, then one of the groups uniformly). Web runs
+//! draw exactly what they drew before.
 
 use crate::rng::SimRng;
-use crate::scenario::{Arrivals, KeyDistribution, ServiceTime, Traffic};
+use crate::scenario::{Arrivals, KeyDistribution, PrefixConfig, ServiceTime, Traffic};
+use crate::serving::tokens::TokenSampler;
 
 use super::instance::Request;
+
+/// What a request to a model server brings besides its arrival time and key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LlmRequest {
+    /// Prompt tokens, the shared prefix included.
+    pub prompt: u32,
+    pub output: u32,
+    /// Shared-prefix group, 1..=groups (0: none), and the prefix's tokens.
+    pub group: u32,
+    pub prefix_tokens: u32,
+}
 
 #[derive(Clone)]
 pub struct Workload {
@@ -17,6 +34,8 @@ pub struct Workload {
     service: ServiceTime,
     keys: u32,
     zipf: Option<Zipf>,
+    tokens: TokenSampler,
+    prefix: PrefixConfig,
     rng: SimRng,
 }
 
@@ -30,6 +49,8 @@ impl Workload {
             service,
             keys: traffic.keys,
             zipf,
+            tokens: TokenSampler::new(&traffic.tokens),
+            prefix: traffic.prefix.clone(),
             rng,
         }
     }
@@ -63,11 +84,7 @@ impl Workload {
             ServiceTime::Exponential => self.rng.exponential(1.0),
             ServiceTime::Constant => 1.0,
         };
-        let key = match (&self.zipf, self.keys) {
-            (_, 0) => 0,
-            (Some(z), _) => z.sample(&mut self.rng),
-            (None, k) => 1 + self.rng.below(k),
-        };
+        let key = self.next_key();
         Request {
             arrived_ns: now_ns,
             sent_ns: now_ns,
@@ -76,6 +93,44 @@ impl Workload {
             attempt: 0,
             previous: super::NO_INSTANCE,
         }
+    }
+
+    #[inline]
+    fn next_key(&mut self) -> u32 {
+        match (&self.zipf, self.keys) {
+            (_, 0) => 0,
+            (Some(z), _) => z.sample(&mut self.rng),
+            (None, k) => 1 + self.rng.below(k),
+        }
+    }
+
+    /// A request to a model server: key, then prompt and output lengths, then its prefix.
+    pub fn next_llm_request(&mut self, now_ns: u64) -> (Request, LlmRequest) {
+        let key = self.next_key();
+        let (own, output) = self.tokens.sample(&mut self.rng);
+        let p = &self.prefix;
+        let group = if p.share > 0.0 && self.rng.unit() < p.share {
+            1 + self.rng.below(p.groups.max(1))
+        } else {
+            0
+        };
+        let prefix_tokens = if group == 0 { 0 } else { p.tokens };
+        (
+            Request {
+                arrived_ns: now_ns,
+                sent_ns: now_ns,
+                work: 0.0,
+                key,
+                attempt: 0,
+                previous: super::NO_INSTANCE,
+            },
+            LlmRequest {
+                prompt: own.saturating_add(prefix_tokens),
+                output,
+                group,
+                prefix_tokens,
+            },
+        )
     }
 }
 

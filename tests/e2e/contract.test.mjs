@@ -135,6 +135,11 @@ test('the names the JS uses exist in the core', () => {
   const explain = sim.explain();
   const details = sim.details();
   sim.free();
+  // a model-server run's timeline has the serving columns too
+  const llm = new wasm.Simulation({ instances: { model: 'llm' } });
+  llm.advance(3);
+  for (const c of Object.keys(llm.timeline())) tlCols.add(c);
+  llm.free();
   const problems = [];
   for (const [file, src] of Object.entries(source)) {
     // view columns

@@ -5,7 +5,7 @@ export const ALLOWED_LATIN = new Set([
   // names of systems, products, people, formats
   'fleetlab', 'Envoy', 'nginx', 'Maglev', 'Kubernetes', 'HPA', 'Eureka', 'Consul', 'Finagle', 'linkerd', 'ketama',
   'Google', 'Lamping', 'Veach', 'Zipf', 'EWMA', 'YAML', 'CSV', 'JSON', 'PNG', 'Erlang', 'Rust', 'WebAssembly', 'TTL',
-  'English', 'Language', 'KEDA', 'Knative', 'KPA', 'LLM', 'SGLang', 'Mitzenmacher',
+  'English', 'Language', 'KEDA', 'Knative', 'KPA', 'LLM', 'SGLang', 'Mitzenmacher', 'Azure', 'Llama',
   // Kubernetes identifiers, as Kubernetes spells them
   'HorizontalPodAutoscaler', 'autoscaling', 'Deployment', 'Pod', 'Pods', 'Percent', 'Max', 'Min', 'Disabled', 'selectPolicy',
   'DesiredWithinRange', 'ScaleUpLimit', 'ScaleDownLimit', 'TooManyReplicas', 'TooFewReplicas', 'ScaleUpStabilized',
