@@ -1,6 +1,6 @@
 // Wiring and the frame loop. JS holds no simulation state: it sends settings to the wasm
 // Simulation and reads state out (small objects, plus a Float32Array view per frame).
-import init, { Simulation, theory_readout, random_seed, default_scenario } from './pkg/fleetlab.js';
+import init, { Simulation, codes, theory_readout, random_seed, default_scenario } from './pkg/fleetlab.js';
 import { NumberControl, logScale, nice } from './controls.js';
 import { FleetView } from './fleet-view.js';
 import { Charts } from './charts.js';
@@ -11,7 +11,7 @@ import { setupTabs, EventLog } from './panels.js';
 import { BalancerPanel } from './balancer-panel.js';
 import { AutoscalerPanel } from './autoscaler-panel.js';
 import { RegistryPanel } from './registry-panel.js';
-import { FailureOverlay, FaultMarks } from './faults.js';
+import { FaultMarks } from './faults.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -21,15 +21,13 @@ const fields = Simulation.view_fields();
 
 const loadError = $('load-error');
 const status = $('status');
-const fleet = new FleetView($('fleet'), fields);
+const fleet = new FleetView($('fleet'), { fields, codes: codes(), fmt: { num, int, pct, ms } });
 const charts = new Charts();
 const theory = new TheoryPanel(theory_readout);
 const eventLog = new EventLog($('event-log'));
 setupTabs(document.querySelector('.tabs'));
-// registry tab, failure overlay on the canvas, fault markers on the charts (registry-panel.js, faults.js)
-const registry = new RegistryPanel({ root: $('registry-panel'), live: $('registry-live'), log: $('event-log'), getSim: () => sim, fleet, onChange: () => settingsChanged(), failedOf: (it) => failures.failedOf(it) });
-const failures = new FailureOverlay();
-fleet.overlay = (ctx, view) => failures.draw(ctx, view);
+// registry tab, fault markers on the charts (registry-panel.js, faults.js)
+const registry = new RegistryPanel({ root: $('registry-panel'), live: $('registry-live'), log: $('event-log'), getSim: () => sim, fleet, onChange: () => settingsChanged() });
 const faultMarks = new FaultMarks();
 faultMarks.attach(charts);
 let faultSim = null;
@@ -49,8 +47,7 @@ function build(scenario, { hash = true } = {}) {
   viewDirty = true;
   charts.clear();
   eventLog.reset();
-  fleet.items.clear();
-  fleet.dots.length = 0;
+  fleet.reset();
   syncControlsFromSim();
   lastSettingsKey = '';
   settingsChanged({ hash });
@@ -167,9 +164,9 @@ function renderInspector() {
   if (fleet.selected == null) return;
   const d = fleet.describe(fleet.selected);
   if (!d) { $('insp-body').textContent = 'This instance has stopped and left the fleet.'; return; }
-  $('insp-title').textContent = `Instance #${d.id} — ${d.life}`;
+  $('insp-title').textContent = `Instance #${d.id} — ${d.lifecycle}`;
   $('insp-body').textContent =
-    `registry: ${d.registry}${d.inView ? '' : ' (not in the balancer’s view)'} · lease ${num(d.lease)} s · ` +
+    `registry: ${d.registry}${d.inView ? '' : ' (not in the balancer’s view)'} · lease ${num(d.leaseLeft)} s · ` +
     `queue ${int(d.queue)} + ${int(d.inService)} in service · utilisation ${pct(d.util)} · ` +
     `completed ${int(d.completed)}, dropped ${int(d.dropped)}, failed ${int(d.failed)} · speed ×${num(d.speed)}` +
     (d.flags.length ? ` · ${d.flags.join(', ')}` : '');
@@ -236,7 +233,7 @@ function frame(now) {
   const dt = Math.min(0.1, Math.max(0, (now - last) / 1000));
   last = now;
   const t0 = performance.now();
-  let advanced = false;
+  let advanced = false, simDt = 0;
   if (playing && dt > 0) {
     const want = speed * dt;
     const ev0 = sim.events_processed;
@@ -249,6 +246,7 @@ function frame(now) {
     achieved = 0.9 * achieved + 0.1 * Math.min(1, got / want);
     advMs = 0.9 * advMs + 0.1 * took;
     advanced = got > 0;
+    simDt = got;
   }
   if (advanced || viewDirty) {
     sim.refresh_view(Math.max(1.5, speed * 1.6));
@@ -256,7 +254,7 @@ function frame(now) {
   }
   const n = sim.view_len() / fields.length;
   const view = new Float32Array(wasm.memory.buffer, sim.view_ptr(), sim.view_len());
-  fleet.update(view, n, dt, advanced);
+  fleet.update(view, n, dt, advanced, simDt);
   fleet.draw();
 
   const total = sim.timeline_total();
@@ -287,11 +285,10 @@ function tick() {
   ctlL.follow(d.offered_rps);
   settingsChanged({ hash: false });
   theory.measured(d);
-  if (faultSim !== sim) { faultSim = sim; faultMarks.reset(); failures.reset(); }
+  if (faultSim !== sim) { faultSim = sim; faultMarks.reset(); }
   const entries = sim.log_since(eventLog.next);
   eventLog.append(entries);
   faultMarks.add(entries);
-  failures.observe(d.requests.failed, fleet);
   registry.tick(d);
   autoscaler.tick(d);
   renderInspector();

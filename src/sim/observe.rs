@@ -302,7 +302,16 @@ impl ViewReader {
         let linger_ns = (linger_s.max(0.0) * 1e9) as u64;
         let shared = sim.routing.is_shared();
         let window = now.saturating_sub(self.time_ns).max(1);
+        // Records come in ascending id order and the balancer's view is ascending too, so one
+        // cursor walks the view alongside (a binary search per row cost a fifth of the fill at
+        // N = 100,000).
+        let view = &sim.discovery.view;
+        let mut cursor = 0;
         for inst in sim.fleet.records() {
+            while cursor < view.len() && view[cursor] < inst.id {
+                cursor += 1;
+            }
+            let listed = cursor < view.len() && view[cursor] == inst.id;
             let recently_stopped = inst
                 .stopped_ns
                 .is_some_and(|s| s.saturating_add(linger_ns) >= now);
@@ -339,7 +348,7 @@ impl ViewReader {
             let in_view = if shared {
                 inst.state == Lifecycle::Ready
             } else {
-                sim.discovery.view.binary_search(&inst.id).is_ok()
+                listed
             };
             out.extend_from_slice(&view_row(&Row {
                 inst,
