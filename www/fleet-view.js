@@ -1,34 +1,31 @@
-// The fleet canvas. Each frame it reads the per-instance view (a Float32Array over wasm memory:
-// one row of `Simulation.view_fields()` per instance, codes named by `codes()`) and draws it in
-// one of three ways, by fleet size:
-// - detail (up to DETAIL_LIMIT instances): the balancer on the left, instances as rounded cells
-//   in a grid with their id, utilisation, queue bar and state; requests in flight as dots;
-//   positions tween when N changes, utilisation and queues are eased, new instances scale in,
-//   draining ones are hatched, stopped ones fade; failing requests at a dead instance fly in red
-//   and burst, and its badge says how many failed and whether the balancer still sees it.
-// - grid (up to LARGE_FLEET): the same look drawn as pixels into an ImageData (colour, queue
-//   column, state borders, crash cross, hatch), the balancer and marks on top.
-// - heat map (beyond): one cell per instance, coloured by utilisation or state, beside a panel
-//   with the utilisation histogram of ready instances, the busiest and idlest instances (also
-//   ringed and labelled on the map) and the count of instances in each lifecycle state.
-// Drawing allocates nothing per frame: colours come from tables built once, state lives in
-// typed arrays indexed by instance id (grown by doubling), strings are built when their value
-// changes (labels, badges) or when the panel refreshes (twice a second). Text goes through
-// `t(key, params)` with English defaults here (EN); numbers through `fmt`. The easing is
-// presentation only: every number shown is the core's view, smoothed over about half a second.
+// The fleet canvas (the interface the page codes against). Each frame update() reads the
+// per-instance view — a Float32Array over wasm memory, one row of `Simulation.view_fields()` per
+// instance, codes named by `codes()` — into typed arrays indexed by instance id (grown by
+// doubling, never per frame), eases what it shows (utilisation over about half a second on
+// screen and a simulated second, queues, fades, positions) and notes failures; draw() then draws
+// it one of three ways by fleet size:
+// - detail, up to DETAIL_LIMIT instances (fleet-detail.js): the balancer, rounded cells with text
+//   and queue bars, request dots, the failure overlay with the "✕ N failed — still in view!" badge;
+// - grid, up to LARGE_FLEET (fleet-pixels.js): the same look as pixels in an ImageData;
+// - heat map beyond (fleet-pixels.js): one cell per instance beside a panel with the utilisation
+//   histogram, the busiest and idlest instances and the counts by lifecycle state.
+// hit(), describe(), stats() and order answer from the same arrays. Text goes through
+// `t(key, params)`, with English defaults in EN; numbers through `fmt`. The easing is
+// presentation only: every number shown is the core's, smoothed.
 
 import * as defaultFmt from './format.js';
+import { DOT_S, FAIL_BURST, FAIL_PULSE_S, FAIL_TRAVEL, HIST_BINS, PANEL_EVERY_S, TOP_K, px } from './fleet-style.js';
+import { drawDetail } from './fleet-detail.js';
+import { computeStats, drawGrid, drawHeatmap } from './fleet-pixels.js';
+import { LegacyItems } from './fleet-legacy.js';
+
+export { utilColor } from './fleet-style.js';
 
 export const DETAIL_LIMIT = 200; // up to this many rows: vector drawing with text and dots
 export const LARGE_FLEET = 3000; // beyond this many rows: the heat map (back below 90 % of it)
 const MAX_DOTS = 350;
-const DOT_S = 0.45; // seconds a request dot travels (real time)
 const MAX_FAIL_DOTS = 160;
-const FAIL_TRAVEL = 0.4, FAIL_BURST = 0.25, FAIL_PULSE_S = 0.6;
 const MAX_MARKS = 64; // rings drawn for crashed or failing instances in the pixel views
-const PANEL_EVERY_S = 0.5; // the heat map's panel (histogram, call-outs, counts) refresh
-const HIST_BINS = 20;
-const TOP_K = 3;
 const STOP_FADE_S = 1.2;
 const UTIL_TAU_WALL = 0.5; // utilisation colours ease over about half a second on screen…
 const UTIL_TAU_SIM = 1; // …and, when update() is told the simulated time, over a simulated second
@@ -67,65 +64,6 @@ export const EN = {
 for (const s of LIFECYCLES) EN[`fleet.state.${s}`] = s;
 for (const s of REGISTRY_STATES) EN[`fleet.registry.${s}`] = s;
 for (const s of FLAGS) EN[`fleet.flag.${s}`] = s;
-
-// ------------------------------------------------------------------ colours
-const STOPS = [
-  [0, [59, 130, 196]],
-  [0.45, [47, 163, 107]],
-  [0.78, [224, 177, 0]],
-  [1, [214, 69, 65]],
-];
-function utilRGB(u) {
-  u = Math.max(0, Math.min(1, u || 0));
-  let i = 1;
-  while (i < STOPS.length - 1 && u > STOPS[i][0]) i++;
-  const [u0, c0] = STOPS[i - 1];
-  const [u1, c1] = STOPS[i];
-  const t = (u - u0) / (u1 - u0);
-  return c0.map((x, k) => Math.round(x + (c1[k] - x) * t));
-}
-/** The utilisation colour scale (also the page legend's gradient), as a CSS colour. */
-export function utilColor(u, a = 1) {
-  const c = utilRGB(u);
-  return `rgba(${c[0]},${c[1]},${c[2]},${a})`;
-}
-
-const LUT = 256; // utilisation steps in the colour tables
-const lutIndex = (u) => (u > 0 ? (u >= 1 ? LUT - 1 : (u * (LUT - 1) + 0.5) | 0) : 0);
-const LITTLE = new Uint8Array(new Uint32Array([0x01020304]).buffer)[0] === 4;
-/** A pixel of ImageData's RGBA bytes as one Uint32. */
-function px(r, g, b, a = 255) {
-  return (LITTLE ? (a << 24) | (b << 16) | (g << 8) | r : (r << 24) | (g << 16) | (b << 8) | a) >>> 0;
-}
-const UTIL_CSS = [];
-const UTIL_PX = new Uint32Array(LUT);
-for (let i = 0; i < LUT; i++) {
-  const [r, g, b] = utilRGB(i / (LUT - 1));
-  UTIL_CSS.push(`rgb(${r},${g},${b})`);
-  UTIL_PX[i] = px(r, g, b);
-}
-const hex = (h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
-const C = {
-  crashed: '#3a0d0d', crashedLine: '#d64541', stopped: '#3c4654', hatchLine: '#6b7786',
-  starting: 'rgba(124,196,255,0.22)', startingLine: '#7cc4ff', outOfView: '#b57cff', ejected: '#ff9f1c',
-  selected: '#ffffff', fail: '#ff4d4d', failDark: '#3a0d0d', idlest: '#7cc4ff',
-  // rings of crashed instances on the heat map: a red apart from the utilisation scale's end
-  crashRing: '#ff5c8a',
-  text: '#e8eef5', muted: '#9fb3c8', panelLine: 'rgba(159,179,200,0.25)',
-};
-const P = {
-  crashed: px(...hex(C.crashed)), crashedLine: px(...hex(C.crashedLine)), stopped: hex(C.stopped),
-  hatchLine: px(...hex(C.hatchLine)), hatchDark: px(...hex(C.stopped)), starting: px(124, 196, 255, 56),
-  startingMap: px(124, 196, 255, 150), startingLine: px(...hex(C.startingLine)), outOfView: px(...hex(C.outOfView)),
-  ejected: px(...hex(C.ejected)), queue: px(240, 244, 248), draining: px(...hex(C.hatchLine)),
-};
-// fills and dashes made once (no per-frame arrays)
-const DASH_START = [4, 3], DASH_VIEW = [3, 3], DASH_NONE = [], DASH_IDLE = [3, 2];
-const FONT_LB = '600 13px system-ui, sans-serif', FONT_SMALL = '11px system-ui, sans-serif';
-const FONT_L = '600 12px system-ui, sans-serif', FONT_TAG = '600 11px system-ui, sans-serif';
-const FONT_ID_BIG = '600 13px system-ui, sans-serif', FONT_ID = '600 10px system-ui, sans-serif';
-const FONT_LINE_BIG = '12px system-ui, sans-serif', FONT_LINE = '9.5px system-ui, sans-serif';
-const FONT_H = '600 12px system-ui, sans-serif', FONT_P = '11.5px system-ui, sans-serif';
 
 const ease = (dt, tau) => 1 - Math.exp(-dt / tau);
 const MODE_NAMES = ['detail', 'grid', 'heatmap'];
@@ -290,7 +228,7 @@ export class FleetView {
     this.rowOf = i32(this.rowOf, -1); this.seen = i32(this.seen, 0);
     const arr = (old) => { const a = new Array(cap); if (old) for (let i = 0; i < old.length; i++) a[i] = old[i]; return a; };
     this.idStr = arr(this.idStr); this.qStr = arr(this.qStr); this.qVal = f32(this.qVal, -1);
-    this.tagStr = arr(this.tagStr); this.tagKey = f64(this.tagKey, -1);
+    this.tagStr = arr(this.tagStr); this.tagKey = f64(this.tagKey, -1); this.tagOff = f32(this.tagOff);
     this.badgeStr = arr(this.badgeStr); this.badgeVal = f64(this.badgeVal, -1);
     this.cap = cap;
   }
@@ -308,9 +246,13 @@ export class FleetView {
   resize() {
     const r = this.canvas.getBoundingClientRect();
     const dpr = (typeof window !== 'undefined' && window.devicePixelRatio) || 1;
+    const W = Math.max(100, r.width || this.canvas.width / dpr);
+    const H = Math.max(100, r.height || this.canvas.height / dpr);
+    // setting the canvas size clears it: only when the size really changed
+    if (W === this.W && H === this.H && dpr === this.dpr && this.canvas.width === Math.round(W * dpr)) return;
     this.dpr = dpr;
-    this.W = Math.max(100, r.width || this.canvas.width / dpr);
-    this.H = Math.max(100, r.height || this.canvas.height / dpr);
+    this.W = W;
+    this.H = H;
     this.canvas.width = Math.round(this.W * dpr);
     this.canvas.height = Math.round(this.H * dpr);
     this.ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -522,9 +464,9 @@ export class FleetView {
     if (mode === HEATMAP) {
       const side = W >= 520;
       const pw = side ? Math.round(Math.min(250, Math.max(185, W * 0.3))) : W - 16;
-      const ph = side ? H - 16 : Math.min(190, Math.round(H * 0.42));
+      const ph = side ? H - 16 : Math.round(Math.min(200, Math.max(150, H * 0.3)));
       g.panel = { x: 8, y: 8, w: pw, h: ph, side };
-      gx = side ? pw + 26 : 8; gy = side ? 10 : ph + 26;
+      gx = side ? pw + 26 : 8; gy = side ? 10 : ph + 20;
       gw = W - gx - 10; gh = H - gy - 10;
       g.lb.x = g.lb.y = g.lb.w = g.lb.h = 0;
     } else {
@@ -540,7 +482,8 @@ export class FleetView {
     const cell = Math.min(gw / cols, gh / rows, mode === DETAIL ? 150 : 60);
     g.cols = cols; g.rows = rows; g.cell = cell;
     g.offX = gx + (gw - cell * cols) / 2;
-    g.offY = gy + (gh - cell * rows) / 2;
+    // centred, except under a panel on top (narrow canvases), where it follows the panel
+    g.offY = mode === HEATMAP && !g.panel.side ? gy : gy + (gh - cell * rows) / 2;
     g.gridW = cell * cols; g.gridH = cell * rows;
     if (mode === DETAIL) return;
 
@@ -594,677 +537,16 @@ export class FleetView {
 
   // ---------------------------------------------------------------- draw
   draw() {
-    if (this.mode === DETAIL) this.drawDetail();
-    else if (this.mode === GRID) this.drawGrid();
-    else this.drawHeatmap();
+    if (this.mode === DETAIL) drawDetail(this);
+    else if (this.mode === GRID) drawGrid(this);
+    else drawHeatmap(this);
     this.fullRedraw = false;
-  }
-
-  drawBalancer() {
-    const { ctx } = this;
-    const lb = this.g.lb;
-    ctx.fillStyle = '#1d3b5c';
-    ctx.strokeStyle = '#7cc4ff';
-    ctx.lineWidth = 2;
-    roundRect(ctx, lb.x, lb.y, lb.w, lb.h, 10);
-    ctx.fill();
-    ctx.stroke();
-    ctx.fillStyle = '#e8f3ff';
-    ctx.font = FONT_LB;
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'middle';
-    ctx.fillText(this.labels.balancer, lb.x + lb.w / 2, lb.y + lb.h / 2 - 9, lb.w - 6);
-    ctx.font = FONT_SMALL;
-    ctx.fillStyle = '#9fc3e6';
-    ctx.fillText(this.algorithm ?? '', lb.x + lb.w / 2, lb.y + lb.h / 2 + 9, lb.w - 6);
-    // incoming traffic: a short arrow into the balancer, labelled with L
-    const ax = lb.x + lb.w / 2;
-    ctx.strokeStyle = '#7cc4ff';
-    ctx.fillStyle = '#7cc4ff';
-    ctx.beginPath();
-    ctx.moveTo(ax, lb.y - 30);
-    ctx.lineTo(ax, lb.y - 8);
-    ctx.stroke();
-    ctx.beginPath();
-    ctx.moveTo(ax - 5, lb.y - 10); ctx.lineTo(ax + 5, lb.y - 10); ctx.lineTo(ax, lb.y - 3);
-    ctx.fill();
-    ctx.fillStyle = '#cfe3f7';
-    ctx.font = FONT_L;
-    ctx.textAlign = 'left';
-    ctx.fillText(this.loadString, 8, lb.y - 40);
-    if (this.n > 0 && this.inViewCount === 0) {
-      // nothing for the balancer to pick: every request fails at the balancer
-      const k = this.reducedMotion ? 1 : 0.6 + 0.4 * Math.sin(this.clock * 8);
-      ctx.globalAlpha = k;
-      ctx.strokeStyle = '#ff3b30';
-      ctx.lineWidth = 4;
-      ctx.strokeRect(lb.x - 3, lb.y - 3, lb.w + 6, lb.h + 6);
-      ctx.globalAlpha = 1;
-      ctx.fillStyle = '#ff6b61';
-      ctx.font = FONT_TAG;
-      ctx.textAlign = 'left';
-      ctx.textBaseline = 'top';
-      if (!this.labels.noneInViewLines) this.labels.noneInViewLines = wrapLines(ctx, this.labels.noneInView, lb.w + 30);
-      const lines = this.labels.noneInViewLines;
-      for (let k = 0; k < lines.length; k++) ctx.fillText(lines[k], 8, lb.y + lb.h + 8 + 13 * k);
-    }
-  }
-
-  // ------------------------------------------------ detail view (vector)
-  drawDetail() {
-    const { ctx, W, H, g } = this;
-    ctx.clearRect(0, 0, W, H);
-    const n = this.n, order = this.orderBuf, s = this.snap, nf = this.nf, F = this.F, L = this.L;
-    this.drawBalancer();
-    const lb = g.lb;
-    const ox = lb.x + lb.w, oy = lb.y + lb.h / 2;
-    // faint fan of links to the ready instances when there are few
-    if (n <= 60) {
-      ctx.strokeStyle = 'rgba(124,196,255,0.10)';
-      ctx.lineWidth = 1;
-      ctx.beginPath();
-      for (let i = 0; i < n; i++) {
-        if (s[i * nf + F.lifecycle] !== L.ready) continue;
-        const id = order[i];
-        ctx.moveTo(ox, oy);
-        ctx.lineTo(this.tx[id] + this.ts[id] * 0.06, this.ty[id] + this.ts[id] / 2);
-      }
-      ctx.stroke();
-    }
-    // request dots; one sent to a crashed or stopped instance fails: red
-    for (let k = 0; k < this.dotN; k++) {
-      const id = this.dotId[k];
-      const r = this.rowOf[id];
-      if (r < 0) continue;
-      const life = s[r * nf + F.lifecycle];
-      ctx.fillStyle = life === L.crashed || life === L.stopped ? '#ff4d4d' : '#e3f1ff';
-      const p = Math.max(0, this.dotT[k] / DOT_S);
-      const e = 1 - (1 - p) * (1 - p);
-      const j = this.dotJ[k];
-      const tx = this.tx[id] + this.ts[id] * 0.3, ty = this.ty[id] + this.ts[id] * (0.5 + j * 0.5);
-      const x = ox + (tx - ox) * e;
-      const y = oy + (ty - oy) * e + Math.sin(p * Math.PI) * j * 30;
-      ctx.globalAlpha = p < 0.85 ? 1 : (1 - p) / 0.15;
-      ctx.beginPath();
-      ctx.arc(x, y, 2.6, 0, Math.PI * 2);
-      ctx.fill();
-    }
-    ctx.globalAlpha = 1;
-    for (let i = 0; i < n; i++) this.drawCell(i);
-    this.drawFailures(ox, oy);
-  }
-
-  drawCell(i) {
-    const ctx = this.ctx, s = this.snap, o = i * this.nf, F = this.F, L = this.L, B = this.B, labels = this.labels;
-    const id = this.orderBuf[i];
-    const life = s[o + F.lifecycle];
-    const size = this.ts[id];
-    const pad = Math.max(0.5, Math.min(6, size * 0.08));
-    const scale = life === L.starting ? 0.85 + 0.15 * Math.min(1, size / (this.g.cell || 1)) : 1;
-    const w = (size - 2 * pad) * scale;
-    const alpha = this.alpha[id];
-    if (w <= 0.5 || alpha <= 0.01) return;
-    const x = this.tx[id] + (size - w) / 2, y = this.ty[id] + (size - w) / 2;
-    const r = Math.min(6, w * 0.15);
-    const util = this.util[id];
-    const flags = s[o + F.flags], inView = s[o + F.in_view] !== 0;
-    ctx.globalAlpha = alpha;
-
-    // body
-    if (life === L.crashed) ctx.fillStyle = C.crashed;
-    else if (life === L.draining) ctx.fillStyle = this.hatchPattern();
-    else if (life === L.stopped) ctx.fillStyle = C.stopped;
-    else if (life === L.starting) ctx.fillStyle = C.starting;
-    else ctx.fillStyle = UTIL_CSS[lutIndex(util)];
-    if (w < 4) ctx.fillRect(x, y, w, w);
-    else { roundRect(ctx, x, y, w, w, r); ctx.fill(); }
-
-    // queue: a bar along the right edge, log scale, full = queue limit
-    if (w >= 6 && this.hasQueue[life]) {
-      const frac = this.queueFrac(this.q[id]);
-      const bw = Math.max(4, w * 0.12);
-      const bx = x + w - bw - 3, by = y + 3, bh = w - 6;
-      ctx.fillStyle = 'rgba(10,16,24,0.55)';
-      ctx.fillRect(bx, by, bw, bh);
-      ctx.fillStyle = '#ffffff';
-      ctx.fillRect(bx, by + bh * (1 - frac), bw, bh * frac);
-    }
-
-    // borders for states
-    if (w >= 4) {
-      let stroke = null, dash = DASH_NONE;
-      ctx.lineWidth = 2;
-      if (life === L.starting) { stroke = C.startingLine; dash = DASH_START; }
-      else if (life === L.crashed) stroke = C.crashedLine;
-      if (flags & B.partitioned || (life === L.ready && !inView)) { stroke = C.outOfView; dash = DASH_VIEW; }
-      if (flags & (B.ejected | B.unhealthy)) stroke = C.ejected;
-      if (this.selected === id) { stroke = C.selected; dash = DASH_NONE; ctx.lineWidth = 3; }
-      if (stroke) {
-        ctx.strokeStyle = stroke;
-        ctx.setLineDash(dash);
-        roundRect(ctx, x, y, w, w, r);
-        ctx.stroke();
-        ctx.setLineDash(DASH_NONE);
-      }
-    }
-
-    if (w >= 34) {
-      const big = w >= 70;
-      ctx.fillStyle = life === L.ready ? (util < 0.3 ? '#ffffff' : '#0b1420') : C.text;
-      ctx.textAlign = 'left';
-      ctx.textBaseline = 'top';
-      ctx.font = big ? FONT_ID_BIG : FONT_ID;
-      const idText = this.idLabel(id);
-      ctx.fillText(idText, x + 4, y + 3);
-      // balancer weight and speed (capacity multiplier), shown only when not 1
-      const weight = s[o + F.weight], speed = s[o + F.speed];
-      if (weight !== 1 || speed !== 1) {
-        const key = weight * 1e6 + speed;
-        if (this.tagKey[id] !== key || this.tagStr[id] === undefined) {
-          this.tagKey[id] = key;
-          const parts = [];
-          if (weight !== 1) parts.push(this.tr('fleet.weight', { w: this.fmt.num(weight) }));
-          if (speed !== 1) parts.push(this.tr('fleet.speed', { s: this.fmt.num(Number(speed.toPrecision(3))) }));
-          this.tagStr[id] = parts.join(' ');
-        }
-        ctx.fillText(this.tagStr[id], x + 8 + ctx.measureText(idText).width, y + 3, Math.max(1, w - 12 - ctx.measureText(idText).width));
-      }
-      ctx.font = big ? FONT_LINE_BIG : FONT_LINE;
-      const lh = big ? 15 : 11;
-      const maxLines = Math.max(1, Math.floor((w - (big ? 22 : 16)) / lh));
-      const y0 = y + (big ? 20 : 15), tw = w - 8;
-      let line = 0;
-      ctx.fillText(life === L.ready ? labels.pct[Math.round(util * 100)] ?? '' : labels.state[life] ?? '', x + 4, y0, tw);
-      line++;
-      if (this.hasQueue[life] && line < maxLines) {
-        const qv = Math.round(s[o + F.queue]);
-        if (this.qVal[id] !== qv || this.qStr[id] === undefined) { this.qVal[id] = qv; this.qStr[id] = this.tr('fleet.queue', { n: this.fmt.int(qv) }); }
-        ctx.fillText(this.qStr[id], x + 4, y0 + lh * line++, tw);
-      }
-      if (flags & B.slow && line < maxLines) ctx.fillText(labels.slow, x + 4, y0 + lh * line++, tw);
-      if (flags & B.partitioned && line < maxLines) ctx.fillText(labels.partitioned, x + 4, y0 + lh * line++, tw);
-      if (life === L.ready && line < maxLines) {
-        const reg = s[o + F.registry];
-        if (reg === this.R.suspect) ctx.fillText(labels.suspect, x + 4, y0 + lh * line++, tw);
-        else if (reg === this.R.evicted) ctx.fillText(labels.evicted, x + 4, y0 + lh * line++, tw);
-      }
-      if (life === L.crashed) {
-        ctx.strokeStyle = C.crashedLine;
-        ctx.lineWidth = 2;
-        ctx.beginPath();
-        ctx.moveTo(x + w * 0.3, y + w * 0.45); ctx.lineTo(x + w * 0.7, y + w * 0.85);
-        ctx.moveTo(x + w * 0.7, y + w * 0.45); ctx.lineTo(x + w * 0.3, y + w * 0.85);
-        ctx.stroke();
-      }
-    }
-    ctx.globalAlpha = 1;
   }
 
   queueFrac(q) {
     const lim = this.queueLimit;
     if (!(lim > 0)) return q > 0.5 ? 1 : 0;
     return Math.min(1, Math.log1p(Math.max(0, q)) / Math.log1p(lim));
-  }
-
-  /** Detail view: failing requests fly in red and burst; failing cells pulse; badges. */
-  drawFailures(ox, oy) {
-    const ctx = this.ctx, s = this.snap, nf = this.nf, F = this.F, L = this.L, B = this.B, labels = this.labels;
-    for (let k = 0; k < this.fdN; k++) {
-      const t = this.fdT[k];
-      const id = this.fdId[k];
-      if (t < 0 || this.rowOf[id] < 0) continue;
-      const size = this.ts[id], j = this.fdJ[k];
-      const tx = this.tx[id] + Math.max(1, size * 0.08), ty = this.ty[id] + size * (0.5 + j * 0.5);
-      if (t < FAIL_TRAVEL) {
-        const p = t / FAIL_TRAVEL;
-        const e = 1 - (1 - p) * (1 - p);
-        ctx.fillStyle = C.fail;
-        ctx.strokeStyle = C.failDark;
-        ctx.lineWidth = 1.5;
-        ctx.beginPath();
-        ctx.arc(ox + (tx - ox) * e, oy + (ty - oy) * e + Math.sin(p * Math.PI) * j * 30, 3.6, 0, Math.PI * 2);
-        ctx.fill();
-        ctx.stroke();
-      } else {
-        // refused: a small red burst where it hit
-        const q = (t - FAIL_TRAVEL) / FAIL_BURST;
-        ctx.globalAlpha = Math.max(0, 1 - q);
-        ctx.strokeStyle = C.fail;
-        ctx.lineWidth = 2;
-        const r = 3 + 7 * q;
-        ctx.beginPath();
-        ctx.moveTo(tx - r, ty - r); ctx.lineTo(tx + r, ty + r);
-        ctx.moveTo(tx + r, ty - r); ctx.lineTo(tx - r, ty + r);
-        ctx.stroke();
-        ctx.globalAlpha = 1;
-      }
-    }
-    const pulse = this.reducedMotion ? 1 : 0.5 + 0.5 * Math.sin(this.clock * 12);
-    for (let i = 0; i < this.n; i++) {
-      const id = this.orderBuf[i], o = i * nf;
-      const size = this.ts[id];
-      const pad = Math.max(0.5, Math.min(6, size * 0.08));
-      const w = size - 2 * pad;
-      const alpha = this.alpha[id];
-      if (w <= 1 || alpha <= 0.01) continue;
-      const x = this.tx[id] + pad, y = this.ty[id] + pad;
-      const since = this.clock - this.failAt[id];
-      const life = s[o + F.lifecycle], inView = s[o + F.in_view] !== 0;
-      ctx.globalAlpha = alpha;
-      if (since < FAIL_PULSE_S) {
-        // a pulsing red ring: requests are failing here
-        ctx.globalAlpha = alpha * (0.5 + 0.5 * pulse * (1 - since / FAIL_PULSE_S));
-        ctx.strokeStyle = '#ff3b30';
-        ctx.lineWidth = 3 + 3 * pulse;
-        ctx.strokeRect(x - 2, y - 2, w + 4, w + 4);
-        ctx.globalAlpha = alpha;
-      }
-      if (w >= 60 && life === L.crashed) {
-        const failed = s[o + F.failed];
-        if (this.badgeVal[id] !== failed || this.badgeStr[id] === undefined) {
-          this.badgeVal[id] = failed;
-          this.badgeStr[id] = this.tr('fleet.failed_badge', { n: this.fmt.int(failed) });
-        }
-        drawTag(ctx, x, y + w, w, this.badgeStr[id], inView ? labels.inView : labels.outOfView, inView ? '#d92d20' : '#5b6775');
-      } else if (w >= 60 && life === L.ready && !inView && !(s[o + F.flags] & (B.ejected | B.unhealthy))) {
-        drawTag(ctx, x, y + w, w, s[o + F.registry] === this.R.evicted ? labels.evictedOut : labels.notInView, null, '#6d28d9');
-      }
-      ctx.globalAlpha = 1;
-    }
-  }
-
-  hatchPattern() {
-    if (!this.hatch) {
-      const c = document.createElement('canvas');
-      c.width = c.height = 8;
-      const x = c.getContext('2d');
-      x.fillStyle = C.stopped;
-      x.fillRect(0, 0, 8, 8);
-      x.strokeStyle = C.hatchLine;
-      x.lineWidth = 2.5;
-      x.beginPath();
-      x.moveTo(-2, 10); x.lineTo(10, -2);
-      x.moveTo(6, 10); x.lineTo(10, 6);
-      x.moveTo(-2, 2); x.lineTo(2, -2);
-      x.stroke();
-      this.hatch = this.ctx.createPattern(c, 'repeat');
-    }
-    return this.hatch;
-  }
-
-  // ------------------------------------------------ pixel views
-  /** The colour of row i in the pixel views. */
-  pixelOf(i, map) {
-    const s = this.snap, o = i * this.nf, F = this.F, L = this.L;
-    const life = s[o + F.lifecycle];
-    const id = this.orderBuf[i];
-    if (life === L.ready) {
-      if (map) {
-        // on the heat map the balancer's blind spots take a colour of their own
-        if (s[o + F.in_view] === 0) return P.outOfView;
-        if (s[o + F.flags] & (this.B.ejected | this.B.unhealthy)) return P.ejected;
-      }
-      return UTIL_PX[lutIndex(this.util[id])];
-    }
-    if (life === L.starting) return map ? P.startingMap : P.starting;
-    if (life === L.draining) return P.draining;
-    if (life === L.crashed) return P.crashed;
-    if (life === L.stopped) {
-      const a = Math.round(255 * this.alpha[id]);
-      return px(P.stopped[0], P.stopped[1], P.stopped[2], a);
-    }
-    return 0;
-  }
-
-  /** Fills the image: one block per cell (its first pixel row written, then copied down). */
-  fillCells(map) {
-    const img = this.img32, W = this.imgW, n = this.n, cols = this.g.cols, gap = this.gap;
-    const colX = this.colX, rowY = this.rowY;
-    img.fill(0);
-    const gridRows = Math.ceil(n / cols);
-    for (let gr = 0; gr < gridRows; gr++) {
-      const y0 = rowY[gr], y1 = rowY[gr + 1] - gap;
-      if (y1 <= y0) continue;
-      const base = y0 * W;
-      const i0 = gr * cols, i1 = Math.min(n, i0 + cols);
-      for (let i = i0; i < i1; i++) {
-        const col = i - i0;
-        const c = this.pixelOf(i, map);
-        const x1 = colX[col + 1] - gap;
-        for (let x = colX[col]; x < x1; x++) img[base + x] = c;
-      }
-      const rowEnd = base + colX[i1 - i0];
-      for (let y = y0 + 1; y < y1; y++) img.copyWithin(y * W, base, rowEnd);
-    }
-  }
-
-  /** Grid view: hatch, queue columns, state borders and crash crosses, in pixels. */
-  decorateCells() {
-    const img = this.img32, W = this.imgW, n = this.n, cols = this.g.cols, gap = this.gap;
-    const s = this.snap, nf = this.nf, F = this.F, L = this.L, B = this.B;
-    const colX = this.colX, rowY = this.rowY;
-    for (let i = 0; i < n; i++) {
-      const col = i % cols, gr = (i - col) / cols;
-      const x0 = colX[col], x1 = colX[col + 1] - gap, y0 = rowY[gr], y1 = rowY[gr + 1] - gap;
-      const w = x1 - x0, h = y1 - y0;
-      if (w < 4 || h < 4) continue;
-      const o = i * nf;
-      const life = s[o + F.lifecycle], flags = s[o + F.flags];
-      const id = this.orderBuf[i];
-      if (life === L.draining) {
-        for (let y = y0; y < y1; y++) {
-          const row = y * W;
-          for (let x = x0; x < x1; x++) img[row + x] = (x + y) & 4 ? P.hatchLine : P.hatchDark;
-        }
-      }
-      if (w >= 6 && this.hasQueue[life]) {
-        const frac = this.queueFrac(this.q[id]);
-        if (frac > 0.02) {
-          const qx = x0 + Math.round(w * 0.6), qy = y1 - Math.max(1, Math.round(h * frac));
-          for (let y = qy; y < y1; y++) img.fill(P.queue, y * W + qx, y * W + x1);
-        }
-      }
-      let border = 0, dashed = false;
-      if (life === L.starting) { border = P.startingLine; dashed = true; }
-      else if (life === L.crashed) border = P.crashedLine;
-      if (flags & B.partitioned || (life === L.ready && s[o + F.in_view] === 0)) { border = P.outOfView; dashed = true; }
-      if (flags & (B.ejected | B.unhealthy)) { border = P.ejected; dashed = false; }
-      if (border) {
-        for (let x = x0; x < x1; x++) {
-          if (dashed && (x - x0) & 2) continue;
-          img[y0 * W + x] = border; img[(y1 - 1) * W + x] = border;
-        }
-        for (let y = y0; y < y1; y++) {
-          if (dashed && (y - y0) & 2) continue;
-          img[y * W + x0] = border; img[y * W + x1 - 1] = border;
-        }
-      }
-      if (life === L.crashed && w >= 8) {
-        const m = Math.max(1, Math.round(w * 0.25));
-        for (let k = m; k < w - m; k++) {
-          const yy = y0 + Math.round(((k - m) * (h - 2 * m)) / Math.max(1, w - 2 * m - 1)) + m;
-          if (yy >= y1) continue;
-          img[yy * W + x0 + k] = P.crashedLine;
-          img[yy * W + x1 - 1 - k] = P.crashedLine;
-        }
-      }
-    }
-  }
-
-  /** Puts the image on the canvas at the grid's corner. */
-  blit() {
-    const g = this.g;
-    if (this.tiny) {
-      this.tiny.ctx.putImageData(this.img, 0, 0);
-      this.ctx.imageSmoothingEnabled = true;
-      this.ctx.drawImage(this.tiny.canvas, g.offX, g.offY, g.gridW, g.gridH);
-    } else {
-      this.ctx.putImageData(this.img, g.imgX, g.imgY);
-    }
-  }
-
-  drawGrid() {
-    const { ctx, W, H } = this;
-    ctx.clearRect(0, 0, W, H);
-    this.drawBalancer();
-    this.fillCells(false);
-    this.decorateCells();
-    this.blit();
-    this.drawMarks(false);
-  }
-
-  /** Rings over the pixel views: failing instances (pulsing) and the selected one. */
-  drawMarks(map) {
-    const ctx = this.ctx, s = this.snap, nf = this.nf, F = this.F, L = this.L;
-    const r = this.rect ?? (this.rect = { x: 0, y: 0, w: 0, h: 0 });
-    const pulse = this.reducedMotion ? 1 : 0.5 + 0.5 * Math.sin(this.clock * 12);
-    for (let k = 0; k < this.markN; k++) {
-      const i = this.marks[k];
-      if (i >= this.n) continue;
-      const id = this.orderBuf[i];
-      const since = this.clock - this.failAt[id];
-      const life = s[i * nf + F.lifecycle];
-      this.cellRect(i, r);
-      const grow = Math.max(2, Math.min(6, 3 / Math.max(0.3, r.w) + 2));
-      if (since < FAIL_PULSE_S) {
-        ctx.globalAlpha = 0.5 + 0.5 * pulse * (1 - since / FAIL_PULSE_S);
-        ctx.strokeStyle = '#ff3b30';
-        ctx.lineWidth = 2;
-        ctx.strokeRect(r.x - grow, r.y - grow, r.w + 2 * grow, r.h + 2 * grow);
-        ctx.globalAlpha = 1;
-      } else if (map && life === L.crashed) {
-        ctx.strokeStyle = C.crashRing;
-        ctx.lineWidth = 1.5;
-        ctx.strokeRect(r.x - grow, r.y - grow, r.w + 2 * grow, r.h + 2 * grow);
-      }
-    }
-    const sel = this.selected;
-    if (sel != null && sel >= 0 && sel < this.cap && this.rowOf[sel] >= 0) {
-      this.cellRect(this.rowOf[sel], r);
-      const grow = map ? 3 : 1;
-      ctx.strokeStyle = '#0b1420';
-      ctx.lineWidth = 4;
-      ctx.strokeRect(r.x - grow, r.y - grow, r.w + 2 * grow, r.h + 2 * grow);
-      ctx.strokeStyle = C.selected;
-      ctx.lineWidth = 2;
-      ctx.strokeRect(r.x - grow, r.y - grow, r.w + 2 * grow, r.h + 2 * grow);
-      if (map) this.callout(r, this.idLabel(sel), C.selected, false);
-    }
-  }
-
-  // ------------------------------------------------ heat map
-  drawHeatmap() {
-    const { ctx, g } = this;
-    if (this.fullRedraw) ctx.clearRect(0, 0, this.W, this.H);
-    if (this.clock - this.panelAt >= PANEL_EVERY_S) {
-      this.panelAt = this.clock;
-      this.computeStats();
-      this.drawPanel();
-    }
-    // the map area (with a margin for rings and call-outs) is redrawn every frame
-    const pad = 4;
-    const gx = g.panel.side ? g.panel.x + g.panel.w + 4 : 0, gy = g.panel.side ? 0 : g.panel.y + g.panel.h + 4;
-    ctx.clearRect(gx, gy, this.W - gx, this.H - gy);
-    this.fillCells(true);
-    this.blit();
-    this.drawMarks(true);
-    // the busiest and idlest: rings, and the first of each labelled with id and utilisation
-    const r = this.rect ?? (this.rect = { x: 0, y: 0, w: 0, h: 0 });
-    for (let k = TOP_K - 1; k >= 0; k--) {
-      for (let list = 0; list < 2; list++) {
-        const busiest = list === 0;
-        const ids = busiest ? this.busiest : this.idlest;
-        const color = busiest ? C.selected : C.idlest, dash = busiest ? DASH_NONE : DASH_IDLE;
-        const id = ids[k];
-        if (id < 0 || id >= this.cap || this.rowOf[id] < 0) continue;
-        this.cellRect(this.rowOf[id], r);
-        ctx.strokeStyle = '#0b1420';
-        ctx.lineWidth = 3.5;
-        ctx.setLineDash(DASH_NONE);
-        ctx.strokeRect(r.x - pad, r.y - pad, r.w + 2 * pad, r.h + 2 * pad);
-        ctx.strokeStyle = color;
-        ctx.lineWidth = 1.5;
-        ctx.setLineDash(dash);
-        ctx.strokeRect(r.x - pad, r.y - pad, r.w + 2 * pad, r.h + 2 * pad);
-        ctx.setLineDash(DASH_NONE);
-        if (k === 0 && this.panelText) this.callout(r, busiest ? this.panelText.busiestTag : this.panelText.idlestTag, color, !busiest);
-      }
-    }
-  }
-
-  /** A small label beside cell rect r, kept inside the map. */
-  callout(r, text, color, below) {
-    const ctx = this.ctx, g = this.g;
-    ctx.font = FONT_TAG;
-    const w = ctx.measureText(text).width + 8, h = 15;
-    let x = r.x + r.w + 7, y = below ? r.y + r.h + 6 : r.y - h - 6;
-    const left = g.offX, right = g.offX + g.gridW, top = g.offY, bottom = g.offY + g.gridH;
-    if (x + w > right) x = r.x - w - 7;
-    if (x < left) x = left;
-    if (y < top) y = r.y + r.h + 6;
-    if (y + h > bottom) y = r.y - h - 6;
-    ctx.fillStyle = 'rgba(11,20,32,0.88)';
-    ctx.fillRect(x, y, w, h);
-    ctx.strokeStyle = color;
-    ctx.lineWidth = 1;
-    ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1);
-    ctx.fillStyle = '#ffffff';
-    ctx.textAlign = 'left';
-    ctx.textBaseline = 'middle';
-    ctx.fillText(text, x + 4, y + h / 2 + 0.5);
-  }
-
-  /** Histogram, counts by state, busiest and idlest ready instances (ties: lower id first). */
-  computeStats() {
-    const s = this.snap, nf = this.nf, F = this.F, L = this.L, B = this.B, n = this.n, order = this.orderBuf;
-    const hist = this.hist, counts = this.counts;
-    hist.fill(0); counts.fill(0);
-    const bi = this.busiest, bu = this.busiestU, ii = this.idlest, iu = this.idlestU;
-    bi.fill(-1); ii.fill(-1); bu.fill(-1); iu.fill(2);
-    let readyN = 0, out = 0, ej = 0;
-    for (let i = 0; i < n; i++) {
-      const o = i * nf;
-      const life = s[o + F.lifecycle];
-      if (life >= 0 && life < counts.length) counts[life]++;
-      if (life !== L.ready) continue;
-      readyN++;
-      if (s[o + F.in_view] === 0) out++;
-      if (s[o + F.flags] & (B.ejected | B.unhealthy)) ej++;
-      const id = order[i];
-      const u = this.util[id];
-      hist[Math.min(HIST_BINS - 1, Math.max(0, Math.floor(u * HIST_BINS)))]++;
-      if (u > bu[TOP_K - 1]) {
-        let k = TOP_K - 1;
-        while (k > 0 && u > bu[k - 1]) { bu[k] = bu[k - 1]; bi[k] = bi[k - 1]; k--; }
-        bu[k] = u; bi[k] = id;
-      }
-      if (u < iu[TOP_K - 1]) {
-        let k = TOP_K - 1;
-        while (k > 0 && u < iu[k - 1]) { iu[k] = iu[k - 1]; ii[k] = ii[k - 1]; k--; }
-        iu[k] = u; ii[k] = id;
-      }
-    }
-    this.statReady = readyN; this.statOutOfView = out; this.statEjected = ej;
-    // the panel's strings, built here (twice a second), not per frame
-    const f = this.fmt;
-    const entry = (id, u) => `${this.idLabel(id)}  ${f.pct(u)}`;
-    const T = this.panelText ?? (this.panelText = { busiest: [], idlest: [] });
-    T.busiest.length = 0; T.idlest.length = 0;
-    for (let k = 0; k < TOP_K; k++) {
-      if (bi[k] >= 0) T.busiest.push(entry(bi[k], bu[k]));
-      if (ii[k] >= 0) T.idlest.push(entry(ii[k], iu[k]));
-    }
-    T.busiestTag = bi[0] >= 0 ? this.tr('fleet.callout', { id: f.int(bi[0]), util: f.pct(bu[0]) }) : '';
-    T.idlestTag = ii[0] >= 0 ? this.tr('fleet.callout', { id: f.int(ii[0]), util: f.pct(iu[0]) }) : '';
-    T.count = this.tr('fleet.histogram_count', { n: f.int(readyN) });
-    T.instances = this.tr('fleet.instances_count', { n: f.int(n) });
-    T.states = [];
-    for (let c = 0; c < counts.length; c++) if (counts[c] > 0 || c === L.ready) T.states.push([c, this.labels.state[c], f.int(counts[c])]);
-    if (out > 0) T.states.push(['out', this.tr('fleet.out_of_view_count'), f.int(out)]);
-    if (ej > 0) T.states.push(['ej', this.tr('fleet.ejected_count'), f.int(ej)]);
-    T.title = this.tr('fleet.histogram_title');
-    T.busiestH = this.tr('fleet.busiest');
-    T.idlestH = this.tr('fleet.idlest');
-    T.statesH = this.tr('fleet.states_title');
-    T.axis = [f.pct(0), f.pct(0.5), f.pct(1)];
-  }
-
-  /** The heat map's panel: balancer, histogram, busiest and idlest, counts by state. */
-  drawPanel() {
-    const ctx = this.ctx, p = this.g.panel, T = this.panelText, L = this.L;
-    ctx.clearRect(p.x - 4, p.y - 4, p.w + 8, p.h + 8);
-    ctx.textAlign = 'left';
-    ctx.textBaseline = 'top';
-    const col2 = p.side ? null : { x: p.x + Math.round(p.w * 0.55), w: Math.round(p.w * 0.45) };
-    const w1 = col2 ? Math.round(p.w * 0.52) : p.w;
-    let y = p.y;
-    // balancer and load
-    ctx.fillStyle = '#e8f3ff';
-    ctx.font = FONT_H;
-    ctx.fillText(`${this.labels.balancer} · ${this.algorithm ?? ''}`, p.x, y, w1);
-    y += 16;
-    ctx.fillStyle = '#cfe3f7';
-    ctx.font = FONT_P;
-    ctx.fillText(`${this.loadString} · ${T.instances}`, p.x, y, w1);
-    y += 16;
-    if (this.n > 0 && this.inViewCount === 0) {
-      ctx.fillStyle = '#ff6b61';
-      ctx.font = FONT_TAG;
-      ctx.fillText(this.labels.noneInView, p.x, y, w1);
-      y += 15;
-    }
-    y += 6;
-    // histogram of utilisation (ready instances), bars coloured by their bin
-    ctx.fillStyle = C.text;
-    ctx.font = FONT_H;
-    ctx.fillText(T.title, p.x, y, w1);
-    y += 17;
-    const hh = Math.max(36, Math.min(90, (p.side ? p.h : p.h - 40) * 0.22));
-    let max = 1;
-    for (let b = 0; b < HIST_BINS; b++) if (this.hist[b] > max) max = this.hist[b];
-    const bw = w1 / HIST_BINS;
-    ctx.fillStyle = 'rgba(159,179,200,0.08)';
-    ctx.fillRect(p.x, y, w1, hh);
-    for (let b = 0; b < HIST_BINS; b++) {
-      const c = this.hist[b];
-      if (c === 0) continue;
-      const h = Math.max(1, (hh * c) / max);
-      ctx.fillStyle = UTIL_CSS[lutIndex((b + 0.5) / HIST_BINS)];
-      ctx.fillRect(p.x + b * bw + 0.5, y + hh - h, Math.max(1, bw - 1), h);
-    }
-    ctx.strokeStyle = C.panelLine;
-    ctx.lineWidth = 1;
-    ctx.beginPath();
-    ctx.moveTo(p.x, y + hh + 0.5); ctx.lineTo(p.x + w1, y + hh + 0.5);
-    ctx.stroke();
-    y += hh + 3;
-    ctx.font = FONT_SMALL;
-    ctx.fillStyle = C.muted;
-    ctx.fillText(T.axis[0], p.x, y);
-    ctx.textAlign = 'center';
-    ctx.fillText(T.axis[1], p.x + w1 / 2, y);
-    ctx.textAlign = 'right';
-    ctx.fillText(T.axis[2], p.x + w1, y);
-    ctx.textAlign = 'left';
-    y += 14;
-    ctx.fillText(T.count, p.x, y, w1);
-    y += 20;
-    // busiest and idlest, side by side
-    let x2 = p.x, yl = y, wl = w1;
-    if (col2) { x2 = col2.x; yl = p.y; wl = col2.w; }
-    const half = wl / 2;
-    ctx.font = FONT_H;
-    ctx.fillStyle = C.selected;
-    ctx.fillText(T.busiestH, x2, yl, half - 6);
-    ctx.fillStyle = C.idlest;
-    ctx.fillText(T.idlestH, x2 + half, yl, half - 6);
-    ctx.font = FONT_P;
-    for (let k = 0; k < TOP_K; k++) {
-      ctx.fillStyle = C.text;
-      if (T.busiest[k]) ctx.fillText(T.busiest[k], x2, yl + 17 + 15 * k, half - 6);
-      if (T.idlest[k]) ctx.fillText(T.idlest[k], x2 + half, yl + 17 + 15 * k, half - 6);
-    }
-    yl += 17 + 15 * TOP_K + 12;
-    // counts by lifecycle state, with the colour each has on the map
-    ctx.font = FONT_H;
-    ctx.fillStyle = C.text;
-    ctx.fillText(T.statesH, x2, yl, wl);
-    yl += 17;
-    ctx.font = FONT_P;
-    for (const [c, name, count] of T.states) {
-      if (yl + 14 > p.y + p.h) break;
-      ctx.fillStyle = c === L.ready ? UTIL_CSS[lutIndex(0.5)] : c === 'out' ? C.outOfView : c === 'ej' ? C.ejected
-        : c === L.starting ? 'rgba(124,196,255,0.6)' : c === L.draining ? C.hatchLine : c === L.crashed ? C.crashed : C.stopped;
-      ctx.fillRect(x2, yl + 2, 10, 10);
-      if (c === L.crashed) { ctx.strokeStyle = C.crashRing; ctx.lineWidth = 1.5; ctx.strokeRect(x2 - 0.5, yl + 1.5, 11, 11); }
-      ctx.fillStyle = C.text;
-      ctx.textAlign = 'left';
-      ctx.fillText(name, x2 + 16, yl, wl - 70);
-      ctx.textAlign = 'right';
-      ctx.fillText(count, x2 + wl, yl);
-      ctx.textAlign = 'left';
-      yl += 15;
-    }
   }
 
   // ---------------------------------------------------------------- queries
@@ -1317,7 +599,7 @@ export class FleetView {
    * idlest ({id, util}), ready instances out of the balancer's view, ejected or unhealthy.
    */
   stats() {
-    if (this.mode !== HEATMAP) this.computeStats();
+    if (this.mode !== HEATMAP) computeStats(this);
     const top = (ids, us) => [...ids].map((id, k) => ({ id, util: us[k] })).filter((e) => e.id >= 0);
     return {
       mode: MODE_NAMES[this.mode],
@@ -1354,92 +636,4 @@ export class FleetView {
     return this.legacyItems ?? (this.legacyItems = new LegacyItems(this));
   }
 
-  legacyItem(id) {
-    const objs = this.legacyObjs ?? (this.legacyObjs = []);
-    let it = objs[id];
-    if (!it) objs[id] = it = new LegacyItem(id);
-    if (it.gen !== this.gen) {
-      it.gen = this.gen;
-      const s = this.snap, o = this.rowOf[id] * this.nf, F = this.F;
-      it.life = s[o + F.lifecycle]; it.reg = s[o + F.registry]; it.queue = s[o + F.queue]; it.inService = s[o + F.in_service];
-      it.util = this.util[id]; it.routed = s[o + F.routed]; it.completed = s[o + F.completed]; it.dropped = s[o + F.dropped];
-      it.failed = s[o + F.failed]; it.weight = s[o + F.weight]; it.speed = s[o + F.speed]; it.lease = s[o + F.lease_left_s];
-      it.inView = s[o + F.in_view]; it.flags = s[o + F.flags];
-    }
-    return it;
-  }
-
-  /** Every legacy object in drawing order, refreshed once per update (an array kept). */
-  legacyAll() {
-    const all = this.legacyArr ?? (this.legacyArr = []);
-    if (this.legacyArrGen !== this.gen) {
-      this.legacyArrGen = this.gen;
-      all.length = this.n;
-      for (let i = 0; i < this.n; i++) all[i] = this.legacyItem(this.orderBuf[i]);
-    }
-    return all;
-  }
-}
-
-class LegacyItem {
-  constructor(id) {
-    this.id = id; this.gen = -1;
-    // doubles from the start, so that V8 keeps one field layout for all of them
-    this.life = 0.5; this.reg = 0.5; this.queue = 0.5; this.inService = 0.5; this.util = 0.5; this.routed = 0.5;
-    this.completed = 0.5; this.dropped = 0.5; this.failed = 0.5; this.weight = 0.5; this.speed = 0.5; this.lease = 0.5;
-    this.inView = 0.5; this.flags = 0.5;
-  }
-}
-
-/** What the old panels use of a Map: has, get, size, values/keys/entries, iteration. */
-class LegacyItems {
-  constructor(view) { this.v = view; }
-  get size() { return this.v.n; }
-  has(id) { const v = this.v; return id >= 0 && id < v.cap && v.rowOf[id] >= 0 && v.rowOf[id] < v.n; }
-  get(id) { return this.has(id) ? this.v.legacyItem(id) : undefined; }
-  keys() { return this.v.order.values(); }
-  values() { return this.v.legacyAll().values(); }
-  * entries() { const v = this.v; for (let i = 0; i < v.n; i++) { const id = v.orderBuf[i]; yield [id, v.legacyItem(id)]; } }
-  [Symbol.iterator]() { return this.entries(); }
-  forEach(f) { for (const [id, it] of this.entries()) f(it, id, this); }
-  clear() { this.v.reset(); }
-}
-
-function roundRect(ctx, x, y, w, h, r) {
-  ctx.beginPath();
-  ctx.moveTo(x + r, y);
-  ctx.arcTo(x + w, y, x + w, y + h, r);
-  ctx.arcTo(x + w, y + h, x, y + h, r);
-  ctx.arcTo(x, y + h, x, y, r);
-  ctx.arcTo(x, y, x + w, y, r);
-  ctx.closePath();
-}
-
-/** A one- or two-line tag along the bottom of a cell. */
-function drawTag(ctx, x, bottom, w, line1, line2, color) {
-  const lh = 13;
-  const h = (line2 ? 2 : 1) * lh + 4;
-  const a = ctx.globalAlpha;
-  ctx.fillStyle = color;
-  ctx.globalAlpha = Math.min(a, 0.92);
-  ctx.fillRect(x + 3, bottom - h - 3, w - 6, h);
-  ctx.globalAlpha = a;
-  ctx.fillStyle = '#ffffff';
-  ctx.font = FONT_TAG;
-  ctx.textAlign = 'left';
-  ctx.textBaseline = 'top';
-  ctx.fillText(line1, x + 6, bottom - h - 1, w - 12);
-  if (line2) ctx.fillText(line2, x + 6, bottom - h - 1 + lh, w - 12);
-}
-
-/** Text broken at spaces into lines no wider than w (in the current font). */
-function wrapLines(ctx, text, w) {
-  const lines = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    const next = line ? `${line} ${word}` : word;
-    if (line && ctx.measureText(next).width > w) { lines.push(line); line = word; } else line = next;
-  }
-  if (line) lines.push(line);
-  return lines;
 }

@@ -188,17 +188,25 @@ async function wasmBench(browser, server) {
  * must have stopped. Goals (issue 14): frame work median ≤ 8 ms and ≥ 55 fps at N = 10,000 (held
  * to at N = 1,000 too), ≥ 30 fps at N = 100,000, clicks answered within 100 ms at any N.
  */
-async function pageBench(browser, server) {
-  const SETTLE_MS = 1500, MEASURE_MS = 5000, CLICKS = 5;
-  const rows = [];
-  for (const n of [1000, 10000, 100000]) {
-    const scenario = { instances: { count: n, capacity_rps: 100 }, traffic: { rate_rps: 0.9 * n * 100 } };
-    const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${server.url}#scenario=${encodeURIComponent(JSON.stringify(scenario))}`);
+const PAGE_NS = [1000, 10000, 100000];
+const SETTLE_MS = 1500, MEASURE_MS = 5000, CLICKS = 5;
+
+/** One page load at N instances on `base` (a server URL): the figures pageBench prints. */
+async function measurePage(browser, base, n) {
+  const scenario = { instances: { count: n, capacity_rps: 100 }, traffic: { rate_rps: 0.9 * n * 100 } };
+  const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await page.goto(`${base}#scenario=${encodeURIComponent(JSON.stringify(scenario))}`);
     await page.waitForFunction(() => window.fleetlab?.sim?.now_s > 0, null, { timeout: 120000, polling: 100 });
     await page.waitForTimeout(SETTLE_MS);
+    // CPU time of the renderer's main thread (ThreadTime) and of the whole renderer process:
+    // unlike wall time, it does not grow when other programs take the machine's cores
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value]));
+    const cpu0 = await metrics();
     await page.evaluate(() => {
       const f = window.fleetlab;
       const parts = { advance: [], refresh: [], update: [], draw: [] };
@@ -222,6 +230,8 @@ async function pageBench(browser, server) {
       const t1 = performance.now();
       return { frames: window.fleetlab.frameTimes.slice(), parts: b.parts, rafs: b.raf.length, wall: (t1 - b.t0) / 1000, simS: window.fleetlab.sim.now_s - b.sim0 };
     });
+    const cpu1 = await metrics();
+    const perFrame = (k) => ((cpu1[k] - cpu0[k]) * 1000) / Math.max(1, m.rafs);
 
     // The button is found again before each click: the header reflows with the status line.
     const clickPlay = async () => {
@@ -253,22 +263,28 @@ async function pageBench(browser, server) {
       await clickPlay(); // Play again
       await page.waitForTimeout(700);
     }
-    await page.close();
     const med = (xs) => (xs.length ? median(xs) : NaN);
-    rows.push({
+    return {
       n,
       work: med(m.frames), p95: m.frames.length ? quantile(m.frames, 0.95) : NaN, frames: m.frames.length,
       fps: m.rafs / m.wall, speed: m.simS / m.wall,
+      cpuMain: perFrame('ThreadTime'), cpuProc: perFrame('ProcessTime'),
+      cpuShare: (cpu1.ThreadTime - cpu0.ThreadTime) / ((cpu1.Timestamp - cpu0.Timestamp) || 1),
       advance: med(m.parts.advance), refresh: med(m.parts.refresh), update: med(m.parts.update), draw: med(m.parts.draw),
       click: median(clicks), clickMax: Math.max(...clicks), errors,
-    });
+    };
+  } finally {
+    await page.close();
   }
+}
+
+function printPage(title, rows) {
   const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '—');
   const verdict = (ok) => (ok ? 'met' : 'MISSED');
-  console.log(`\npage: headless Chromium, software rendering (--disable-gpu), 1366×800, C = 100 req/s, L = 0.9·N·C, 1× speed;`);
-  console.log(`${SETTLE_MS / 1000} s settling, then ${MEASURE_MS / 1000} s measured; click-to-answer over ${CLICKS} clicks on Pause (median / max).`);
+  console.log(`\n${title}`);
   console.log(['N'.padStart(7), 'frame work median (goal)'.padStart(26), 'p95'.padStart(7), 'fps (goal)'.padStart(20), 'click ms (goal ≤ 100)'.padStart(26),
-    'advance'.padStart(8), 'refresh'.padStart(8), 'update'.padStart(7), 'draw'.padStart(6), 'sim-s/s'.padStart(8)].join(' '));
+    'advance'.padStart(8), 'refresh'.padStart(8), 'update'.padStart(7), 'draw'.padStart(6), 'sim-s/s'.padStart(8),
+    'CPU/frame main'.padStart(15), 'renderer'.padStart(9), 'main busy'.padStart(10)].join(' '));
   for (const r of rows) {
     const workGoal = r.n <= 10000 ? `${f(r.work, 2)} ms (≤ 8: ${verdict(r.work <= 8)})` : `${f(r.work, 2)} ms (no goal)`;
     const fpsGoal = r.n <= 10000 ? 55 : 30;
@@ -279,21 +295,78 @@ async function pageBench(browser, server) {
       `${f(r.fps)} (≥ ${fpsGoal}: ${verdict(r.fps >= fpsGoal)})`.padStart(20),
       `${f(r.click, 0)} / ${f(r.clickMax, 0)} (${verdict(r.clickMax <= 100)})`.padStart(26),
       f(r.advance, 2).padStart(8), f(r.refresh, 2).padStart(8), f(r.update, 2).padStart(7), f(r.draw, 2).padStart(6), f(r.speed, 2).padStart(8),
+      `${f(r.cpuMain)} ms`.padStart(15), `${f(r.cpuProc)} ms`.padStart(9), `${f(100 * r.cpuShare, 0)} %`.padStart(10),
     ].join(' '));
     for (const e of r.errors) console.log(`  N=${r.n}: ${e}`);
   }
-  console.log('(advance, refresh, update, draw: medians in ms of sim.advance_budget, sim.refresh_view, fleet.update, fleet.draw per call)');
 }
 
-// `node tests/e2e/bench.mjs [wasm] [page]`: both parts unless one is named.
-const parts = process.argv.slice(2);
+const PAGE_HEAD = `headless Chromium, software rendering (--disable-gpu), 1366×800, C = 100 req/s, L = 0.9·N·C, 1× speed; ${SETTLE_MS / 1000} s settling, then ${MEASURE_MS / 1000} s measured; click-to-answer over ${CLICKS} clicks on Pause (median / max)`;
+const PAGE_FOOT = [
+  '(advance, refresh, update, draw: medians in ms of sim.advance_budget, sim.refresh_view, fleet.update, fleet.draw per call; frame work is',
+  'main.js\'s own per-frame wall time, its 4×/s panel tick included. CPU/frame: CPU time per rendered frame of the renderer\'s main thread',
+  '(script, style, layout, paint) and of the whole renderer process; main busy: that thread\'s CPU over wall time. Wall figures grow when',
+  'the machine is loaded, CPU ones do not: 55 fps needs under about 18 ms of main-thread CPU per frame)',
+].join('\n');
+
+async function pageBench(browser, server) {
+  const rows = [];
+  for (const n of PAGE_NS) rows.push(await measurePage(browser, server.url, n));
+  printPage(`page: ${PAGE_HEAD}.`, rows);
+  console.log(PAGE_FOOT);
+}
+
+/** Medians, figure by figure, over repeated rows of the same N. */
+function medianRows(runs) {
+  return PAGE_NS.map((n) => {
+    const rs = runs.filter((r) => r.n === n);
+    const out = { n, errors: rs.flatMap((r) => r.errors) };
+    for (const k of ['work', 'p95', 'fps', 'speed', 'advance', 'refresh', 'update', 'draw', 'click', 'cpuMain', 'cpuProc', 'cpuShare']) out[k] = median(rs.map((r) => r[k]));
+    out.clickMax = Math.max(...rs.map((r) => r.clickMax));
+    return out;
+  });
+}
+
+/**
+ * `--against=<rev>`: the page's www/ as of git revision <rev> (its JS and CSS, with this tree's
+ * wasm package) and this tree's, measured alternately REPS times at each N; medians of each.
+ * Alternating makes the comparison fair on a loaded machine, where absolute figures drift.
+ */
+async function pageCompare(browser, server, rev) {
+  const dir = join(root, 'target/bench/www-against');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  execFileSync('sh', ['-c', `git archive --format=tar "$0:www" | tar -x -C "$1"`, rev, dir], { cwd: root });
+  for (const sub of ['pkg', 'vendor']) execFileSync('cp', ['-rp', join(root, 'www', sub), dir]);
+  const old = await startServer({ WWW_ROOT: dir });
+  try {
+    const before = [], after = [];
+    for (let rep = 0; rep < REPS; rep++) {
+      for (const n of PAGE_NS) {
+        before.push(await measurePage(browser, old.url, n));
+        after.push(await measurePage(browser, server.url, n));
+      }
+    }
+    printPage(`page BEFORE (www/ of ${rev}, this wasm), median of ${REPS} alternated runs: ${PAGE_HEAD}.`, medianRows(before));
+    printPage(`page AFTER (this tree), median of ${REPS} alternated runs:`, medianRows(after));
+    console.log(`${PAGE_FOOT}; click max is the largest of all runs`);
+  } finally {
+    old.stop();
+  }
+}
+
+// `node tests/e2e/bench.mjs [wasm] [page] [--against=<git rev>]`: both parts unless one is named;
+// --against compares the page with its www/ at that revision (pageCompare).
+const args = process.argv.slice(2);
+const against = args.find((a) => a.startsWith('--against='))?.slice('--against='.length);
+const parts = args.filter((a) => !a.startsWith('--'));
 const want = (part) => parts.length === 0 || parts.includes(part);
 if (want('wasm')) execFileSync('cargo', ['build', '--release', '--quiet', '--bin', 'fleetlab'], { cwd: root, stdio: 'inherit' });
 const server = await startServer();
 const browser = await launchBrowser();
 try {
   if (want('wasm')) await wasmBench(browser, server);
-  if (want('page')) await pageBench(browser, server);
+  if (want('page')) await (against ? pageCompare(browser, server, against) : pageBench(browser, server));
 } finally {
   await browser.close();
   server.stop();

@@ -155,29 +155,41 @@ test('FleetView refuses column and code names the core does not export', async (
       noColumn: tryMake({ fields: fields.filter((f) => f !== 'in_view'), codes }),
       noState: tryMake({ fields, codes: { ...codes, lifecycle: codes.lifecycle.map((n) => (n === 'draining' ? 'leaving' : n)) } }),
       noFlag: tryMake({ fields, codes: { ...codes, flags: codes.flags.filter(([n]) => n !== 'ejected') } }),
+      // text: the page's t() when it knows the key, the English default (with its parameters) when it returns the key
+      text: (() => {
+        const fleet = new fv.FleetView(canvas, { fields, codes, t: (key) => (key === 'fleet.busiest' ? '最忙' : key) });
+        return [fleet.tr('fleet.busiest'), fleet.tr('fleet.failed_badge', { n: '540' }), fleet.tr('fleet.state.draining')];
+      })(),
     };
   });
   assert.equal(r.real, 'ok');
   assert.match(r.noColumn, /no column "in_view"/);
   assert.match(r.noState, /lifecycle state "draining"/);
   assert.match(r.noFlag, /flag "ejected"/);
+  assert.deepEqual(r.text, ['最忙', '✕ 540 failed', 'draining']);
   await page.close();
 });
 
 test('a small fleet: one cell per instance, in the legend colour of its utilisation, in id order', async () => {
   const page = await blankPage();
   const utils = [0, 0.2, 0.45, 0.78, 1];
-  const r = await page.evaluate((utils) => {
+  const r = await page.evaluate(async (utils) => {
     const { fv, fields, codes, show, regions, canvas } = window.T;
     const fleet = new fv.FleetView(canvas, { fields, codes });
     const rows = utils.map((u, id) => ({ id, utilization: u }));
     rows.push({ id: 5, lifecycle: 'crashed' });
     show(fleet, rows);
-    return { mode: canvas.dataset.mode, drawn: canvas.dataset.instancesDrawn, regions: regions(canvas, 400), order: [...fleet.order] };
+    const png = await fleet.toPNG();
+    const bitmap = await createImageBitmap(png);
+    return {
+      mode: canvas.dataset.mode, drawn: canvas.dataset.instancesDrawn, regions: regions(canvas, 400), order: [...fleet.order],
+      png: { type: png.type, w: bitmap.width, h: bitmap.height }, size: { w: canvas.width, h: canvas.height },
+    };
   }, utils);
   assert.equal(r.mode, 'detail');
   assert.equal(r.drawn, '6');
   assert.deepEqual(r.order, [0, 1, 2, 3, 4, 5]);
+  assert.deepEqual(r.png, { type: 'image/png', ...r.size }, 'toPNG: the whole canvas as a PNG');
   // the balancer (#1d3b5c) on the left; every other large opaque region is a cell
   const lb = r.regions.filter((x) => x.color.join() === '29,59,92');
   assert.equal(lb.length, 1, 'one balancer box');
