@@ -61,6 +61,20 @@ pub trait Balancer: BalancerClone {
 
     /// A response from endpoint `id` took `latency_ns` (time from routing to completion).
     fn on_response(&mut self, _id: u32, _latency_ns: u64, _now_ns: u64) {}
+
+    /// Whether this balancer keeps its own index of the endpoints' load. The simulation then
+    /// calls `set_loads` with every endpoint's active count after each `set_endpoints` (and at
+    /// each stale load report), and `load_changed` for every change in between, so a pick
+    /// need not scan the `LoadView`.
+    fn tracks_load(&self) -> bool {
+        false
+    }
+
+    /// The active count of every endpoint, by index.
+    fn set_loads(&mut self, _active: &[u32]) {}
+
+    /// Endpoint `index` now has `active` requests.
+    fn load_changed(&mut self, _index: usize, _active: u32) {}
 }
 
 /// Copying a boxed balancer (the page's rewind keeps copies of the whole simulation).

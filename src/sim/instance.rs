@@ -61,6 +61,8 @@ impl Lifecycle {
 pub struct Instance {
     pub id: u32,
     pub state: Lifecycle,
+    /// Its position in the balancer's view (`u32::MAX`: not in it).
+    pub view_index: u32,
     /// Incremented on crash and restart; events from an older epoch are ignored.
     pub epoch: u32,
     pub weight: u32,
@@ -105,6 +107,7 @@ impl Instance {
         Instance {
             id,
             state: Lifecycle::Starting,
+            view_index: u32::MAX,
             epoch: 0,
             weight,
             speed,

@@ -94,9 +94,66 @@ struct Fleet {
     alive: Vec<u32>,
     /// The desired replica count (set by the scenario, the page or the autoscaler).
     desired: u32,
+    /// Ids touched mutably since the balancer last heard (when it indexes the load).
+    changes: Changes,
 }
 
+/// Which instances may have changed load since the balancer last heard: every mutable access
+/// through `Fleet` is noted while tracking, so no code path can forget to report a change.
+#[derive(Clone, Default)]
+struct Changes {
+    tracking: bool,
+    ids: Vec<u32>,
+    /// More changes than worth listing: the balancer gets every load again.
+    overflowed: bool,
+}
+
+/// Listed changes kept before a full resend is cheaper.
+const MAX_LISTED_CHANGES: usize = 4096;
+
 impl Fleet {
+    fn track_changes(&mut self, on: bool) {
+        let c = &mut self.changes;
+        c.tracking = on;
+        c.ids.clear();
+        c.overflowed = false;
+    }
+
+    fn tracking(&self) -> bool {
+        self.changes.tracking
+    }
+
+    #[inline]
+    fn note(&mut self, id: u32) {
+        let c = &mut self.changes;
+        if c.tracking {
+            if c.ids.len() < MAX_LISTED_CHANGES {
+                c.ids.push(id);
+            } else {
+                c.overflowed = true;
+            }
+        }
+    }
+
+    /// The ids changed since the last call, or None when there were too many to list.
+    fn take_changes(&mut self) -> Option<Vec<u32>> {
+        let c = &mut self.changes;
+        if std::mem::take(&mut c.overflowed) {
+            c.ids.clear();
+            None
+        } else {
+            Some(std::mem::take(&mut c.ids))
+        }
+    }
+
+    /// Returns the list's allocation for reuse.
+    fn give_back(&mut self, mut ids: Vec<u32>) {
+        ids.clear();
+        if self.changes.ids.is_empty() {
+            self.changes.ids = ids;
+        }
+    }
+
     /// The id the next instance gets.
     fn next_id(&self) -> u32 {
         self.instances.len() as u32
@@ -114,6 +171,7 @@ impl Fleet {
     }
 
     fn get_mut(&mut self, id: u32) -> Option<&mut Instance> {
+        self.note(id);
         self.instances.get_mut(id as usize)
     }
 
@@ -131,7 +189,9 @@ impl std::ops::Index<u32> for Fleet {
 }
 
 impl std::ops::IndexMut<u32> for Fleet {
+    #[inline]
     fn index_mut(&mut self, id: u32) -> &mut Instance {
+        self.note(id);
         &mut self.instances[id as usize]
     }
 }
@@ -285,6 +345,7 @@ impl Simulation {
                 instances: Vec::new(),
                 alive: Vec::new(),
                 desired: 0,
+                changes: Changes::default(),
             },
             routing: Routing::build(&scenario.balancer),
             discovery: Discovery {

@@ -41,6 +41,9 @@ impl Simulation {
     /// Asks the balancer; a retry avoids the previous instance where the view has another
     /// (Envoy's `previous_hosts` retry predicate, which re-picks a few times).
     fn pick(&mut self, key: u32, avoid: Option<u32>) -> Option<u32> {
+        if self.fleet.tracking() {
+            self.flush_load_changes();
+        }
         let Routing::Balanced(balancer) = &mut self.routing else {
             return None;
         };
@@ -138,7 +141,16 @@ impl Simulation {
             return;
         }
         let before = self.sampled_key_owners();
-        self.discovery.view = view;
+        let old = std::mem::replace(&mut self.discovery.view, view);
+        for id in old {
+            if let Some(inst) = self.fleet.get_mut(id) {
+                inst.view_index = u32::MAX;
+            }
+        }
+        for i in 0..self.discovery.view.len() {
+            let id = self.discovery.view[i];
+            self.fleet[id].view_index = i as u32;
+        }
         let endpoints: Vec<Endpoint> = self
             .discovery
             .view
@@ -221,6 +233,43 @@ impl Simulation {
         d.reported_load.clear();
         d.reported_load
             .extend(d.view.iter().map(|&id| self.fleet[id].active()));
+        // A balancer that indexes the load gets the whole picture now, and (when it sees live
+        // load) every change from here on.
+        let delayed = self.scenario.balancer.load_delay_s > 0.0;
+        let tracking = match &mut self.routing {
+            Routing::Balanced(b) if b.tracks_load() => {
+                b.set_loads(&d.reported_load);
+                !delayed
+            }
+            _ => false,
+        };
+        self.fleet.track_changes(tracking);
+    }
+
+    /// Tells a load-indexing balancer the active counts that changed since its last pick.
+    fn flush_load_changes(&mut self) {
+        let Routing::Balanced(b) = &mut self.routing else {
+            return;
+        };
+        let view = &self.discovery.view;
+        match self.fleet.take_changes() {
+            Some(changed) => {
+                for &id in &changed {
+                    let Some(inst) = self.fleet.get(id) else {
+                        continue;
+                    };
+                    let ix = inst.view_index as usize;
+                    if view.get(ix) == Some(&id) {
+                        b.load_changed(ix, inst.active());
+                    }
+                }
+                self.fleet.give_back(changed);
+            }
+            None => {
+                let loads: Vec<u32> = view.iter().map(|&id| self.fleet[id].active()).collect();
+                b.set_loads(&loads);
+            }
+        }
     }
 }
 
