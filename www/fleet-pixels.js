@@ -286,8 +286,8 @@ export function computeStats(v) {
     if (bi[k] >= 0) T.busiest.push(entry(bi[k], bu[k]));
     if (ii[k] >= 0) T.idlest.push(entry(ii[k], iu[k]));
   }
-  T.busiestTag = bi[0] >= 0 ? v.tr('fleet.callout', { id: f.int(bi[0]), util: f.pct(bu[0]) }) : '';
-  T.idlestTag = ii[0] >= 0 ? v.tr('fleet.callout', { id: f.int(ii[0]), util: f.pct(iu[0]) }) : '';
+  T.busiestTag = bi[0] >= 0 ? v.tr('fleet.callout', { id: String(bi[0]), util: f.pct(bu[0]) }) : '';
+  T.idlestTag = ii[0] >= 0 ? v.tr('fleet.callout', { id: String(ii[0]), util: f.pct(iu[0]) }) : '';
   v.ctx.font = FONT_TAG;
   T.busiestTagW = v.ctx.measureText(T.busiestTag).width;
   T.idlestTagW = v.ctx.measureText(T.idlestTag).width;

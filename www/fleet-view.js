@@ -63,7 +63,7 @@ export const EN = {
 };
 for (const s of LIFECYCLES) EN[`fleet.state.${s}`] = s;
 for (const s of REGISTRY_STATES) EN[`fleet.registry.${s}`] = s;
-for (const s of FLAGS) EN[`fleet.flag.${s}`] = s;
+for (const s of ['slow', 'partitioned']) EN[`fleet.flag.${s}`] = s; // the flags written in cells
 
 const ease = (dt, tau) => 1 - Math.exp(-dt / tau);
 const MODE_NAMES = ['detail', 'grid', 'heatmap'];
@@ -209,7 +209,7 @@ export class FleetView {
   }
 
   idLabel(id) {
-    return this.idStr[id] ?? (this.idStr[id] = this.tr('fleet.instance', { id: this.fmt.int(id) }));
+    return this.idStr[id] ?? (this.idStr[id] = this.tr('fleet.instance', { id: String(id) }));
   }
 
   // ---------------------------------------------------------------- storage
