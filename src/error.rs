@@ -72,6 +72,10 @@ pub enum ErrorKind {
     OutOfOrder { previous: f64 },
     /// A balancer that routes by key needs `traffic.keys` ≥ 1.
     NeedsKeys { algorithm: String },
+    /// Zero instances need an autoscaler that can start from zero (one of `autoscalers`).
+    NeedsScaleFromZero { autoscalers: Vec<String> },
+    /// Either exactly `unlimited` (a marker such as −1) or at least `min`.
+    UnlimitedOrAtLeast { unlimited: f64, min: f64 },
     /// There is no instance with this id (now).
     NoSuchInstance { id: f64 },
     /// This setting cannot change while the simulation runs; start a new run instead.
@@ -170,6 +174,15 @@ impl Error {
             ErrorKind::NeedsKeys { algorithm } => {
                 format!("balancer {algorithm} routes by key: set traffic.keys to at least 1")
             }
+            ErrorKind::NeedsScaleFromZero { autoscalers } => format!(
+                "can be 0 only with an autoscaler that scales from zero (autoscaler.kind {}){got_text}",
+                autoscalers.join(" or ")
+            ),
+            ErrorKind::UnlimitedOrAtLeast { unlimited, min } => format!(
+                "must be {} (unlimited) or at least {}{got_text}",
+                plain(*unlimited),
+                plain(*min)
+            ),
             ErrorKind::NoSuchInstance { id } => format!("there is no instance {}", plain(*id)),
             ErrorKind::NotLive => {
                 "cannot change while the simulation runs; start a new run with it".to_string()

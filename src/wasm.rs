@@ -477,9 +477,7 @@ pub fn codes() -> JsValue {
 /// Every scenario field: path, type, range or names, unit, documentation and default.
 #[wasm_bindgen]
 pub fn schema() -> JsValue {
-    let rows: serde_json::Value =
-        serde_json::from_str(&schema::to_json()).unwrap_or(serde_json::Value::Null);
-    to_js(&rows)
+    to_js(&schema::rows())
 }
 
 /// The closed forms the page shows beside its measurements, for L, N and C.
@@ -516,6 +514,39 @@ pub fn moved_fractions(a: f64, b: f64) -> JsValue {
         mod_n: theory::mod_n_moved_fraction(count(a), count(b)),
         consistent: theory::consistent_moved_fraction(count(a), count(b)),
     })
+}
+
+/// Which of two runs (their `summary()` objects) served the same requests better:
+/// `{lost, p99, mean, winner, trade_off}` (see `verdict`).
+#[wasm_bindgen]
+pub fn compare_verdict(a: JsValue, b: JsValue) -> Result<JsValue, JsValue> {
+    fn measures(v: &JsValue, field: &str) -> Result<crate::verdict::RunMeasures, Error> {
+        let doc = json_of(v, field)?;
+        let n = |p: &str| doc.pointer(p).and_then(|x| x.as_f64());
+        let count = |p: &str| n(p).filter(|x| *x >= 0.0).map(|x| x as u64);
+        match (
+            count("/requests/arrived"),
+            count("/requests/dropped"),
+            count("/requests/failed"),
+        ) {
+            (Some(arrived), Some(dropped), Some(failed)) => Ok(crate::verdict::RunMeasures {
+                arrived,
+                lost: dropped.saturating_add(failed),
+                mean_s: n("/latency_s/mean").unwrap_or(f64::NAN),
+                p99_s: n("/latency_s/p99").unwrap_or(f64::NAN),
+            }),
+            _ => Err(Error::of(
+                field,
+                ErrorKind::WrongType {
+                    expected: "a run summary".into(),
+                },
+                None,
+            )),
+        }
+    }
+    let a = measures(&a, "a").map_err(js_error)?;
+    let b = measures(&b, "b").map_err(js_error)?;
+    Ok(to_js(&crate::verdict::verdict(&a, &b)))
 }
 
 /// A fresh random seed for the page's "new seed" button (the only use of OS randomness).
@@ -562,6 +593,73 @@ pub fn hpa_yaml(autoscaler: JsValue, name: JsValue) -> Result<String, JsValue> {
                 None,
             )),
         }
+    })();
+    result.map_err(js_error)
+}
+
+/// Named presets (e.g. "large model replica": a 120 s start-up): `[{id, title: {en, zh-CN},
+/// note: {en, zh-CN}, sources: [...], fields: [[path, value], ...]}]`. Apply one with
+/// `sim.edit(path, value)` for each of its fields (they are live fields), or to a scenario
+/// before `new Simulation`.
+#[wasm_bindgen]
+pub fn presets() -> JsValue {
+    to_js(&scenario::presets::presets())
+}
+
+/// Checks the variants of a race (2 to 4 scenarios): every one must see the first one's
+/// requests (same seed, duration, warm-up, traffic, service times and traffic edits). Throws
+/// the first difference, e.g. field `variants[2].traffic`; returns the scenarios with their
+/// defaults filled in.
+#[wasm_bindgen]
+pub fn race_check(scenarios: JsValue) -> Result<JsValue, JsValue> {
+    let result = (|| {
+        let list = json_of(&scenarios, "variants")?;
+        let items = list.as_array().cloned().unwrap_or_default();
+        let mut parsed = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let s = Scenario::from_json(&item.to_string())
+                .map_err(|e| e.within(&format!("variants[{i}]")))?;
+            parsed.push(s);
+        }
+        crate::race::check(&parsed)?;
+        Ok(to_js(&parsed))
+    })();
+    result.map_err(js_error)
+}
+
+/// The race's verdict from each variant's name and summary: `entries` is
+/// `[{name, summary: sim.summary()}, ...]`. Returns `{winner, standings: [{standing: best |
+/// costlier {extra} | slower {ratio} | lost_requests {loss, best}}], names, text}` (`text`
+/// is the English sentence, for tools; the page words `standings`).
+#[wasm_bindgen]
+pub fn race_verdict(entries: JsValue) -> Result<JsValue, JsValue> {
+    let result = (|| {
+        let list = json_of(&entries, "entries")?;
+        let items = list.as_array().cloned().unwrap_or_default();
+        let mut contenders = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let name = item
+                .get("name")
+                .and_then(|n| n.as_str())
+                .unwrap_or_default();
+            let summary = item.get("summary").unwrap_or(&serde_json::Value::Null);
+            contenders.push(crate::race::Contender::from_summary_json(
+                name,
+                summary,
+                &format!("entries[{i}].summary"),
+            )?);
+        }
+        let verdict = crate::race::verdict(&contenders);
+        #[derive(Serialize)]
+        struct Out<'a> {
+            #[serde(flatten)]
+            verdict: &'a crate::race::Verdict,
+            text: String,
+        }
+        Ok(to_js(&Out {
+            text: verdict.to_string(),
+            verdict: &verdict,
+        }))
     })();
     result.map_err(js_error)
 }

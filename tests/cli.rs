@@ -103,7 +103,7 @@ fn bad_input_names_the_field() {
     );
     rejects(
         r#"{"instances": {"count": 0}}"#,
-        "instances.count: must be a whole number between 1 and 100000, got 0",
+        "instances.count: can be 0 only with an autoscaler that scales from zero (autoscaler.kind kpa or queue), got 0",
     );
     rejects(r#"{"instances": {"count": -3}}"#, "instances.count");
     rejects(r#"{"instances": {"count": 1e9}}"#, "instances.count");
@@ -178,4 +178,64 @@ fn validate_and_timeline() {
     assert_eq!(lines.len(), 31, "a header and one row per simulated second");
     assert!(lines[30].starts_with("30,500,"));
     std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn compare_races_autoscalers_on_the_same_requests() {
+    let dir = std::env::temp_dir().join(format!("fleetlab-compare-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, autoscaler: &str, rate: f64| {
+        let path = dir.join(name);
+        let json = format!(
+            r#"{{"duration_s": 60, "traffic": {{"rate_rps": {rate}}}, "instances": {{"count": 2, "capacity_rps": 10}}, "autoscaler": {autoscaler}}}"#
+        );
+        std::fs::write(&path, json).unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let a = write("a.json", r#"{"kind": "hpa"}"#, 15.0);
+    let b = write(
+        "b.json",
+        r#"{"kind": "kpa", "container_concurrency": 1}"#,
+        15.0,
+    );
+    let out = fleetlab(&["compare", &a, &b, "--every", "20"], "");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for needle in [
+        "p99 latency",
+        "instance-seconds",
+        "cold start",
+        "verdict:",
+        "hpa",
+        "kpa",
+    ] {
+        assert!(stdout.contains(needle), "{needle} in {stdout}");
+    }
+    let out = fleetlab(&["compare", &a, &b, "--json"], "");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lanes = v["lanes"].as_array().unwrap();
+    assert_eq!(lanes.len(), 2);
+    assert_eq!(lanes[0]["arrival_digest"], lanes[1]["arrival_digest"]);
+    assert!(v["verdict"]["winner"].is_number());
+    // Other traffic: refused, naming the file and the field.
+    let c = write("c.json", r#"{"kind": "queue"}"#, 16.0);
+    let out = fleetlab(&["compare", &a, &c], "");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr.contains("c.json") && stderr.contains("traffic"),
+        "{stderr}"
+    );
+    // One file, or five: refused.
+    assert_eq!(fleetlab(&["compare", &a], "").status.code(), Some(2));
+    let five = [a.as_str(), &b, &a, &b, &a];
+    let mut args = vec!["compare"];
+    args.extend(five);
+    assert_eq!(fleetlab(&args, "").status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
 }

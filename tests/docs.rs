@@ -32,18 +32,22 @@ fn base(path: &str, kinds: &[&str]) -> Value {
     let policies = json!([{"kind": "pods", "value": 4, "period_s": 15}]);
     let kind = kinds.last().copied().unwrap_or("hpa");
     match path.split(['.', '[']).next().unwrap() {
-        "autoscaler" => json!({"autoscaler": {"kind": kind, "max_replicas": 100000,
-            "behavior": if kind == "hpa" { json!({"scale_up": {"policies": policies}, "scale_down": {"policies": policies}}) } else { Value::Null }}})
-            .as_object()
-            .map(|o| {
-                let mut o = o.clone();
-                if kind != "hpa" {
-                    o["autoscaler"].as_object_mut().unwrap().remove("behavior");
-                }
-                Value::Object(o)
-            })
-            .unwrap(),
-        "balancer" => json!({"balancer": {"health_check": {}, "outlier_detection": {}}, "traffic": {"keys": 10}}),
+        "autoscaler" => {
+            let mut a = json!({"kind": kind});
+            // The largest max, so every min is allowed; the KPA's is max_scale (0: no limit).
+            if kind != "kpa" {
+                a["max_replicas"] = json!(100000);
+            }
+            if kind == "hpa" || kind == "queue" {
+                a["behavior"] = json!({"scale_up": {"policies": policies}, "scale_down": {"policies": policies}});
+            }
+            json!({ "autoscaler": a })
+        }
+        // Zero instances need an autoscaler that starts from zero.
+        "instances" if path == "instances.count" => json!({"autoscaler": {"kind": "kpa"}}),
+        "balancer" => {
+            json!({"balancer": {"health_check": {}, "outlier_detection": {}}, "traffic": {"keys": 10}})
+        }
         "traffic" => json!({"traffic": {"changes": [{"at_s": 1, "rate_rps": 1}]}}),
         "instances" => json!({"instances": {"overrides": [{"instance": 0}]}}),
         "faults" => json!({"faults": [{"at_s": 1, "kind": "slow", "instance": 0}]}),

@@ -103,3 +103,19 @@ fn breakpoints_stop_the_clock_at_the_event() {
         Stop::Reached
     );
 }
+
+#[test]
+fn switching_the_autoscaler_kind_replays() {
+    let mut sim = Simulation::new(scenario()).unwrap();
+    sim.advance(20.0);
+    sim.edit("autoscaler.kind", serde_json::json!("hpa"))
+        .unwrap();
+    sim.advance(40.0);
+    let description = sim.current_scenario();
+    assert_eq!(description.edits[0].path, "autoscaler");
+    let replay = straight(
+        Scenario::from_json(&description.to_json()).unwrap(),
+        sim.now_s(),
+    );
+    assert_eq!(summary(&replay), summary(&sim));
+}

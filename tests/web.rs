@@ -44,6 +44,8 @@ same_as_native!(reference_fleet_matches_native, "reference-fleet.json");
 same_as_native!(shared_queue_matches_native, "shared-queue.json");
 same_as_native!(spike_hpa_crash_matches_native, "spike-hpa-crash.json");
 same_as_native!(zipf_maglev_matches_native, "zipf-maglev.json");
+same_as_native!(kpa_scale_to_zero_matches_native, "kpa-scale-to-zero.json");
+same_as_native!(queue_spike_matches_native, "queue-spike.json");
 
 fn js_scenario(json: &str) -> JsValue {
     js_sys::JSON::parse(json).unwrap()

@@ -1,124 +1,275 @@
-// Small multiples with uPlot: one chart per question, x = simulated seconds. Redrawn only when
-// the simulation has pushed a new one-second sample (the caller checks timeline_total()).
+// The time charts (uPlot), one question each, x = simulated seconds, from the core's
+// timeline() columns. Titles, axes and legends come from the catalog; fault and scaling
+// moments from the event log are marked on them (fed by the log dispatcher). The autoscaler
+// chart shades the band inside which the HPA keeps its count: target × [1 − down, 1 + up], the
+// tolerance fields as their schema documents them.
 import uPlot from './vendor/uPlot.esm.js';
+import { h } from './dom.js';
+import { t, fmt } from './i18n.js';
+import { faultOf } from './log.js';
 
-const AXIS = { stroke: '#4a5562', grid: { stroke: '#e9edf2', width: 1 }, ticks: { stroke: '#d6dce4', width: 1 }, font: '11px system-ui, sans-serif', labelFont: '600 11px system-ui, sans-serif' };
+const AXIS = {
+  stroke: '#3d4854', grid: { stroke: '#e6eaf0', width: 1 }, ticks: { stroke: '#d6dce4', width: 1 },
+  font: '11px system-ui, sans-serif', labelFont: '600 12px system-ui, sans-serif',
+};
+const MARK = { crash: '#b42318', slow: '#a35200', partition: '#6d28d9', recover: '#15803d', up: '#1f6feb', down: '#a35200' };
+const MAX_MARKS = 400;
 
-const SPECS = [
-  {
-    el: 'ch-load', y: 'req/s',
-    series: [
-      { label: 'offered L', col: 'offered_rps', stroke: '#5b6775', dash: [6, 4] },
-      { label: 'arrived', col: 'arrived_rps', stroke: '#9db4cc' },
-      { label: 'throughput', col: 'throughput_rps', stroke: '#1f6feb', width: 2 },
-    ],
-  },
-  {
-    el: 'ch-inst', y: 'instances',
-    series: [
-      { label: 'ready', col: 'ready', stroke: '#2fa36b', width: 2 },
-      { label: 'desired', col: 'desired', stroke: '#5b6775', dash: [6, 4] },
-    ],
-    min0: true,
-  },
-  {
-    el: 'ch-lat', y: 'latency (ms)',
-    series: [
-      { label: 'p50', col: 'p50_s', stroke: '#1f6feb', width: 2, k: 1000 },
-      { label: 'p99', col: 'p99_s', stroke: '#d64541', width: 2, k: 1000 },
-    ],
-    min0: true,
-  },
-  {
-    el: 'ch-drop', y: 'requests / s',
-    series: [
-      { label: 'dropped (queue full)', col: 'dropped', stroke: '#e08a00', width: 2 },
-      { label: 'failed', col: 'failed', stroke: '#b42318', width: 2 },
-    ],
-    min0: true,
-  },
-  {
-    el: 'ch-util', y: 'utilisation (%)',
-    series: [{ label: 'mean busy fraction', col: 'utilization', stroke: '#7a3db8', width: 2, k: 100 }],
-    range: [0, 105],
-  },
-  {
-    el: 'ch-flight', y: 'requests',
-    series: [{ label: 'in flight', col: 'in_flight', stroke: '#0f766e', width: 2, fill: 'rgba(15,118,110,0.10)' }],
-    min0: true,
-  },
+/** Chart specs by id (lessons name them as `chart:<id>`). */
+export const CHARTS = [
+  { id: 'load', y: 'chart.axis.rps', series: [
+    { key: 'chart.s.offered', col: 'offered_rps', stroke: '#4a5562', dash: [6, 4] },
+    { key: 'chart.s.arrived', col: 'arrived_rps', stroke: '#8aa6c1' },
+    { key: 'chart.s.throughput', col: 'throughput_rps', stroke: '#1f6feb', width: 2 },
+  ] },
+  { id: 'latency', y: 'chart.axis.ms', series: [
+    { key: 'chart.s.p50', col: 'p50_s', stroke: '#1f6feb', width: 2, k: 1000 },
+    { key: 'chart.s.p99', col: 'p99_s', stroke: '#c0362c', width: 2, k: 1000 },
+    { key: 'chart.s.mean', col: 'mean_s', stroke: '#4a5562', dash: [4, 3], k: 1000 },
+  ], min0: true },
+  { id: 'instances', y: 'chart.axis.instances', series: [
+    { key: 'chart.s.ready', col: 'ready', stroke: '#23865a', width: 2 },
+    { key: 'chart.s.desired', col: 'desired', stroke: '#4a5562', dash: [6, 4] },
+  ], min0: true, scaleMarks: true },
+  { id: 'drops', y: 'chart.axis.per_s', series: [
+    { key: 'chart.s.dropped', col: 'dropped', stroke: '#b86e00', width: 2 },
+    { key: 'chart.s.failed', col: 'failed', stroke: '#b42318', width: 2 },
+  ], min0: true },
+  { id: 'utilization', y: 'chart.axis.pct', series: [
+    { key: 'chart.s.utilization', col: 'utilization', stroke: '#7a3db8', width: 2, k: 100 },
+  ], range: [0, 105] },
+  { id: 'in_flight', y: 'chart.axis.requests', series: [
+    { key: 'chart.s.in_flight', col: 'in_flight', stroke: '#0f766e', width: 2, fill: 'rgba(15,118,110,0.10)' },
+  ], min0: true },
 ];
 
+export const AUTOSCALER_CHART = { id: 'autoscaler', y: 'chart.axis.instances', series: [
+  { key: 'chart.s.ready', col: 'ready', stroke: '#23865a', width: 2.5 },
+  { key: 'chart.s.desired', col: 'desired', stroke: '#1d2733', dash: [6, 4], stepped: true },
+  { key: 'chart.s.utilization', col: 'utilization', stroke: '#7a3db8', width: 1.25, k: 100, scale: 'pct' },
+], min0: true, scaleMarks: true, band: true };
+
 export class Charts {
-  constructor() {
-    this.plots = SPECS.map((spec) => {
-      const el = document.getElementById(spec.el);
-      const opts = {
-        width: this.widthOf(el),
-        height: 150,
-        cursor: { drag: { x: false, y: false }, points: { size: 6 } },
-        legend: { live: true },
-        scales: {
-          x: { time: false },
-          y: spec.range ? { range: spec.range } : { range: (u, lo, hi) => [spec.min0 ? 0 : Math.min(0, lo), hi > 0 ? hi * 1.1 : 1] },
-        },
-        axes: [
-          { ...AXIS, label: 'simulated time (s)', labelSize: 16, size: 30 },
-          { ...AXIS, label: spec.y, labelSize: 16, size: 46 },
-        ],
-        series: [
-          { label: 't (s)', value: (u, v) => (v == null ? '—' : `${v} s`) },
-          ...spec.series.map((s) => ({
-            label: s.label,
-            stroke: s.stroke,
-            width: s.width ?? 1.5,
-            dash: s.dash,
-            fill: s.fill,
-            points: { show: false },
-            value: (u, v) => (v == null ? '—' : fmt(v)),
-          })),
-        ],
-      };
-      const empty = [[], ...spec.series.map(() => [])];
-      return { spec, el, plot: new uPlot(opts, empty, el) };
-    });
-    let t = 0;
-    window.addEventListener('resize', () => {
-      clearTimeout(t);
-      t = setTimeout(() => this.resize(), 120);
-    });
+  /**
+   * @param {object} o
+   * @param {(id: string) => void} [o.onPng]  a chart's "save as PNG" button
+   */
+  constructor(o = {}) {
+    this.o = o;
+    this.marks = [];
+    this.band = null;
+    this.height = 170;
+    this.plots = new Map(); // id → {spec, plot, fig, holder}
+    this.data = null;
+    this.ro = new ResizeObserver(() => this.resize());
   }
 
-  widthOf(el) {
-    return Math.max(200, Math.floor(el.getBoundingClientRect().width || el.parentElement.clientWidth || 300));
+  /** The figure for one chart (built now, plotted once attached). */
+  figure(spec) {
+    const holder = h('div', { class: 'chart' });
+    const title = t(`chart.${spec.id}.title`);
+    const fig = h('figure', { class: 'chart-card', id: `chart-${spec.id}`, 'data-show': `chart:${spec.id}` },
+      h('figcaption', null, h('span', { class: 'cap' }, title),
+        h('button', { type: 'button', class: 'small ghost png', 'aria-label': t('export.chart_png', { chart: title }), onclick: () => this.o.onPng?.(spec.id) }, t('export.png'))),
+      holder,
+      h('p', { class: 'chart-note' }, t(`chart.${spec.id}.note`)));
+    this.plots.set(spec.id, { spec, fig, holder, plot: null });
+    return fig;
+  }
+
+  /** Creates the uPlot instances (after the figures are in the document, so they have a width). */
+  mount() {
+    for (const entry of this.plots.values()) {
+      if (entry.plot) continue;
+      entry.plot = this.make(entry.spec, entry.holder);
+      this.ro.observe(entry.holder);
+    }
+    if (this.data) this.update(this.data);
+  }
+
+  destroy() {
+    this.ro.disconnect();
+    for (const e of this.plots.values()) e.plot?.destroy();
+    this.plots.clear();
+  }
+
+  width(holder) {
+    return Math.max(180, Math.floor(holder.getBoundingClientRect().width || holder.parentElement?.clientWidth || 300));
+  }
+
+  make(spec, holder) {
+    const marks = () => this.marks;
+    const band = () => this.band;
+    const value = (u, v) => (v == null ? '—' : fmt.num(v));
+    const axisValues = (u, vals) => vals.map((v) => fmt.num(v));
+    const axes = [
+      { ...AXIS, label: t('chart.axis.time'), labelSize: 18, size: 32, values: axisValues },
+      { ...AXIS, label: t(spec.y), labelSize: 18, size: 48, values: axisValues },
+    ];
+    const scales = {
+      x: { time: false },
+      y: spec.range ? { range: spec.range } : { range: (u, lo, hi) => [spec.min0 ? 0 : Math.min(0, lo ?? 0), hi > 0 ? hi * 1.12 : 1] },
+    };
+    if (spec.band) {
+      scales.pct = { range: () => [0, Math.max(105, Math.ceil(((band()?.hi ?? 0) + 5) / 10) * 10)] };
+      axes.push({ ...AXIS, scale: 'pct', side: 1, label: t('chart.axis.pct'), labelSize: 18, size: 44, grid: { show: false }, values: axisValues });
+    }
+    const opts = {
+      width: this.width(holder),
+      height: this.height,
+      cursor: { drag: { x: false, y: false }, points: { size: 6 } },
+      legend: { live: true },
+      scales,
+      axes,
+      series: [
+        { label: t('chart.s.time'), value: (u, v) => (v == null ? '—' : fmt.s(v)) },
+        ...spec.series.map((s) => ({
+          label: t(s.key), stroke: s.stroke, width: s.width ?? 1.5, dash: s.dash, fill: s.fill, scale: s.scale ?? 'y',
+          points: { show: false }, value, paths: s.stepped ? uPlot.paths.stepped({ align: 1 }) : undefined,
+        })),
+      ],
+      hooks: {
+        drawClear: spec.band ? [(u) => drawBand(u, band())] : [],
+        draw: [(u) => drawMarks(u, marks(), spec.scaleMarks)],
+      },
+    };
+    return new uPlot(opts, [[], ...spec.series.map(() => [])], holder);
   }
 
   resize() {
-    for (const { el, plot } of this.plots) plot.setSize({ width: this.widthOf(el), height: 150 });
+    for (const { plot, holder } of this.plots.values()) {
+      if (!plot) continue;
+      const w = this.width(holder);
+      if (Math.abs(w - plot.width) > 2 || plot.height !== this.height) plot.setSize({ width: w, height: this.height });
+    }
   }
 
-  /** @param {object} tl  sim.timeline() columns */
+  setHeight(px) {
+    this.height = px;
+    this.resize();
+  }
+
+  /** @param {object} tl  the core's timeline() columns */
   update(tl) {
-    const x = tl.t_s;
-    for (const { spec, plot } of this.plots) {
-      const data = [x];
-      for (const s of spec.series) {
+    this.data = tl;
+    for (const { spec, plot } of this.plots.values()) {
+      if (!plot) continue;
+      const data = [tl.t_s, ...spec.series.map((s) => {
         const col = tl[s.col] ?? [];
-        data.push(s.k ? col.map((v) => (v == null ? null : v * s.k)) : col);
-      }
+        return s.k ? col.map((v) => (v == null ? null : v * s.k)) : col;
+      })];
       plot.setData(data);
-      // with the pointer elsewhere, the legend shows the latest sample
-      if (x.length && !(plot.cursor.left >= 0)) plot.setLegend({ idx: x.length - 1 });
+      if (tl.t_s.length && !(plot.cursor.left >= 0)) plot.setLegend({ idx: tl.t_s.length - 1 });
     }
   }
 
   clear() {
-    for (const { spec, plot } of this.plots) plot.setData([[], ...spec.series.map(() => [])]);
+    this.data = null;
+    this.marks = [];
+    for (const { spec, plot } of this.plots.values()) plot?.setData([[], ...spec.series.map(() => [])]);
+  }
+
+  /** The log dispatcher's reader: fault and scaling moments become marks. */
+  onLog(entries) {
+    if (entries == null) { this.marks = []; this.redraw(); return; }
+    let added = false;
+    for (const e of entries) {
+      const fault = faultOf(e);
+      if (fault) this.marks.push({ t: e.t_s, kind: fault, label: `${e.instance == null ? '' : `#${e.instance} `}${t(`fault.${fault}`)}` });
+      else if (e.kind === 'scaled') this.marks.push({ t: e.t_s, kind: e.to > e.from ? 'up' : 'down', scale: true, label: `${e.from}→${e.to}` });
+      else continue;
+      added = true;
+    }
+    if (this.marks.length > MAX_MARKS) this.marks.splice(0, this.marks.length - MAX_MARKS);
+    if (added) this.redraw();
+  }
+
+  redraw() {
+    for (const { plot } of this.plots.values()) if (plot?.data?.[0]?.length) plot.redraw(false, false);
+  }
+
+  /** The autoscaler's band: {target, lo, hi} in percent, or null. */
+  setBand(band) {
+    if (JSON.stringify(band) === JSON.stringify(this.band)) return;
+    this.band = band;
+    this.redraw();
+  }
+
+  /** A chart as a PNG (white background, title on top). */
+  async png(id) {
+    const e = this.plots.get(id);
+    if (!e?.plot) return null;
+    const src = e.plot.ctx.canvas;
+    const dpr = window.devicePixelRatio || 1;
+    const head = Math.round(28 * dpr);
+    const c = h('canvas', { width: src.width, height: src.height + head });
+    const ctx = c.getContext('2d');
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, c.width, c.height);
+    ctx.fillStyle = '#1d2733';
+    ctx.font = `600 ${Math.round(14 * dpr)}px system-ui, sans-serif`;
+    ctx.textBaseline = 'middle';
+    ctx.fillText(t(`chart.${id}.title`), 8 * dpr, head / 2);
+    ctx.drawImage(src, 0, head);
+    return new Promise((ok) => c.toBlob(ok, 'image/png'));
   }
 }
 
-function fmt(v) {
-  if (Number.isInteger(v)) return String(v);
-  const a = Math.abs(v);
-  return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2);
+function drawBand(u, band) {
+  if (!band) return;
+  const { ctx } = u;
+  const { left, width, top, height } = u.bbox;
+  const y = (v) => u.valToPos(v, 'pct', true);
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(left, top, width, height);
+  ctx.clip();
+  if (band.hi > band.lo) {
+    const y1 = y(band.hi), y0 = y(band.lo);
+    ctx.fillStyle = 'rgba(122, 61, 184, 0.12)';
+    ctx.fillRect(left, y1, width, y0 - y1);
+  }
+  ctx.strokeStyle = 'rgba(122, 61, 184, 0.75)';
+  ctx.setLineDash([2, 3]);
+  ctx.beginPath();
+  const yt = Math.round(y(band.target)) + 0.5;
+  ctx.moveTo(left, yt);
+  ctx.lineTo(left + width, yt);
+  ctx.stroke();
+  ctx.restore();
+}
+
+function drawMarks(u, marks, withScale) {
+  if (!marks.length) return;
+  const { ctx, bbox } = u;
+  const x0 = u.scales.x.min, x1 = u.scales.x.max;
+  if (x0 == null || x1 == null) return;
+  const dpr = window.devicePixelRatio || 1;
+  ctx.save();
+  ctx.font = `600 ${11 * dpr}px system-ui, sans-serif`;
+  ctx.textBaseline = 'top';
+  let lastX = -1e9, row = 0;
+  for (const m of marks) {
+    if ((m.scale && !withScale) || m.t < x0 || m.t > x1) continue;
+    const x = Math.round(u.valToPos(m.t, 'x', true)) + 0.5;
+    const color = MARK[m.kind] ?? '#444';
+    ctx.strokeStyle = color;
+    ctx.lineWidth = 1.5 * dpr;
+    ctx.setLineDash([4 * dpr, 3 * dpr]);
+    ctx.beginPath();
+    ctx.moveTo(x, bbox.top);
+    ctx.lineTo(x, bbox.top + bbox.height);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    row = x - lastX < 70 * dpr ? row + 1 : 0;
+    lastX = x;
+    const w = ctx.measureText(m.label).width + 6 * dpr;
+    const lx = Math.min(x + 2 * dpr, bbox.left + bbox.width - w);
+    const ly = bbox.top + 2 * dpr + (row % 4) * 14 * dpr;
+    ctx.fillStyle = 'rgba(255,255,255,0.9)';
+    ctx.fillRect(lx, ly, w, 13 * dpr);
+    ctx.fillStyle = color;
+    ctx.fillText(m.label, lx + 3 * dpr, ly + 1 * dpr);
+  }
+  ctx.restore();
 }

@@ -1,45 +1,75 @@
-// Side-by-side comparison of two balancers. It builds two extra Simulations from the current
-// scenario (sim.scenario(): same N, L, C, seed, weights, faults; only the balancer differs) and
-// runs them for a fixed simulated time, time-boxed per animation frame so the page stays live.
-// Arrivals, request sizes and keys come from their own seeded stream, so both runs see the
-// identical requests: any difference is the balancer's alone. The sims are freed afterwards.
-import { Simulation } from './pkg/fleetlab.js';
-import { ALGOS, HASH_ALGOS, label } from './balancer-info.js';
-import { ms, int, pct, num } from './format.js';
-import { utilColor } from './fleet-view.js';
+// Two balancers on the same scenario, side by side. Two extra simulations start from the
+// settings in force (same N, L, C, seed, weights; only the balancer differs) and run for a fixed
+// simulated time, a few milliseconds per frame so the page stays live. Arrivals come from
+// their own seeded stream, so both runs see identical requests. The verdict is the core's rule
+// (compare_verdict: loss, p99 and mean, with margins) worded here; results are marked stale as
+// soon as the scenario they were run on changes.
+import { h, fill, text } from './dom.js';
+import { t, fmt, nameOf, field } from './i18n.js';
+import { fleetlab, row } from './core.js';
+import { errorText } from './errors.js';
+import { KEYED } from './relevance.js';
 
-const $ = (id) => document.getElementById(id);
 const FRAME_MS = 12;
-const METRICS = [['mean', 'mean'], ['p50', 'p50'], ['p95', 'p95'], ['p99', 'p99']];
-const SVG = 'http://www.w3.org/2000/svg';
+/** Request keys given to both runs when a hash balancer is compared on a run without keys. */
+const KEYS = 1000;
+export const DURATIONS = [60, 300, 1200];
+const METRICS = ['mean', 'p50', 'p95', 'p99', 'max'];
 
 export class Compare {
-  constructor({ getSim }) {
-    this.getSim = getSim;
-    this.selA = $('cmp-a');
-    this.selB = $('cmp-b');
-    this.selDur = $('cmp-dur');
-    this.btn = $('cmp-run');
-    this.progress = $('cmp-progress');
-    this.status = $('cmp-status');
-    this.err = $('cmp-err');
-    this.results = $('cmp-results');
+  /**
+   * @param {object} o
+   * @param {() => any} o.sim
+   * @param {() => void} o.changed  the choices changed (URL)
+   */
+  constructor(o) {
+    this.o = o;
     this.job = null;
-    for (const sel of [this.selA, this.selB]) {
-      for (const [value, a] of Object.entries(ALGOS)) sel.add(new Option(a.label, value));
-    }
-    this.selA.value = 'round_robin';
-    this.selB.value = 'least_connections';
-    this.btn.addEventListener('click', () => (this.job ? this.cancel('Stopped.') : this.run()));
+    this.result = null; // {algos, dur, summaries, verdict, key}
+    const algos = row('balancer.algorithm').names;
+    const select = (id, label) => {
+      const sel = h('select', { id, onchange: () => { this.o.changed(); this.markStale(); } },
+        algos.map((a) => h('option', { value: a }, nameOf('balancer.algorithm', a))));
+      return [h('label', { for: id }, label), sel];
+    };
+    const [la, selA] = select('cmp-a', t('cmp.a'));
+    const [lb, selB] = select('cmp-b', t('cmp.b'));
+    this.selA = selA;
+    this.selB = selB;
+    this.selA.value = algos[0];
+    this.selB.value = algos[3] ?? algos[1];
+    this.selDur = h('select', { id: 'cmp-dur', onchange: () => this.o.changed() },
+      DURATIONS.map((d) => h('option', { value: d }, fmt.s(d))));
+    this.selDur.value = '300';
+    this.btn = h('button', { type: 'button', class: 'primary', id: 'cmp-run', onclick: () => (this.job ? this.cancel(t('cmp.stopped')) : this.run()) }, t('cmp.run'));
+    this.progress = h('progress', { max: 1, value: 0, 'aria-label': t('cmp.progress'), hidden: true });
+    this.status = h('span', { class: 'cmp-status', role: 'status' });
+    this.err = h('p', { class: 'err', role: 'alert' });
+    this.results = h('div', { class: 'cmp-results', hidden: true });
+    this.el = h('section', { class: 'card compare', id: 'compare', 'data-show': 'compare', 'aria-labelledby': 'h-compare' },
+      h('h2', { id: 'h-compare' }, t('cmp.title')),
+      h('p', { class: 'help' }, t('cmp.intro')),
+      h('div', { class: 'cmp-form' }, la, this.selA, lb, this.selB, h('label', { for: 'cmp-dur' }, t('cmp.duration')), this.selDur, this.btn, this.progress, this.status),
+      this.err, this.results);
   }
 
-  /** Scrolls to the section with A = the live algorithm and a contrasting B. */
-  open(algorithm) {
-    this.selA.value = algorithm;
-    const kind = ALGOS[algorithm]?.kind;
-    this.selB.value = kind === 'load' ? 'round_robin' : kind === 'ideal' ? 'least_connections' : kind === 'hash' ? 'power_of_two' : 'least_connections';
-    $('compare').scrollIntoView({ behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth', block: 'start' });
-    this.btn.focus({ preventScroll: true });
+  /** "a,b,seconds" for the URL, and back. */
+  get choice() {
+    return `${this.selA.value},${this.selB.value},${this.selDur.value}`;
+  }
+
+  setChoice(s) {
+    const [a, b, d] = String(s ?? '').split(',');
+    const names = row('balancer.algorithm').names;
+    if (names.includes(a)) this.selA.value = a;
+    if (names.includes(b)) this.selB.value = b;
+    if (DURATIONS.includes(Number(d))) this.selDur.value = d;
+  }
+
+  /** Settings key of the scenario a result was run on. */
+  key() {
+    const sc = this.o.sim().scenario();
+    return JSON.stringify({ ...sc, balancer: { ...sc.balancer, algorithm: null } });
   }
 
   cancel(msg = '') {
@@ -50,40 +80,47 @@ export class Compare {
     this.idle(msg);
   }
 
+  clear() {
+    this.cancel();
+    this.result = null;
+    this.results.hidden = true;
+    text(this.status, '');
+    text(this.err, '');
+  }
+
   idle(msg) {
-    this.btn.textContent = 'Run comparison';
-    this.btn.setAttribute('aria-pressed', 'false');
+    text(this.btn, t('cmp.run'));
     this.progress.hidden = true;
-    this.status.textContent = msg;
+    text(this.status, msg);
   }
 
   run() {
-    const base = this.getSim().scenario();
+    const base = this.o.sim().scenario();
     const dur = Number(this.selDur.value);
     const algos = [this.selA.value, this.selB.value];
-    const needKeys = algos.some((a) => HASH_ALGOS.has(a)) && !(base.traffic.keys > 0);
+    // keyed balancers need request keys; both runs get the same keys so the streams stay identical
+    const needKeys = algos.some((a) => KEYED.includes(a)) && !(base.traffic.keys > 0);
     const sims = [];
     try {
       for (const algorithm of algos) {
         const sc = structuredClone(base);
-        sc.duration_s = dur;
-        if (needKeys) sc.traffic.keys = 1000; // both runs, so the request stream stays identical
+        sc.duration_s = Math.max(dur, sc.warmup_s + 1);
+        if (needKeys) sc.traffic.keys = KEYS;
         sc.balancer = { ...sc.balancer, algorithm };
-        sims.push(new Simulation(sc));
+        sims.push(new fleetlab.Simulation(sc));
       }
     } catch (e) {
       for (const s of sims) s.free();
-      this.err.textContent = e.message;
+      text(this.err, errorText(e));
       return;
     }
-    this.err.textContent = '';
-    const job = { sims, dur, algos, base, needKeys, cancelled: false, t0: performance.now() };
+    text(this.err, '');
+    const job = { sims, dur, algos, needKeys, key: this.key(), cancelled: false, t0: performance.now() };
     this.job = job;
-    this.btn.textContent = 'Stop';
-    this.btn.setAttribute('aria-pressed', 'true');
+    text(this.btn, t('cmp.stop'));
     this.progress.hidden = false;
     this.progress.value = 0;
-    this.status.textContent = `Simulating ${int(dur)} s twice…`;
+    text(this.status, t('cmp.running', { s: fmt.s(dur) }));
     const step = () => {
       if (job.cancelled) return;
       const t0 = performance.now();
@@ -92,8 +129,7 @@ export class Compare {
         if (!s) break;
         s.advance_budget(dur - s.now_s, 40000);
       }
-      const done = sims.reduce((acc, s) => acc + Math.min(dur, s.now_s), 0) / (2 * dur);
-      this.progress.value = done;
+      this.progress.value = sims.reduce((acc, s) => acc + Math.min(dur, s.now_s), 0) / (2 * dur);
       if (sims.every((s) => s.now_s >= dur - 1e-9)) this.finish(job);
       else requestAnimationFrame(step);
     };
@@ -104,172 +140,87 @@ export class Compare {
     const summaries = job.sims.map((s) => s.summary());
     for (const s of job.sims) s.free();
     this.job = null;
-    const took = (performance.now() - job.t0) / 1000;
-    this.idle(`Done: 2 × ${int(job.dur)} simulated s in ${num(took)} s.`);
-    this.render(job, summaries);
+    this.idle(t('cmp.done', { s: fmt.s(job.dur), took: fmt.s((performance.now() - job.t0) / 1000) }));
+    this.result = { algos: job.algos, dur: job.dur, summaries, verdict: fleetlab.compare_verdict(summaries[0], summaries[1]), key: job.key, needKeys: job.needKeys };
+    this.render();
   }
 
-  render(job, [sa, sb]) {
+  /** Marks the result stale when the scenario (or the choice) no longer matches it. */
+  markStale() {
+    if (!this.result) return;
+    const stale = this.result.key !== this.key() || this.result.algos[0] !== this.selA.value || this.result.algos[1] !== this.selB.value;
+    if (String(stale) !== this.results.dataset.stale) {
+      this.results.dataset.stale = String(stale);
+      this.staleNote.hidden = !stale;
+    }
+  }
+
+  render() {
+    const r = this.result;
+    if (!r) { this.results.hidden = true; return; }
+    const [a, b] = r.algos;
+    const [sa, sb] = r.summaries;
+    const name = (x) => nameOf('balancer.algorithm', x);
+    this.staleNote = h('p', { class: 'stale', role: 'status', hidden: true }, t('cmp.stale'));
+    const col = (tag, algo, s) => h('div', { class: 'cmp-col', 'data-algorithm': algo, 'data-mean-s': s.latency_s.mean, 'data-p99-s': s.latency_s.p99 },
+      h('h3', null, h('span', { class: `cmp-tag cmp-${tag}` }, tag.toUpperCase()), ' ', name(algo)),
+      h('table', { class: 'cmp-table' },
+        h('caption', { class: 'vh' }, t('cmp.table_caption', { run: tag.toUpperCase(), algorithm: name(algo) })),
+        h('tbody', null, METRICS.map((m) => h('tr', null, h('th', { scope: 'row' }, t(`cmp.m.${m}`)), h('td', { 'data-metric': m }, fmt.ms(s.latency_s[m])))))),
+      h('p', { class: `cmp-counts${s.requests.dropped + s.requests.failed > 0 ? ' bad' : ''}` },
+        t('cmp.counts', { completed: fmt.int(s.requests.completed), dropped: fmt.int(s.requests.dropped), failed: fmt.int(s.requests.failed) })),
+      this.instanceBars(s.per_instance));
+    const bars = h('div', { class: 'cmp-bars' }, ['mean', 'p99'].map((m) => {
+      const va = sa.latency_s[m], vb = sb.latency_s[m], top = Math.max(va, vb) || 1;
+      return h('div', { class: 'cmp-row' }, h('span', { class: 'cmp-metric' }, t(`cmp.m.${m}`)),
+        h('div', { class: 'cmp-pair' }, [['a', va], ['b', vb]].map(([tag, v]) => h('div', { class: 'cmp-line' },
+          h('span', { class: 'cmp-track' }, h('span', { class: `cmp-bar cmp-${tag}`, style: { width: `${Math.max(0.5, (v / top) * 100)}%` } })),
+          h('span', { class: 'cmp-val' }, `${tag.toUpperCase()} ${fmt.ms(v)}`)))));
+    }));
+    fill(this.results,
+      this.staleNote,
+      h('div', { class: 'cmp-cols' }, col('a', a, sa), col('b', b, sb)),
+      h('div', { class: 'cmp-verdict' }, h('h3', null, t('cmp.verdict')), bars,
+        h('p', { class: 'explain', id: 'cmp-sentence' }, this.sentence(r, name))),
+      r.needKeys ? h('p', { class: 'help' }, t('cmp.keys_added', { n: fmt.int(KEYS), keys: field('traffic.keys').label })) : null);
     this.results.hidden = false;
-    const [a, b] = job.algos;
-    this.column($('cmp-col-a'), 'A', a, sa);
-    this.column($('cmp-col-b'), 'B', b, sb);
-    this.bars(sa, sb, a, b);
-    $('cmp-sentence').textContent = this.sentence(job, a, b, sa, sb);
+    this.results.dataset.stale = 'false';
+    this.markStale();
   }
 
-  column(el, tag, algo, s) {
-    el.textContent = '';
-    el.dataset.algorithm = algo;
-    el.dataset.meanS = String(s.latency_s.mean);
-    el.dataset.p99S = String(s.latency_s.p99);
-    const h = document.createElement('h3');
-    h.innerHTML = `<span class="cmp-tag cmp-${tag.toLowerCase()}">${tag}</span> `;
-    h.append(label(algo));
-    const t = document.createElement('table');
-    t.className = 'cmp-table';
-    t.setAttribute('aria-label', `${tag}: ${label(algo)} latency`);
-    for (const [k, name] of [...METRICS, ['max', 'max']]) {
-      const tr = t.insertRow();
-      const th = document.createElement('th');
-      th.scope = 'row';
-      th.textContent = name;
-      tr.append(th);
-      const td = tr.insertCell();
-      td.textContent = ms(s.latency_s[k]);
-      td.dataset.metric = k;
-    }
-    const r = s.requests;
-    const counts = document.createElement('p');
-    counts.className = 'cmp-counts';
-    counts.textContent = `${int(r.completed)} completed · ${int(r.dropped)} dropped · ${int(r.failed)} failed`;
-    if (r.dropped + r.failed > 0) counts.classList.add('bad');
-    el.append(h, t, counts, this.instanceBars(s.per_instance, tag, algo));
-  }
-
-  /** Per-instance utilisation as small vertical bars (any N), with a marker for drops. */
-  instanceBars(per, tag, algo) {
-    const fig = document.createElement('figure');
-    fig.className = 'cmp-inst';
-    const cap = document.createElement('figcaption');
-    cap.textContent = 'utilisation per instance';
-    const n = per.length;
-    const W = 300, H = 70, gap = n <= 40 ? 2 : 0;
-    const svg = document.createElementNS(SVG, 'svg');
-    svg.setAttribute('viewBox', `0 0 ${W} ${H + (n <= 20 ? 12 : 0)}`);
-    svg.setAttribute('role', 'img');
-    const utils = per.map((p) => p.utilization);
-    const max = Math.max(...utils), min = Math.min(...utils);
-    const busiest = per[utils.indexOf(max)], idlest = per[utils.indexOf(min)];
-    svg.setAttribute('aria-label', `${tag} ${label(algo)}: utilisation of ${n} instances from ${pct(min)} (#${idlest?.id}) to ${pct(max)} (#${busiest?.id})`);
-    const bw = W / Math.max(1, n);
-    const grid = document.createElementNS(SVG, 'line');
-    Object.entries({ x1: 0, x2: W, y1: 0.5, y2: 0.5, class: 'cmp-full' }).forEach(([k, v]) => grid.setAttribute(k, v));
-    svg.append(grid);
-    per.forEach((p, i) => {
-      const u = Math.max(0, Math.min(1, p.utilization));
-      const rect = document.createElementNS(SVG, 'rect');
-      rect.setAttribute('x', i * bw + gap / 2);
-      rect.setAttribute('width', Math.max(0.5, bw - gap));
-      rect.setAttribute('y', H - u * H);
-      rect.setAttribute('height', Math.max(0.5, u * H));
-      rect.setAttribute('fill', utilColor(u));
-      const title = document.createElementNS(SVG, 'title');
-      title.textContent = `#${p.id}: ${pct(u)} busy, ${int(p.completed)} completed${p.dropped ? `, ${int(p.dropped)} dropped` : ''}`;
-      rect.append(title);
-      svg.append(rect);
-      if (p.dropped > 0) {
-        const m = document.createElementNS(SVG, 'rect');
-        m.setAttribute('x', i * bw + gap / 2);
-        m.setAttribute('width', Math.max(0.5, bw - gap));
-        m.setAttribute('y', 0);
-        m.setAttribute('height', 4);
-        m.setAttribute('class', 'cmp-drop');
-        svg.append(m);
-      }
-      if (n <= 20) {
-        const tx = document.createElementNS(SVG, 'text');
-        tx.setAttribute('x', i * bw + bw / 2);
-        tx.setAttribute('y', H + 10);
-        tx.setAttribute('text-anchor', 'middle');
-        tx.textContent = `#${p.id}`;
-        svg.append(tx);
-      }
-    });
-    const note = document.createElement('p');
-    note.className = 'cmp-counts';
-    note.textContent = n ? `busiest #${busiest.id} ${pct(max)}, least busy #${idlest.id} ${pct(min)}` : '';
-    fig.append(cap, svg, note);
-    return fig;
-  }
-
-  bars(sa, sb, a, b) {
-    const box = $('cmp-bars');
-    box.textContent = '';
-    for (const [k, name] of METRICS) {
-      const va = sa.latency_s[k], vb = sb.latency_s[k];
-      const top = Math.max(va, vb) || 1;
-      const row = document.createElement('div');
-      row.className = 'cmp-row';
-      const lab = document.createElement('span');
-      lab.className = 'cmp-metric';
-      lab.textContent = name;
-      row.append(lab);
-      const pair = document.createElement('div');
-      pair.className = 'cmp-pair';
-      for (const [tag, v, algo] of [['a', va, a], ['b', vb, b]]) {
-        const line = document.createElement('div');
-        line.className = 'cmp-line';
-        const bar = document.createElement('span');
-        bar.className = `cmp-bar cmp-${tag}`;
-        bar.style.width = `${Math.max(0.5, (v / top) * 100)}%`;
-        const val = document.createElement('span');
-        val.className = 'cmp-val';
-        val.textContent = `${ms(v)}`;
-        line.title = `${tag.toUpperCase()} ${label(algo)}: ${name} ${ms(v)}`;
-        const track = document.createElement('span');
-        track.className = 'cmp-track';
-        track.append(bar);
-        line.append(track, val);
-        pair.append(line);
-      }
-      row.append(pair);
-      box.append(row);
-    }
-  }
-
-  sentence(job, a, b, sa, sb) {
-    const ma = sa.latency_s.mean, mb = sb.latency_s.mean;
-    const [win, lose, sw, sl] = ma <= mb ? [a, b, sa, sb] : [b, a, sb, sa];
-    const ratio = sl.latency_s.mean / Math.max(1e-12, sw.latency_s.mean);
+  sentence(r, name) {
+    const [a, b] = r.algos;
+    const [sa, sb] = r.summaries;
+    const v = r.verdict;
     const same = sa.requests.arrived === sb.requests.arrived;
-    const head = same
-      ? `Both runs received the same ${int(sa.requests.arrived)} requests at the same instants.`
-      : `The runs received ${int(sa.requests.arrived)} and ${int(sb.requests.arrived)} requests (an autoscaler or fault made them diverge).`;
-    if (a === b) return `${head} Same balancer twice: identical results, as a deterministic simulation should give.`;
-    if (ratio < 1.05) {
-      return `${head} ${label(win)} and ${label(lose)} are within 5% of each other here (mean ${ms(sw.latency_s.mean)} vs ${ms(sl.latency_s.mean)}): at utilisation ρ = ${num(job.base.traffic.rate_rps / (job.base.instances.count * job.base.instances.capacity_rps))} queues rarely build. Raise L towards N·C (ρ ≈ 0.9) to separate them.`;
+    const head = same ? t('cmp.same_requests', { n: fmt.int(sa.requests.arrived) }) : t('cmp.diff_requests', { a: fmt.int(sa.requests.arrived), b: fmt.int(sb.requests.arrived) });
+    if (a === b) return t.sentences(head, t('cmp.same_balancer'));
+    const who = (x) => (x === 'a' ? name(a) : x === 'b' ? name(b) : null);
+    const lost = (s) => fmt.pct1((s.requests.dropped + s.requests.failed) / Math.max(1, s.requests.arrived));
+    const facts = t('cmp.facts', {
+      ma: fmt.ms(sa.latency_s.mean), mb: fmt.ms(sb.latency_s.mean), pa: fmt.ms(sa.latency_s.p99), pb: fmt.ms(sb.latency_s.p99), la: lost(sa), lb: lost(sb),
+    });
+    if (v.winner !== 'even') return t.sentences(head, t('cmp.wins', { winner: who(v.winner), loser: who(v.winner === 'a' ? 'b' : 'a') }), facts);
+    if (v.trade_off) {
+      const better = ['lost', 'p99', 'mean'].filter((m) => v[m] !== 'even').map((m) => t(`cmp.better.${m}`, { who: who(v[m]) }));
+      return t.sentences(head, t('cmp.trade_off', { list: fmt.list(better) }), facts);
     }
-    const why = reason(win, lose, sl, job.base);
-    return `${head} ${cap(label(win))} wins: mean latency ${ms(sw.latency_s.mean)} vs ${ms(sl.latency_s.mean)} (${ratio >= 10 ? int(ratio) : num(Math.round(ratio * 10) / 10)}× lower), p99 ${ms(sw.latency_s.p99)} vs ${ms(sl.latency_s.p99)}. ${why}`;
+    return t.sentences(head, t('cmp.even'), facts);
+  }
+
+  /** Per-instance utilisation as small bars. */
+  instanceBars(per) {
+    const n = per.length;
+    const W = 300, H = 60;
+    const bw = W / Math.max(1, n);
+    const utils = per.map((p) => p.utilization);
+    const max = Math.max(0, ...utils), min = Math.min(1, ...utils);
+    const svg = h('svg:svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': t('cmp.util_label', { n: fmt.int(n), min: fmt.pct(min), max: fmt.pct(max) }) },
+      per.map((p, i) => {
+        const u = Math.max(0, Math.min(1, p.utilization));
+        return h('svg:rect', { x: i * bw + (n <= 40 ? 1 : 0), width: Math.max(0.5, bw - (n <= 40 ? 2 : 0)), y: H - u * H, height: Math.max(0.5, u * H), class: p.dropped > 0 ? 'u drop' : 'u' });
+      }));
+    return h('figure', { class: 'cmp-inst' }, h('figcaption', null, t('cmp.util_caption')), svg,
+      h('p', { class: 'cmp-counts' }, t('cmp.util_range', { min: fmt.pct(min), max: fmt.pct(max) })));
   }
 }
-
-function reason(win, lose, sLose, base) {
-  const kw = ALGOS[win]?.kind, kl = ALGOS[lose]?.kind;
-  if (kl === 'load' && base.balancer.load_delay_s > 0 && lose !== 'peak_ewma') return `${cap(label(lose))} reads queue lengths up to ${num(base.balancer.load_delay_s)} s old, so it herds: every request in that window goes to the instance that only looked idle.`;
-  const u = sLose.per_instance.map((p) => p.utilization);
-  const spread = u.length ? Math.max(...u) - Math.min(...u) : 0;
-  if (kw === 'ideal') return `The shared queue is the M/M/c bound: no request ever waits while an instance is idle. ${cap(label(lose))} is ${kl === 'load' ? 'close to it, but still commits each request to one queue on arrival' : 'far from it: it commits each request to one queue without looking'}.`;
-  if (kw === 'hash' && kl === 'hash') return `Both pin every key to one instance, so load follows key ownership: the instance that owns the most (or the hottest) keys saturates first${spread > 0.05 ? ` (utilisation spread ${pct(spread)} here)` : ''}. Which hash wins depends on where the keys land, not on latency-awareness.`;
-  if (kl === 'hash') return `${cap(label(lose))} pins every key to one instance, so uneven key shares${spread > 0.05 ? ` (utilisation spread ${pct(spread)} here)` : ''} and hot keys become uneven load; it buys cache locality, not latency.`;
-  if (kw === 'load' && (kl === 'oblivious')) return `${cap(label(win))} looks at how many requests each instance holds; ${label(lose)} does not, so it sends requests behind a queue while another instance sits idle.`;
-  if (kw === 'load' && kl === 'load') {
-    if (win === 'least_connections') return `A full scan finds the shortest queue every time; ${label(lose)} only compares a random sample${lose === 'peak_ewma' ? ' and weighs latency history' : ''}.`;
-    return `${cap(label(win))} handles this scenario's conditions (stale load reports, slow instances) better than ${label(lose)}.`;
-  }
-  if (kw === 'oblivious' && kl === 'oblivious') return `Neither looks at load; ${label(win)} spreads arrivals more evenly in time (round robin turns a Poisson stream into regular arrivals per instance, random keeps it bursty).`;
-  return '';
-}
-
-const cap = (s) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -13,13 +13,25 @@
 // `t(key, params)`, with English defaults in EN; numbers through `fmt`. The easing is
 // presentation only: every number shown is the core's, smoothed.
 
-import * as defaultFmt from './format.js';
 import { DOT_S, FAIL_BURST, FAIL_PULSE_S, FAIL_TRAVEL, HIST_BINS, PANEL_EVERY_S, TOP_K, px } from './fleet-style.js';
 import { drawDetail } from './fleet-detail.js';
 import { computeStats, drawGrid, drawHeatmap } from './fleet-pixels.js';
-import { LegacyItems } from './fleet-legacy.js';
 
 export { utilColor } from './fleet-style.js';
+
+/** English number formats, used when the page passes no `fmt`. */
+const defaultFmt = (() => {
+  const f0 = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+  const f2 = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+  const p0 = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 0 });
+  const ok = (x) => x != null && Number.isFinite(x);
+  return {
+    num: (x) => (ok(x) ? f2.format(x) : '—'),
+    int: (x) => (ok(x) ? f0.format(x) : '—'),
+    pct: (x) => (ok(x) ? p0.format(x) : '—'),
+    ms: (s) => (ok(s) ? `${f2.format(s * 1000)} ms` : '—'),
+  };
+})();
 
 export const DETAIL_LIMIT = 200; // up to this many rows: vector drawing with text and dots
 export const LARGE_FLEET = 3000; // beyond this many rows: the heat map (back below 90 % of it)
@@ -625,15 +637,4 @@ export class FleetView {
     x.drawImage(this.canvas, 0, 0);
     return new Promise((ok, fail) => c.toBlob((b) => (b ? ok(b) : fail(new Error('toBlob gave nothing'))), 'image/png'));
   }
-
-  /**
-   * The old page's per-instance objects (a read-only Map-like: id → {id, life, reg, queue,
-   * inService, util, routed, completed, dropped, failed, weight, speed, lease, inView, flags},
-   * codes as numbers), for the panels of the current main.js; new code uses describe() and
-   * order. An object is refreshed from the view only when read.
-   */
-  get items() {
-    return this.legacyItems ?? (this.legacyItems = new LegacyItems(this));
-  }
-
 }

@@ -1,86 +1,78 @@
 // "Export as Kubernetes HPA YAML": the core's hpa_yaml() (an autoscaling/v2
-// HorizontalPodAutoscaler for the current HPA settings) shown in a read-only textarea, with Copy
-// and Download (a same-origin Blob URL). Disabled, with a hint, unless the autoscaler is the HPA.
-import { hpa_yaml } from './pkg/fleetlab.js';
+// HorizontalPodAutoscaler for the HPA settings in force), shown read-only with Copy and
+// Download. The core writes English comments; the page replaces every comment line with its
+// own, in the page's language, from the same settings (the sync period is a controller flag,
+// a non-default tolerance needs a feature gate). The YAML itself is Kubernetes' and stays as is.
+import { h, text } from './dom.js';
+import { t, fmt } from './i18n.js';
+import { fleetlab } from './core.js';
+import { errorText } from './errors.js';
+import { download } from './exports.js';
 
-const $ = (id) => document.getElementById(id);
-// The target is a Deployment: its name is a DNS subdomain; we accept the common DNS-label form.
-const NAME_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** The manifest with its comments in the page's language. */
+export function localizeYaml(yaml, autoscaler) {
+  const out = [
+    `# ${t('yaml.header')}`,
+    `# ${t('yaml.sync', { s: fmt.num(autoscaler.sync_s) })}`,
+  ];
+  for (const line of yaml.split('\n')) {
+    if (line.trim().startsWith('#')) continue;
+    const indent = line.match(/^\s*/)[0];
+    if (line.trim().startsWith('tolerance:')) out.push(`${indent}# ${t('yaml.tolerance_gate')}`);
+    out.push(line);
+  }
+  return out.join('\n');
+}
 
 export class HpaExport {
-  /** @param {() => object} getConfig  the simulation's current autoscaler config */
-  constructor(getConfig) {
-    this.getConfig = getConfig;
-    this.btn = $('as-export');
-    this.hint = $('as-export-hint');
-    this.box = $('as-yaml-box');
-    this.text = $('as-yaml');
-    this.name = $('as-yaml-name');
-    this.err = $('err-as-yaml-name');
-    this.status = $('as-yaml-status');
-    this.url = '';
-    this.btn.addEventListener('click', () => {
-      this.box.hidden = !this.box.hidden;
-      this.btn.setAttribute('aria-expanded', String(!this.box.hidden));
-      this.refresh();
-    });
-    this.name.addEventListener('input', () => this.refresh());
-    $('as-yaml-copy').addEventListener('click', () => this.copy());
-    $('as-yaml-download').addEventListener('click', () => this.download());
+  /** @param {() => object} getAutoscaler  the autoscaler settings in force */
+  constructor(getAutoscaler) {
+    this.get = getAutoscaler;
+    this.name = h('input', { id: 'yaml-name', type: 'text', autocomplete: 'off', spellcheck: false, value: 'web', 'aria-describedby': 'yaml-name-err', oninput: () => this.refresh() });
+    this.err = h('p', { class: 'err', id: 'yaml-name-err', role: 'alert' });
+    this.area = h('textarea', { id: 'yaml-text', readOnly: true, rows: 14, spellcheck: false });
+    this.status = h('span', { class: 'help', role: 'status' });
+    this.box = h('div', { class: 'yaml-box', hidden: true },
+      h('label', { for: 'yaml-name' }, t('yaml.name')), this.name, this.err,
+      h('label', { for: 'yaml-text' }, t('yaml.manifest')), this.area,
+      h('div', { class: 'row' },
+        h('button', { type: 'button', onclick: () => this.copy() }, t('yaml.copy')),
+        h('button', { type: 'button', onclick: () => this.save() }, t('yaml.download')), this.status));
+    this.btn = h('button', { type: 'button', 'aria-expanded': 'false', 'aria-controls': 'yaml-box', onclick: () => this.toggle() }, t('yaml.open'));
+    this.box.id = 'yaml-box';
+    this.el = h('div', { class: 'hpa-export' }, h('h3', null, t('yaml.title')), this.btn, this.box);
   }
 
-  /** The Deployment name (valid) or null, with the field's alert set. */
-  validName() {
-    const v = this.name.value.trim();
-    if (NAME_RE.test(v)) {
-      this.name.removeAttribute('aria-invalid');
-      this.err.textContent = '';
-      return v;
-    }
-    this.name.setAttribute('aria-invalid', 'true');
-    this.err.textContent = `metadata.name: must be a DNS label (lowercase letters, digits and “-”, 1–63 characters, starting and ending with a letter or digit), got "${v.slice(0, 70)}". Keeping the last good manifest.`;
-    return null;
+  toggle() {
+    this.box.hidden = !this.box.hidden;
+    this.btn.setAttribute('aria-expanded', String(!this.box.hidden));
+    this.refresh();
   }
 
-  /** Called whenever the autoscaler settings change. */
   refresh() {
-    const cfg = this.getConfig();
-    const isHpa = cfg?.kind === 'hpa';
-    this.btn.disabled = !isHpa;
-    this.hint.hidden = isHpa;
-    if (!isHpa) {
-      this.box.hidden = true;
-      this.btn.setAttribute('aria-expanded', 'false');
-      return;
-    }
     if (this.box.hidden) return;
-    const name = this.validName();
-    if (name == null) return;
-    const yaml = hpa_yaml(cfg, name);
-    if (this.text.value !== yaml) this.text.value = yaml;
+    const a = this.get();
+    try {
+      this.area.value = localizeYaml(fleetlab.hpa_yaml(a, this.name.value.trim()), a);
+      this.name.removeAttribute('aria-invalid');
+      text(this.err, '');
+    } catch (e) {
+      this.name.setAttribute('aria-invalid', 'true');
+      text(this.err, errorText(e, { typed: this.name.value }));
+    }
   }
 
   async copy() {
-    const text = this.text.value;
     try {
-      await navigator.clipboard.writeText(text);
-      this.status.textContent = 'Copied to the clipboard.';
+      await navigator.clipboard.writeText(this.area.value);
+      text(this.status, t('yaml.copied'));
     } catch {
-      this.text.focus();
-      this.text.select();
-      this.status.textContent = 'The clipboard is not available here: the text is selected, press Ctrl+C (⌘C) to copy it.';
+      this.area.select();
+      text(this.status, t('yaml.copy_failed'));
     }
   }
 
-  download() {
-    if (this.url) URL.revokeObjectURL(this.url);
-    this.url = URL.createObjectURL(new Blob([this.text.value], { type: 'application/yaml' }));
-    const a = document.createElement('a');
-    a.href = this.url;
-    a.download = `${this.name.value.trim() || 'hpa'}-hpa.yaml`;
-    document.body.append(a);
-    a.click();
-    a.remove();
-    this.status.textContent = `Saved as ${a.download}.`;
+  save() {
+    download(new Blob([this.area.value], { type: 'application/yaml' }), `${this.name.value.trim() || 'hpa'}-hpa.yaml`);
   }
 }

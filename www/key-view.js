@@ -2,10 +2,25 @@
 // the instance that owns it now (sim.key_owners), and under it one stacked bar of each
 // instance's share of the keys. When the instance set changes, the keys that moved tween to
 // their new owner's colour over about a second (with a white flash), the share bar slides to
-// the new split, and the text compares the measured moved fraction with the ideal and with
-// naive `hash mod N`.
-import { instanceRgb, modNMoved, label } from './balancer-info.js';
-import { int, pct } from './format.js';
+// the new split, and the text compares the measured moved fraction with the least a consistent
+// hash must move and with naive `hash mod N` (both from the core: moved_fractions).
+import { h, text } from './dom.js';
+import { t, fmt, nameOf } from './i18n.js';
+import { fleetlab } from './core.js';
+
+/** Stable colour of an instance id (golden-angle hues), as [r, g, b]. */
+export function instanceRgb(id) {
+  if (id < 0) return [60, 70, 84];
+  const hue = ((id * 137.508) % 360) / 360;
+  const s = 0.62, l = id % 2 ? 0.6 : 0.5;
+  const q = l < 0.5 ? l * (1 + s) : l + s - l * s, p = 2 * l - q;
+  const f = (x) => {
+    x = (x + 1) % 1;
+    const v = x < 1 / 6 ? p + (q - p) * 6 * x : x < 1 / 2 ? q : x < 2 / 3 ? p + (q - p) * (2 / 3 - x) * 6 : p;
+    return Math.round(v * 255);
+  };
+  return [f(hue + 1 / 3), f(hue), f(hue - 1 / 3)];
+}
 
 const KEYS = 1000;
 const COLS = 40;
@@ -13,10 +28,13 @@ const TWEEN_S = 1.1; // colour tween of the keys that moved
 const SHOW_S = 3.5; // how long the unmoved keys stay dimmed so the moved ones stand out
 
 export class KeyView {
-  constructor({ container, canvas, text }) {
-    this.container = container;
-    this.canvas = canvas;
-    this.text = text;
+  constructor() {
+    this.canvas = h('canvas', { role: 'img', 'aria-labelledby': 'h-keys', 'aria-describedby': 'key-moved' });
+    this.text = h('p', { class: 'key-moved', id: 'key-moved', role: 'status' });
+    this.container = h('div', { class: 'key-view', id: 'key-view', 'data-show': 'keys', hidden: true },
+      h('h3', { id: 'h-keys' }, t('keys.title', { n: fmt.int(KEYS) })), this.canvas, this.text, h('p', { class: 'help' }, t('keys.help')));
+    this.el = this.container;
+    const canvas = this.canvas;
     this.ctx = canvas.getContext('2d');
     this.owners = null; // Int32Array, current target
     this.from = new Float32Array(KEYS * 3); // colours at tween start
@@ -96,7 +114,7 @@ export class KeyView {
     if (first) {
       this.t = 1;
       this.since = Infinity;
-      this.text.textContent = `${int(nNew)} instances in view; each colour is one instance. Change N (or crash an instance) to watch which keys move.`;
+      text(this.text, t('keys.first', { n: fmt.int(nNew) }));
       this.text.dataset.moved = '';
       this.draw();
       return;
@@ -113,16 +131,13 @@ export class KeyView {
     const setChanged = nOld !== nNew && fraction != null;
     const f = setChanged ? fraction : movedHere / this.limit;
     this.text.dataset.moved = String(f);
-    const parts = [];
-    const change = setChanged ? `${int(nOld)} → ${int(nNew)} instances` : 'The key → instance map changed (weights, options or membership)';
-    parts.push(`${change}: ${label(algorithm)} moved ${pct1(f)} of keys`);
+    const p = { algorithm: nameOf('balancer.algorithm', algorithm), moved: fmt.pct1(f), from: fmt.int(nOld), to: fmt.int(nNew), here: fmt.int(movedHere), shown: fmt.int(this.limit) };
+    let s = setChanged ? t('keys.moved_set', p) : t('keys.moved_map', p);
     if (setChanged && nOld > 0 && nNew > 0) {
-      const ideal = Math.abs(nNew - nOld) / Math.max(nOld, nNew);
-      const frac = nNew > nOld ? `${nNew - nOld}/${nNew}` : `${nOld - nNew}/${nOld}`;
-      parts.push(`the minimum possible is ${frac} = ${pct1(ideal)}`);
-      parts.push(`naive hash mod N would move ${pct1(modNMoved(nOld, nNew))}`);
+      const m = fleetlab.moved_fractions(nOld, nNew);
+      s = t.sentences(s, t('keys.compare', { least: fmt.pct1(m.consistent), mod_n: fmt.pct1(m.mod_n) }));
     }
-    this.text.textContent = `${parts.join('; ')}. (${int(movedHere)} of the ${int(this.limit)} keys shown changed colour.)`;
+    text(this.text, t.sentences(s, t('keys.shown', p)));
   }
 
   ease() {
@@ -196,8 +211,8 @@ export class KeyView {
       }
       x += w;
     }
-    ctx.fillStyle = '#5b6775';
-    ctx.fillText('share of keys per instance', 0, y0 + h + 2);
+    ctx.fillStyle = '#4a5562';
+    ctx.fillText(t('keys.share'), 0, y0 + h + 2);
   }
 }
 
@@ -214,4 +229,3 @@ function shareOf(owners) {
   return m;
 }
 
-const pct1 = (x) => (x == null || !Number.isFinite(x) ? '—' : `${(x * 100).toFixed(1)}%`);

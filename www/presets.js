@@ -1,112 +1,59 @@
-// Traffic presets for the Autoscaler tab. Each one is a scenario edit: a base rate and a
-// time-ordered list of `traffic.changes`, applied by restarting the run from t = 0 (a link with
-// the scenario then replays the same trajectory, here and in the CLI). Rates are written for
-// C = 100 req/s per instance and scaled by C / 100, so the lesson does not depend on C. The
-// traffic presets give new instances 20 s to start when the run has no startup time.
+// The demos behind the "Try" chips and the traffic presets. Each is a scenario patch: the
+// core's default scenario plus these fields (the core fills in the rest), so a demo always
+// starts from the same known state whatever was clicked before. `chart` is the chart to bring
+// into view, `show`/`highlight` what to point at (as a lesson step's `view` does). The numbers
+// here are the demos' own choices (their scenario), not the core's defaults; their words come
+// from the catalog (`try.<id>.label`, `try.<id>.tip`) with the numbers filled in from this data.
 
-/** Rates for C = 100. `changes` is [[at_s, rate_rps], ...]. */
-function spike() {
-  return { base: 300, changes: [[60, 900], [360, 300]], duration_s: 900 };
+/** A "day" in 20 minutes: L between 150 and 950 req/s, one step every 30 s, two days. */
+function dailyChanges() {
+  const period = 1200, step = 30, out = [];
+  for (let t = step; t < 2 * period; t += step) out.push({ at_s: t, rate_rps: Math.round((550 - 400 * Math.cos((2 * Math.PI * t) / period)) / 10) * 10 });
+  return out;
 }
 
-function ramp() {
-  // 100 → 1000 req/s over 10 minutes, one step of 90 req/s a minute
-  const changes = [];
-  for (let i = 1; i <= 10; i++) changes.push([60 * i, 100 + 90 * i]);
-  return { base: 100, changes, duration_s: 900 };
-}
-
-function daily() {
-  // a "day" squeezed into 20 minutes: 550 − 400·cos(2πt/1200), one step every 30 s, two days
-  const period = 1200, step = 30, days = 2;
-  const at = (t) => Math.round((550 - 400 * Math.cos((2 * Math.PI * t) / period)) / 10) * 10;
-  const changes = [];
-  for (let t = step; t < period * days; t += step) changes.push([t, at(t)]);
-  return { base: at(0), changes, duration_s: period * days };
-}
-
-function flapping() {
-  const changes = [];
-  for (let t = 45, i = 1; t < 900; t += 45, i++) changes.push([t, i % 2 ? 700 : 400]);
-  return { base: 400, changes, duration_s: 900 };
-}
-
-function seedExample() {
-  return { base: 501, changes: [], duration_s: 600 };
-}
-
-export const PRESETS = {
-  spike: {
-    label: 'Traffic spike',
-    describe: 'L 300 → 900 req/s at t = 60 s, back to 300 at t = 360 s',
-    traffic: spike,
-    startup_s: 20,
-    tip: 'Watch the replicas climb in steps (one decision every sync period, each limited by the scale-up rule) while p99 spikes, ' +
-      'then, after the load falls at t = 360 s, stay up at low utilization: the HPA’s 300 s scale-down stabilization window keeps the highest ' +
-      'recommendation of the last 5 minutes, so the fleet only shrinks about 300 s after the spike’s last high recommendation. ' +
-      'With the seed’s rule at target 100 % there is no headroom: every instance runs at ρ ≈ 1 and latency climbs.',
-  },
-  ramp: {
-    label: 'Slow ramp',
-    describe: 'L 100 → 1000 req/s over 10 minutes, one step a minute',
-    traffic: ramp,
-    startup_s: 20,
-    tip: 'The HPA tracks a slow ramp with small steps; each step only happens once utilization leaves the tolerance band (±10 %). ' +
-      'Compare the seed’s rule: it follows L exactly, always one step behind at ρ ≈ 1.',
-  },
-  daily: {
-    label: 'Daily cycle',
-    describe: 'L between 150 and 950 req/s, one “day” every 20 minutes',
-    traffic: daily,
-    startup_s: 20,
-    tip: 'On the way up the fleet follows the load closely; on the way down the 300 s stabilization window makes the HPA lag, ' +
-      'keeping spare replicas (cost) in exchange for not scaling down into the next rise.',
-  },
-  flapping: {
-    label: 'Flapping load',
-    describe: 'L alternates 400 / 700 req/s every 45 s',
-    traffic: flapping,
-    startup_s: 20,
-    tip: 'With the default behaviour the HPA scales up on the first 700 and then holds: the 300 s scale-down window outlasts each dip. ' +
-      'Turn “behavior” on and set the scale-down window to 0 s (or pick the seed’s rule) to see the fleet flap up and down every 45 s.',
-  },
-  seed: {
-    label: 'Seed’s rule at L = 501',
-    describe: 'the seed’s rule, target 100 %, constant L = 501 req/s',
-    traffic: seedExample,
-    autoscaler: { kind: 'formula', target_utilization_pct: 100, min_replicas: 1, max_replicas: 1000, sync_s: 15, source: 'offered' },
-    count: 5, // the seed's worked example: 5 instances, then L goes to 501
-    tip: 'ceil(501 / 100) = 6 instances at the first sync (t = 15 s): ρ = 501 / 600 ≈ 0.84. One request per second more than 5 × C ' +
-      'costs a whole instance; one fewer (L = 500) would leave 5 instances at ρ = 1.',
-  },
+const every = (from, to, step, rate) => {
+  const out = [];
+  for (let t = from, i = 1; t < to; t += step, i++) out.push({ at_s: t, rate_rps: rate(i) });
+  return out;
 };
 
-/** The autoscaler a preset applies when none is on: the HPA at a 60 % target. */
-export const PRESET_HPA = { kind: 'hpa', min_replicas: 1, max_replicas: 100, target_utilization_pct: 60 };
+export const DEMOS = {
+  // Serving
+  l450: { panel: 'serving', chart: 'latency', patch: { traffic: { rate_rps: 450 } } },
+  n6: { panel: 'serving', chart: 'latency', patch: { instances: { count: 6 } } },
+  // Balancer
+  halfspeed: { panel: 'balancer', chart: 'latency', highlight: { instance: 4 }, patch: { instances: { overrides: [{ instance: 4, speed: 0.5 }] } } },
+  halfspeed_lc: { panel: 'balancer', chart: 'latency', highlight: { instance: 4 }, patch: { balancer: { algorithm: 'least_connections' }, instances: { overrides: [{ instance: 4, speed: 0.5 }] } } },
+  herding: { panel: 'balancer', chart: 'latency', patch: { instances: { count: 10 }, traffic: { rate_rps: 900 }, balancer: { algorithm: 'least_connections', load_delay_s: 1 } } },
+  hashing: { panel: 'balancer', show: 'keys', patch: { balancer: { algorithm: 'ring_hash' }, traffic: { keys: 1000 }, edits: [{ at_s: 20, path: 'instances.count', value: 6 }] } },
+  // Registry
+  crash: { panel: 'registry', chart: 'drops', show: 'log:registry', highlight: { instance: 2 }, patch: { faults: [{ at_s: 10, kind: 'crash', instance: 2 }] } },
+  partition: { panel: 'registry', chart: 'drops', show: 'log:registry', highlight: { instance: 1 }, patch: { faults: [{ at_s: 10, kind: 'partition', instance: 1 }] } },
+  stale: { panel: 'registry', chart: 'drops', show: 'log:registry', highlight: { instance: 2 }, patch: { registry: { refresh_s: 30 }, faults: [{ at_s: 10, kind: 'crash', instance: 2 }] } },
+  eureka: { panel: 'registry', chart: 'drops', show: 'log:registry', highlight: { instance: 2 }, patch: { registry: { self_preservation_threshold: 0.85 }, faults: [{ at_s: 10, kind: 'crash', instance: 2 }, { at_s: 10, kind: 'crash', instance: 3 }] } },
+  // Autoscaler presets (traffic shapes; they give new instances 20 s to start)
+  spike: { panel: 'autoscaler', chart: 'autoscaler', preset: true, patch: { duration_s: 900, traffic: { rate_rps: 300, changes: [{ at_s: 60, rate_rps: 900 }, { at_s: 360, rate_rps: 300 }] }, instances: { count: 5, startup_s: 20 }, autoscaler: { kind: 'hpa', target_utilization_pct: 60 } } },
+  ramp: { panel: 'autoscaler', chart: 'autoscaler', preset: true, patch: { duration_s: 900, traffic: { rate_rps: 100, changes: every(60, 660, 60, (i) => 100 + 90 * i) }, instances: { count: 2, startup_s: 20 }, autoscaler: { kind: 'hpa', target_utilization_pct: 60 } } },
+  daily: { panel: 'autoscaler', chart: 'autoscaler', preset: true, patch: { duration_s: 2400, traffic: { rate_rps: 150, changes: dailyChanges() }, instances: { count: 3, startup_s: 20 }, autoscaler: { kind: 'hpa', target_utilization_pct: 60 } } },
+  flapping: { panel: 'autoscaler', chart: 'autoscaler', preset: true, patch: { duration_s: 900, traffic: { rate_rps: 400, changes: every(45, 900, 45, (i) => (i % 2 ? 700 : 400)) }, instances: { count: 7, startup_s: 20 }, autoscaler: { kind: 'hpa', target_utilization_pct: 60 } } },
+  article: { panel: 'autoscaler', chart: 'autoscaler', preset: true, patch: { traffic: { rate_rps: 501 }, autoscaler: { kind: 'formula' } } },
+};
 
-/**
- * The scenario for preset `name`, built from the current one (same seed, capacity, balancer…).
- * @param {object} sc  sim.scenario()
- */
-export function presetScenario(name, sc) {
-  const p = PRESETS[name];
-  const k = sc.instances.capacity_rps / 100;
-  const t = p.traffic();
-  const scale = (r) => Math.round(r * k * 1000) / 1000;
-  let autoscaler = p.autoscaler ?? sc.autoscaler;
-  if (!autoscaler || autoscaler.kind === 'none') autoscaler = PRESET_HPA;
-  const base = scale(t.base);
-  // start with the fleet the autoscaler would pick for the base load, so the run opens steady
-  const target = (autoscaler.target_utilization_pct ?? (autoscaler.kind === 'hpa' ? 80 : 100)) / 100;
-  const lo = autoscaler.min_replicas ?? 1, hi = autoscaler.max_replicas ?? 1000;
-  const count = p.count ?? Math.max(lo, Math.min(hi, Math.ceil(base / (sc.instances.capacity_rps * target) - 1e-9)));
+/** The numbers a demo's words mention, read from its own patch. */
+export function demoParams(id) {
+  const p = DEMOS[id].patch;
+  const ch = p.traffic?.changes ?? [];
   return {
-    ...sc,
-    duration_s: Math.max(sc.warmup_s + 1, t.duration_s),
-    traffic: { ...sc.traffic, rate_rps: base, changes: t.changes.map(([at_s, r]) => ({ at_s, rate_rps: scale(r) })) },
-    // real pods take a while to become ready (and the HPA counts starting pods pessimistically):
-    // a preset with a startup time uses it unless the run already has one
-    instances: { ...sc.instances, count, startup_s: sc.instances.startup_s > 0 ? sc.instances.startup_s : (p.startup_s ?? 0) },
-    autoscaler,
+    rate: p.traffic?.rate_rps, count: p.instances?.count,
+    instance: p.faults?.[0]?.instance ?? p.instances?.overrides?.[0]?.instance ?? DEMOS[id].highlight?.instance,
+    speed: p.instances?.overrides?.[0]?.speed, at: p.faults?.[0]?.at_s ?? p.edits?.[0]?.at_s ?? ch[0]?.at_s,
+    peak: Math.max(0, ...ch.map((c) => c.rate_rps)), low: ch.length ? Math.min(...ch.map((c) => c.rate_rps), p.traffic.rate_rps) : undefined,
+    back: ch[1]?.at_s, refresh: p.registry?.refresh_s, threshold: p.registry?.self_preservation_threshold,
+    delay: p.balancer?.load_delay_s, to: p.edits?.[0]?.value, target: p.autoscaler?.target_utilization_pct,
+    startup: p.instances?.startup_s, step_s: ch.length > 1 ? ch[1].at_s - ch[0].at_s : undefined,
   };
 }
+
+export const PANEL_DEMOS = (panel) => Object.keys(DEMOS).filter((id) => DEMOS[id].panel === panel && !DEMOS[id].preset);
+export const PRESETS = () => Object.keys(DEMOS).filter((id) => DEMOS[id].preset);

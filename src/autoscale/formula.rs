@@ -135,6 +135,9 @@ mod tests {
             measured_rps,
             capacity_rps,
             pods: &[],
+            ready_replicas: 3,
+            waiting_requests: 0,
+            last_arrival_s: None,
         };
         let d = f.reconcile(&o(400.0, 0.0, 100.0));
         assert_eq!(d.desired_replicas, 5);

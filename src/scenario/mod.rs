@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{plain, Error, ErrorKind};
 
 mod parse;
+pub mod presets;
 pub mod schema;
 
 pub use parse::strict_json;
@@ -300,6 +301,10 @@ pub enum AutoscalerConfig {
     None,
     Formula(FormulaConfig),
     Hpa(HpaConfig),
+    /// Knative's Pod Autoscaler (concurrency or RPS, panic mode, scale to zero, activator).
+    Kpa(KpaConfig),
+    /// Waiting requests through KEDA's generated HPA (the vLLM production stack's pattern).
+    Queue(QueueConfig),
 }
 
 impl AutoscalerConfig {
@@ -308,6 +313,126 @@ impl AutoscalerConfig {
             AutoscalerConfig::None => "none",
             AutoscalerConfig::Formula(_) => "formula",
             AutoscalerConfig::Hpa(_) => "hpa",
+            AutoscalerConfig::Kpa(_) => "kpa",
+            AutoscalerConfig::Queue(_) => "queue",
+        }
+    }
+
+    /// Whether this autoscaler can run the fleet at zero instances.
+    pub fn scales_to_zero(&self) -> bool {
+        matches!(self, AutoscalerConfig::Kpa(_) | AutoscalerConfig::Queue(_))
+    }
+}
+
+/// What the KPA scales on (`autoscaling.knative.dev/metric`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KpaMetricConfig {
+    /// In-flight requests per pod (Knative's default).
+    Concurrency,
+    /// Requests per second per pod.
+    Rps,
+}
+
+/// Knative's Pod Autoscaler: the revision's annotations and `config-autoscaler` in one place,
+/// with Knative's defaults (knative/serving @98e5ef90, `pkg/autoscaler/config/config.go`
+/// `defaultConfig`; `config-deployment`'s progress deadline; the revision's `timeoutSeconds`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KpaConfig {
+    pub metric: KpaMetricConfig,
+    /// The revision's `containerConcurrency` (0: unlimited).
+    pub container_concurrency: u32,
+    /// `autoscaling.knative.dev/target` (null: container concurrency, 100 or 200 req/s).
+    pub target: Option<f64>,
+    /// `container-concurrency-target-percentage` / `target-utilization-percentage`.
+    pub target_utilization_pct: f64,
+    pub target_burst_capacity: f64,
+    pub stable_window_s: u32,
+    pub panic_window_pct: f64,
+    pub panic_threshold_pct: f64,
+    pub max_scale_up_rate: f64,
+    pub max_scale_down_rate: f64,
+    pub scale_down_delay_s: u32,
+    pub enable_scale_to_zero: bool,
+    pub scale_to_zero_grace_s: f64,
+    pub scale_to_zero_retention_s: f64,
+    pub min_scale: u32,
+    /// 0: no maximum.
+    pub max_scale: u32,
+    pub initial_scale: u32,
+    pub activation_scale: u32,
+    /// `progress-deadline` of `config-deployment`: activation gives up after this + 30 s.
+    pub progress_deadline_s: f64,
+    /// The revision's `timeoutSeconds`: a request buffered longer in the activator fails.
+    pub activator_timeout_s: f64,
+    /// Requests the activator buffers at most (`breakerQueueDepth`); beyond, refused.
+    pub activator_queue_limit: u32,
+}
+
+impl Default for KpaConfig {
+    fn default() -> Self {
+        KpaConfig {
+            metric: KpaMetricConfig::Concurrency,
+            container_concurrency: 0,
+            target: None,
+            target_utilization_pct: 70.0,
+            target_burst_capacity: 211.0,
+            stable_window_s: 60,
+            panic_window_pct: 10.0,
+            panic_threshold_pct: 200.0,
+            max_scale_up_rate: 1000.0,
+            max_scale_down_rate: 2.0,
+            scale_down_delay_s: 0,
+            enable_scale_to_zero: true,
+            scale_to_zero_grace_s: 30.0,
+            scale_to_zero_retention_s: 0.0,
+            min_scale: 0,
+            max_scale: 0,
+            initial_scale: 1,
+            activation_scale: 0,
+            progress_deadline_s: 600.0,
+            activator_timeout_s: 300.0,
+            activator_queue_limit: 10_000,
+        }
+    }
+}
+
+/// Queue-depth scaling as KEDA does it for vLLM (production-stack's ScaledObject: a
+/// Prometheus trigger on `vllm:num_requests_waiting`, threshold 5): KEDA moves 0 ↔ 1 and its
+/// generated HPA (External metric, AverageValue = threshold) scales above that.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QueueConfig {
+    /// Waiting requests per replica the HPA aims for (the trigger's `threshold`).
+    pub threshold: f64,
+    /// KEDA's `pollingInterval` (also the HPA's sync here).
+    pub polling_s: f64,
+    /// KEDA's `cooldownPeriod`: inactive this long before scaling to zero.
+    pub cooldown_s: f64,
+    /// KEDA's `minReplicaCount` (0: scale to zero).
+    pub min_replicas: u32,
+    /// KEDA's `maxReplicaCount`.
+    pub max_replicas: u32,
+    /// The production stack's second trigger for scale-to-zero: any request in the last
+    /// minute keeps one replica (`sum(rate(vllm:num_incoming_requests_total[1m]) > bool 0)`,
+    /// threshold 1).
+    pub keepalive: bool,
+    pub tolerance: ToleranceConfig,
+    pub behavior: Option<BehaviorConfig>,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        QueueConfig {
+            threshold: 5.0,
+            polling_s: 15.0,
+            cooldown_s: 300.0,
+            min_replicas: 0,
+            max_replicas: 100,
+            keepalive: true,
+            tolerance: ToleranceConfig::default(),
+            behavior: None,
         }
     }
 }
@@ -612,16 +737,61 @@ impl Scenario {
                 None,
             ));
         }
-        let (min, max) = match &self.autoscaler {
+        if self.instances.count == 0 && !self.autoscaler.scales_to_zero() {
+            return Err(Error::of(
+                "instances.count",
+                ErrorKind::NeedsScaleFromZero {
+                    autoscalers: vec!["kpa".into(), "queue".into()],
+                },
+                Some("0".into()),
+            ));
+        }
+        let (min, max, max_name, min_name) = match &self.autoscaler {
             AutoscalerConfig::None => return Ok(()),
-            AutoscalerConfig::Formula(f) => (f.min_replicas, f.max_replicas),
-            AutoscalerConfig::Hpa(h) => (h.min_replicas, h.max_replicas),
+            AutoscalerConfig::Formula(f) => (
+                f.min_replicas,
+                f.max_replicas,
+                "max_replicas",
+                "min_replicas",
+            ),
+            AutoscalerConfig::Hpa(h) => (
+                h.min_replicas,
+                h.max_replicas,
+                "max_replicas",
+                "min_replicas",
+            ),
+            AutoscalerConfig::Queue(q) => (
+                q.min_replicas,
+                q.max_replicas,
+                "max_replicas",
+                "min_replicas",
+            ),
+            AutoscalerConfig::Kpa(k) => {
+                let tbc = k.target_burst_capacity;
+                if tbc < 0.0 && tbc != -1.0 {
+                    return Err(Error::of(
+                        "autoscaler.target_burst_capacity",
+                        ErrorKind::UnlimitedOrAtLeast {
+                            unlimited: -1.0,
+                            min: 0.0,
+                        },
+                        Some(plain(tbc)),
+                    ));
+                }
+                // Knative: max-scale 0 is "no maximum".
+                let max = if k.max_scale == 0 {
+                    u32::MAX
+                } else {
+                    k.max_scale
+                };
+                (k.min_scale, max, "max_scale", "min_scale")
+            }
         };
         if min > max {
             return Err(Error::of(
-                "autoscaler.max_replicas",
+                format!("autoscaler.{max_name}"),
                 ErrorKind::NotAtLeast {
-                    other: "min_replicas".into(),
+                    other: min_name.into(),
                     limit: f64::from(min),
                 },
                 Some(max.to_string()),

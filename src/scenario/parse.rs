@@ -424,7 +424,7 @@ mod tests {
         assert!(matches!(e.kind, ErrorKind::NotWhole { .. }));
         assert_eq!(
             e.to_string(),
-            "instances.count: must be a whole number between 1 and 100000, got 5.5"
+            "instances.count: must be a whole number between 0 and 100000, got 5.5"
         );
     }
 

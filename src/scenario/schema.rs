@@ -10,9 +10,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::{
-    AutoscalerConfig, BehaviorConfig, FormulaConfig, HealthCheckConfig, HpaConfig, OutlierConfig,
-    ScalingRulesConfig, Scenario, MAX_CAPACITY_RPS, MAX_DURATION_S, MAX_INSTANCES, MAX_RATE_RPS,
-    MAX_SEED,
+    AutoscalerConfig, BehaviorConfig, FormulaConfig, HealthCheckConfig, HpaConfig, KpaConfig,
+    OutlierConfig, QueueConfig, ScalingRulesConfig, Scenario, MAX_CAPACITY_RPS, MAX_DURATION_S,
+    MAX_INSTANCES, MAX_RATE_RPS, MAX_SEED,
 };
 use crate::autoscale::hpa as hpa_limits;
 use crate::error::Range;
@@ -95,7 +95,7 @@ pub const ALGORITHMS: &[&str] = &[
     "jump_hash",
     "shared_queue",
 ];
-pub const AUTOSCALER_KINDS: &[&str] = &["none", "formula", "hpa"];
+pub const AUTOSCALER_KINDS: &[&str] = &["none", "formula", "hpa", "kpa", "queue"];
 pub const FAULT_KINDS: &[&str] = &["crash", "slow", "partition", "recover"];
 
 /// Paths an edit (a change made while the run goes on) may set; a path inside one of the
@@ -219,7 +219,7 @@ fn build() -> Vec<Field> {
     b.float("traffic.zipf_s", 0.0, 10.0, "", "Zipf exponent");
 
     b.object("instances", "the fleet");
-    b.int("instances.count", 1.0, max_n, "", "N, instances at the start");
+    b.int("instances.count", 0.0, max_n, "", "N, instances at the start (0 only with a `kpa` or `queue` autoscaler: the fleet starts at zero)");
     b.float("instances.capacity_rps", 0.001, MAX_CAPACITY_RPS, "req/s", "C, requests per second one instance serves");
     b.name("instances.service", &["exponential", "constant"], "service time distribution, mean 1/C");
     b.int("instances.concurrency", 1.0, 10_000.0, "", "requests served at once per instance");
@@ -248,14 +248,15 @@ fn build() -> Vec<Field> {
     b.int("balancer.outlier_detection.max_ejection_pct", 0.0, 100.0, "%", "most hosts ejected at once (at least one)");
 
     b.add("autoscaler", Ty::Tagged { names: AUTOSCALER_KINDS.to_vec() }, "", "who sets the instance count");
-    b.name("autoscaler.kind", AUTOSCALER_KINDS, "`none`, `formula` (the article's N = ceil(L/C)) or `hpa` (Kubernetes)").required();
+    b.name("autoscaler.kind", AUTOSCALER_KINDS, "`none`, `formula` (the article's N = ceil(L/C)), `hpa` (Kubernetes, CPU), `kpa` (Knative, requests in flight, scale to zero) or `queue` (waiting requests through KEDA)").required();
     let scalers = &["formula", "hpa"];
     b.int("autoscaler.target_utilization_pct", 1.0, f64::from(hpa_limits::MAX_TARGET_UTILIZATION_PCT), "%", "target busy fraction per instance").kinds(scalers);
     b.int("autoscaler.min_replicas", 1.0, f64::from(hpa_limits::MAX_REPLICAS), "", "fewest instances").kinds(scalers);
-    b.int("autoscaler.max_replicas", 1.0, f64::from(hpa_limits::MAX_REPLICAS), "", "most instances (≥ `min_replicas`)").kinds(scalers);
+    b.int("autoscaler.min_replicas", 0.0, f64::from(hpa_limits::MAX_REPLICAS), "", "KEDA's minReplicaCount: fewest replicas (0: scale to zero after the cooldown)").kinds(&["queue"]);
+    b.int("autoscaler.max_replicas", 1.0, f64::from(hpa_limits::MAX_REPLICAS), "", "most instances (≥ `min_replicas`)").kinds(&["formula", "hpa", "queue"]);
     b.float("autoscaler.sync_s", 0.1, 3600.0, "s", "time between decisions").kinds(scalers);
     b.name("autoscaler.source", &["offered", "measured"], "formula: L as configured or as measured over the last sync").kinds(&["formula"]);
-    let hpa = &["hpa"];
+    let hpa = &["hpa", "queue"];
     b.object("autoscaler.tolerance", "no change while the usage ratio is within [1 − scale_down, 1 + scale_up]").kinds(hpa);
     b.float("autoscaler.tolerance.scale_down", 0.0, hpa_limits::MAX_TOLERANCE_SCALE_DOWN, "", "tolerance below the target (0.1 = 10 %)").kinds(hpa);
     b.float("autoscaler.tolerance.scale_up", 0.0, hpa_limits::MAX_TOLERANCE_SCALE_UP, "", "tolerance above the target").kinds(hpa);
@@ -270,6 +271,33 @@ fn build() -> Vec<Field> {
         b.int(&format!("{p}.policies[].value"), 1.0, f64::from(hpa_limits::MAX_POLICY_VALUE), "", "pods or percent per period").kinds(hpa).required();
         b.int(&format!("{p}.policies[].period_s"), 1.0, f64::from(hpa_limits::MAX_POLICY_PERIOD_S), "s", "the period").kinds(hpa).required();
     }
+    let kpa = &["kpa"];
+    b.name("autoscaler.metric", &["concurrency", "rps"], "what the KPA scales on: requests in flight (queued or in service) or requests per second, summed over the pods").kinds(kpa);
+    b.int("autoscaler.container_concurrency", 0.0, 1000.0, "", "the revision's containerConcurrency, requests one pod takes at once; sets the per-pod total (0: unlimited, total 100)").kinds(kpa);
+    b.float("autoscaler.target", 0.01, 1e6, "", "per-pod total to aim at instead (`autoscaling.knative.dev/target`; capped at container_concurrency; null: none)").kinds(kpa).nullable();
+    b.float("autoscaler.target_utilization_pct", 1.0, 100.0, "%", "target per pod = max(0.01, total × this)").kinds(kpa);
+    b.float("autoscaler.target_burst_capacity", -1.0, 1e6, "", "spare requests to absorb a burst: the activator stays in the path while ready × total − this − panic value < 0 (−1: always; 0: never)").kinds(kpa);
+    b.int("autoscaler.stable_window_s", 6.0, 3600.0, "s", "the stable average's window; also how long panic and an active revision last at least").kinds(kpa);
+    b.float("autoscaler.panic_window_pct", 1.0, 100.0, "%", "the panic window, as a share of the stable window (rounded to whole seconds, at least 1 s)").kinds(kpa);
+    b.float("autoscaler.panic_threshold_pct", 110.0, 1000.0, "%", "panic when the panic window asks for this share of the ready pods").kinds(kpa);
+    b.float("autoscaler.max_scale_up_rate", 1.001, 1e6, "×", "at most this × ready pods per decision (Knative: > 1)").kinds(kpa);
+    b.float("autoscaler.max_scale_down_rate", 1.001, 1e6, "×", "at least ready pods ÷ this per decision (Knative: > 1)").kinds(kpa);
+    b.int("autoscaler.scale_down_delay_s", 0.0, 3600.0, "s", "a lower count must hold this long before the pods go").kinds(kpa);
+    b.add("autoscaler.enable_scale_to_zero", Ty::Bool, "", "whether the last pod may go").kinds(kpa);
+    b.float("autoscaler.scale_to_zero_grace_s", 0.001, 3600.0, "s", "once inactive, the activator must have been in the path this long before the last pod goes").kinds(kpa);
+    b.float("autoscaler.scale_to_zero_retention_s", 0.0, 3600.0, "s", "the last pod stays at least this long after the revision went inactive").kinds(kpa);
+    b.int("autoscaler.min_scale", 0.0, f64::from(hpa_limits::MAX_REPLICAS), "", "fewest pods (0: down to zero)").kinds(kpa);
+    b.int("autoscaler.max_scale", 0.0, f64::from(hpa_limits::MAX_REPLICAS), "", "most pods (0: no limit; else ≥ `min_scale`)").kinds(kpa);
+    b.int("autoscaler.initial_scale", 0.0, f64::from(hpa_limits::MAX_REPLICAS), "", "pods the revision must first reach before it may scale down (0 needs Knative's allow-zero-initial-scale)").kinds(kpa);
+    b.int("autoscaler.activation_scale", 0.0, f64::from(hpa_limits::MAX_REPLICAS), "", "pods to ask for at once when traffic asks for any (0 or 1: no effect)").kinds(kpa);
+    b.float("autoscaler.progress_deadline_s", 1.0, 3600.0, "s", "an activation with no ready pod after this + 30 s gives up and goes back to zero").kinds(kpa);
+    b.float("autoscaler.activator_timeout_s", 0.001, 3600.0, "s", "the revision's request timeout: a request held longer in the activator fails").kinds(kpa);
+    b.int("autoscaler.activator_queue_limit", 0.0, 1e6, "", "requests the activator holds at most (Knative's breaker queue depth); beyond, dropped").kinds(kpa);
+    let queue = &["queue"];
+    b.float("autoscaler.threshold", 0.001, 1e6, "", "waiting requests per replica to aim for (the trigger's threshold): desired = ceil(waiting / threshold)").kinds(queue);
+    b.float("autoscaler.polling_s", 1.0, 3600.0, "s", "KEDA's pollingInterval; its HPA decides on the same ticks").kinds(queue);
+    b.float("autoscaler.cooldown_s", 0.0, 36_000.0, "s", "KEDA's cooldownPeriod: no activity for this long scales to zero (with min_replicas 0)").kinds(queue);
+    b.add("autoscaler.keepalive", Ty::Bool, "", "the production stack's second trigger: any request in the last minute keeps a replica and wakes the fleet from zero").kinds(queue);
 
     b.object("registry", "registrations, leases and discovery");
     b.float("registry.heartbeat_s", 0.01, 3600.0, "s", "heartbeat (lease renewal) interval");
@@ -343,6 +371,8 @@ struct DefaultDocs {
     base: Value,
     formula: Value,
     hpa: Value,
+    kpa: Value,
+    queue: Value,
     items: Value,
 }
 
@@ -361,6 +391,14 @@ fn default_docs() -> &'static DefaultDocs {
                     scale_down: Some(ScalingRulesConfig::default()),
                 }),
                 ..HpaConfig::default()
+            })),
+            kpa: ser(&AutoscalerConfig::Kpa(KpaConfig::default())),
+            queue: ser(&AutoscalerConfig::Queue(QueueConfig {
+                behavior: Some(BehaviorConfig {
+                    scale_up: Some(ScalingRulesConfig::default()),
+                    scale_down: Some(ScalingRulesConfig::default()),
+                }),
+                ..QueueConfig::default()
             })),
             items: json!({
                 "traffic": {"changes": [{}]},
@@ -383,14 +421,13 @@ pub fn default_value(f: &Field, kind: Option<&str>) -> Value {
         let kind = kind
             .or_else(|| f.kinds.first().copied())
             .unwrap_or("formula");
-        lookup(
-            if kind == "hpa" {
-                &docs.hpa
-            } else {
-                &docs.formula
-            },
-            rest,
-        )
+        let doc = match kind {
+            "hpa" => &docs.hpa,
+            "kpa" => &docs.kpa,
+            "queue" => &docs.queue,
+            _ => &docs.formula,
+        };
+        lookup(doc, rest)
     } else if f.path.contains("[]") {
         lookup(&docs.items, &f.path)
     } else {
@@ -502,7 +539,12 @@ pub fn markdown_table() -> String {
 /// The table as JSON: one object per field with its type, range or names, unit, doc and
 /// default (per autoscaler variant where it has variants). The page reads this.
 pub fn to_json() -> String {
-    let rows: Vec<Value> = defaults()
+    serde_json::to_string_pretty(&rows()).expect("rows serialize")
+}
+
+/// The rows of `to_json`, as values (no text round trip, which would round 2^53 − 1).
+pub fn rows() -> Vec<Value> {
+    defaults()
         .into_iter()
         .map(|(f, kind, default)| {
             let mut row = serde_json::to_value(f).expect("a field serializes");
@@ -510,6 +552,5 @@ pub fn to_json() -> String {
             row["default"] = default;
             row
         })
-        .collect();
-    serde_json::to_string_pretty(&rows).expect("rows serialize")
+        .collect()
 }

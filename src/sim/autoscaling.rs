@@ -1,10 +1,13 @@
 //! The autoscaler's sync loop: every `sync_s` the fleet is turned into what the autoscaler
 //! reads — for the HPA, the pod list with each pod's CPU usage (its busy fraction over the
-//! sync period × its request) — and its decision sets the desired replica count.
+//! sync period × its request); for KEDA, the requests waiting; for Knative, the ready pods —
+//! and its decision sets the desired replica count. Knative's autoscaler also reads, once a
+//! second, the requests in flight averaged over the second (integrated event by event) and
+//! the arrivals of the second.
 
-use crate::autoscale::{Observation, PodMetric, PodState};
+use crate::autoscale::{Observation, PodMetric, PodState, SecondStat};
 
-use super::{slot, Lifecycle, LogEvent, Scaler, Simulation, NS};
+use super::{slot, Lifecycle, LogEvent, Routing, Scaler, Simulation, NS};
 
 impl Simulation {
     pub(super) fn on_autoscale(&mut self) {
@@ -16,8 +19,17 @@ impl Simulation {
         let window_ns = now.saturating_sub(last_sync).max(1);
         let capacity = self.scenario.instances.capacity_rps;
         let mut pods = Vec::new();
+        let mut ready = 0u32;
+        let mut waiting = match &self.routing {
+            Routing::Shared { queue, .. } => queue.len() as u64,
+            Routing::Balanced(_) => 0,
+        };
         for &id in &self.fleet.alive {
             let inst = &self.fleet[id];
+            waiting += inst.queue.len() as u64;
+            if inst.state == Lifecycle::Ready {
+                ready += 1;
+            }
             let busy = inst.busy_area_ns(now);
             let baseline = slot(&mut self.scaling.busy_at_sync, id);
             let delta = busy - (*baseline).min(busy);
@@ -54,6 +66,9 @@ impl Simulation {
             measured_rps: arrivals as f64 / (window_ns as f64 / NS as f64),
             capacity_rps: capacity,
             pods: &pods,
+            ready_replicas: ready,
+            waiting_requests: waiting,
+            last_arrival_s: self.stats.last_arrival_ns.map(|t| t as f64 / NS as f64),
         };
         let decision = autoscaler.reconcile(&observation);
         let current = observation.current_replicas;
@@ -78,9 +93,72 @@ impl Simulation {
 
     /// Which autoscaler is in charge (for the log).
     fn scaler(&self) -> Scaler {
+        use crate::scenario::AutoscalerConfig;
         match self.scenario.autoscaler {
-            crate::scenario::AutoscalerConfig::Hpa(_) => Scaler::Hpa,
+            AutoscalerConfig::Hpa(_) => Scaler::Hpa,
+            AutoscalerConfig::Kpa(_) => Scaler::Kpa,
+            AutoscalerConfig::Queue(_) => Scaler::Queue,
             _ => Scaler::Formula,
+        }
+    }
+
+    /// The autoscaler (new, or just changed) takes over the fleet as it is now.
+    pub(super) fn init_autoscaler(&mut self) {
+        let members = self.members();
+        let ready = self
+            .fleet
+            .alive
+            .iter()
+            .filter(|&&id| self.fleet[id].state == Lifecycle::Ready)
+            .count() as u32;
+        let now_s = self.now_s();
+        let (metering, activator) = match self.scaling.autoscaler.as_mut() {
+            Some(a) => {
+                a.init(now_s, members, ready);
+                (a.wants_seconds(), a.activator())
+            }
+            None => (false, None),
+        };
+        self.scaling.metering = metering;
+        self.scaling.activator_settings = activator;
+        self.scaling.in_flight_area = 0.0;
+        self.scaling.in_flight_at_ns = self.now_ns;
+        self.drop_activator_if_gone();
+    }
+
+    /// Adds the requests in flight since the last event to the running integral.
+    pub(super) fn meter_in_flight(&mut self) {
+        let now = self.now_ns;
+        let dt = now.saturating_sub(self.scaling.in_flight_at_ns);
+        if dt > 0 {
+            let r = &self.stats.requests;
+            let in_flight = r.arrived - r.completed - r.dropped - r.failed;
+            self.scaling.in_flight_area += in_flight as f64 * dt as f64;
+            self.scaling.in_flight_at_ns = now;
+        }
+    }
+
+    /// The one-second report to an autoscaler that reads it (Knative), with `arrived`
+    /// requests in the second and `ready` instances; it may decide at once (a poke).
+    pub(super) fn report_second(&mut self, arrived: u64, ready: u32) {
+        if !self.scaling.metering {
+            return;
+        }
+        self.meter_in_flight();
+        let stat = SecondStat {
+            t_s: self.now_s(),
+            concurrency: self.scaling.in_flight_area / NS as f64,
+            requests: arrived as f64,
+            ready,
+        };
+        self.scaling.in_flight_area = 0.0;
+        let poke = self
+            .scaling
+            .autoscaler
+            .as_mut()
+            .is_some_and(|a| a.record_second(&stat));
+        if poke {
+            self.on_autoscale();
         }
     }
 

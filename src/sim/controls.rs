@@ -24,6 +24,13 @@ impl Simulation {
     /// Sets the scenario field `path` to `value` now. `value` may be text typed by a person
     /// into a number field: the core parses it, so every message is the core's.
     pub fn edit(&mut self, path: &str, value: Value) -> Result<(), Error> {
+        // Switching the autoscaler's kind replaces the whole object (at the new kind's
+        // defaults): record it as that, so the description replays it.
+        let (path, value) = if path == "autoscaler.kind" {
+            ("autoscaler", serde_json::json!({ "kind": value }))
+        } else {
+            (path, value)
+        };
         if self.now_ns > 0 && self.scenario.edits.len() >= MAX_RECORDED {
             return Err(Error::of(
                 "edits",
@@ -111,6 +118,9 @@ impl Simulation {
                 // Validated with the scenario: it builds.
                 self.scaling.autoscaler =
                     autoscale::build(&self.scenario.autoscaler).ok().flatten();
+                // As an autoscaler restart: it takes over the fleet as it is (a KPA with more
+                // than one ready pod starts in panic, holding them).
+                self.init_autoscaler();
                 self.reset_autoscaler_baselines();
                 self.restart_timer(Timer::Autoscale);
             }

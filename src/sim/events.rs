@@ -57,6 +57,8 @@ pub enum Event {
         instance: u32,
         ejection: u32,
     },
+    /// The activator's oldest held request may have reached its timeout.
+    ActivatorTimeout,
 }
 
 /// The periodic chains of the simulation.

@@ -141,6 +141,7 @@ impl Simulation {
         let inst = &mut self.fleet[id];
         inst.state = Lifecycle::Stopped;
         inst.stopped_ns = Some(now);
+        self.stats.stopped_instance_ns += u128::from(now.saturating_sub(inst.created_ns));
         inst.heartbeat_epoch += 1;
         inst.queue = Default::default();
         self.fleet.alive.retain(|&a| a != id);
@@ -183,5 +184,7 @@ impl Simulation {
         if now > 0 {
             self.push_log(Some(id), LogEvent::Registered);
         }
+        // Requests the activator holds go to the new instance now.
+        self.activator_slot_free(id, true);
     }
 }

@@ -33,6 +33,10 @@ pub enum Scaler {
     Hand,
     Formula,
     Hpa,
+    /// Knative's Pod Autoscaler.
+    Kpa,
+    /// KEDA on waiting requests (with its HPA).
+    Queue,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -112,11 +116,21 @@ pub enum LogEvent {
         in_view: u32,
         moved_fraction: f64,
     },
+    /// Requests held by the activator reached its timeout: they fail (504).
+    ActivatorTimedOut {
+        requests: u64,
+        timeout_s: f64,
+    },
+    /// An instance became ready: the requests the activator held go to the fleet.
+    ActivatorReleased {
+        requests: u64,
+        longest_wait_s: f64,
+    },
 }
 
 impl LogEvent {
     /// Every event's name (its serialized `kind`), in declaration order.
-    pub const NAMES: [&'static str; 22] = [
+    pub const NAMES: [&'static str; 24] = [
         "registered",
         "reregistered",
         "heartbeat_missed",
@@ -139,6 +153,8 @@ impl LogEvent {
         "kept",
         "rate_changed",
         "rebalanced",
+        "activator_timed_out",
+        "activator_released",
     ];
 
     /// The event's name, as serialized in `kind`.
@@ -171,6 +187,8 @@ impl LogEvent {
             Kept { .. } => 19,
             RateChanged { .. } => 20,
             Rebalanced { .. } => 21,
+            ActivatorTimedOut { .. } => 22,
+            ActivatorReleased { .. } => 23,
         }
     }
 
@@ -195,7 +213,10 @@ impl LogEvent {
                 LogGroup::Health
             }
             Scaled { .. } | Kept { .. } => LogGroup::Scaling,
-            RateChanged { .. } | Rebalanced { .. } => LogGroup::Traffic,
+            RateChanged { .. }
+            | Rebalanced { .. }
+            | ActivatorTimedOut { .. }
+            | ActivatorReleased { .. } => LogGroup::Traffic,
         }
     }
 }
@@ -258,6 +279,20 @@ impl fmt::Display for LogEvent {
                 f,
                 "{in_view} instances in view: {:.1}% of keys moved to another instance",
                 moved_fraction * 100.0
+            ),
+            ActivatorTimedOut {
+                requests,
+                timeout_s,
+            } => write!(
+                f,
+                "{requests} requests held by the activator for {timeout_s} s timed out: failed"
+            ),
+            ActivatorReleased {
+                requests,
+                longest_wait_s,
+            } => write!(
+                f,
+                "an instance is ready: the activator sends on the {requests} requests it held (the longest waited {longest_wait_s:.1} s)"
             ),
         }
     }

@@ -12,6 +12,7 @@
 //! (queues and completions), `autoscaling.rs`, `controls.rs` (live edits) and `observe.rs`
 //! (summary, details, the page's per-instance view).
 
+mod activator;
 mod autoscaling;
 mod controls;
 mod events;
@@ -38,6 +39,7 @@ use crate::registry::{seconds_to_ns, Registry};
 use crate::rng::SimRng;
 use crate::scenario::Scenario;
 
+pub use activator::ColdStart;
 pub use events::{Event, EventQueue, Timer};
 pub use explain::{Condition, Explain, Load};
 pub use instance::{Instance, Lifecycle, Request};
@@ -247,6 +249,16 @@ struct Scaling {
     last_sync_ns: u64,
     /// Busy area of each instance (by id) at the last sync.
     busy_at_sync: Vec<u64>,
+    /// The autoscaler reads requests in flight once a second (Knative's metric).
+    metering: bool,
+    /// Requests in flight integrated over time since the last one-second sample, request·ns.
+    in_flight_area: f64,
+    in_flight_at_ns: u64,
+    /// Requests held by the activator (Knative).
+    activator: activator::Activator,
+    /// The autoscaler's activator, if it has one (kept here: the autoscaler is taken out of
+    /// `autoscaler` while it decides, and an instance may become ready meanwhile).
+    activator_settings: Option<crate::autoscale::ActivatorSettings>,
 }
 
 /// Counters, latency and the time series.
@@ -266,6 +278,13 @@ struct Stats {
     busy_at_sample: Vec<u64>,
     /// Where "since the last change" starts.
     change_mark: explain::ChangeMark,
+    /// Requests that arrived while no instance was ready.
+    cold_start: ColdStart,
+    /// Lifetimes (creation to stop) of the instances that stopped, ns: the cost so far.
+    stopped_instance_ns: u128,
+    last_arrival_ns: Option<u64>,
+    /// A running hash of every arrival's time and work (the same trace gives the same value).
+    arrival_digest: u64,
 }
 
 /// Counters of the current one-second sampling window.
@@ -362,6 +381,11 @@ impl Simulation {
                 arrivals_at_sync: 0,
                 last_sync_ns: 0,
                 busy_at_sync: Vec::new(),
+                metering: false,
+                in_flight_area: 0.0,
+                in_flight_at_ns: 0,
+                activator: activator::Activator::default(),
+                activator_settings: None,
             },
             stats: Stats {
                 requests: Requests::default(),
@@ -376,6 +400,10 @@ impl Simulation {
                 last_moved_fraction: None,
                 busy_at_sample: Vec::new(),
                 change_mark: explain::ChangeMark::default(),
+                cold_start: ColdStart::default(),
+                stopped_instance_ns: 0,
+                last_arrival_ns: None,
+                arrival_digest: 0,
             },
             log: EventLog::default(),
             start,
@@ -391,6 +419,7 @@ impl Simulation {
             self.add_instance(true);
         }
         self.fleet.desired = n;
+        self.init_autoscaler();
         // The client's first fetch happens at start-up, after the initial fleet registered.
         self.discovery.discovered = self.registry.discoverable();
         self.schedule_next_arrival();
@@ -550,6 +579,9 @@ impl Simulation {
     }
 
     fn handle(&mut self, event: Event) {
+        if self.scaling.metering {
+            self.meter_in_flight();
+        }
         match event {
             Event::Arrival { epoch } => {
                 if epoch == self.arrival_epoch {
@@ -581,6 +613,7 @@ impl Simulation {
             } => self.on_lease_expiry(instance, renewed_ns),
             Event::Timer { timer, epoch } => self.on_timer(timer, epoch),
             Event::Unejection { instance, ejection } => self.on_unejection(instance, ejection),
+            Event::ActivatorTimeout => self.on_activator_timeout(),
         }
     }
 
@@ -613,11 +646,18 @@ impl Simulation {
         let request = self.workload.next_request(self.now_ns);
         self.stats.requests.arrived += 1;
         self.stats.window.arrived += 1;
+        self.stats.last_arrival_ns = Some(self.now_ns);
+        self.stats.arrival_digest = (self.stats.arrival_digest
+            ^ request.arrived_ns
+            ^ request.work.to_bits().rotate_left(32)
+            ^ u64::from(request.key))
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .rotate_left(29);
         self.schedule_next_arrival();
-        if self.routing.is_shared() {
-            self.route_shared(request);
+        if self.activator_in_path() {
+            self.through_activator(request);
         } else {
-            self.route(request);
+            self.dispatch(request);
         }
     }
 

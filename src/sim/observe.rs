@@ -23,6 +23,11 @@ pub struct Summary {
     pub instances: InstancesSummary,
     pub per_instance: Vec<InstanceSummary>,
     pub scale_events: Vec<ScaleEvent>,
+    /// Instance-seconds used: each instance from its creation until it stopped (or now),
+    /// starting, crashed and draining time included — the cost.
+    pub instance_seconds: f64,
+    /// Requests that arrived while no instance was ready.
+    pub cold_start: super::ColdStart,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -138,6 +143,14 @@ pub struct Details {
     pub utilization: f64,
     pub throughput_rps: f64,
     pub log_total: u64,
+    /// Requests the activator holds now (Knative, at zero or while pods start).
+    pub activator_held: u64,
+    pub instance_seconds: f64,
+    /// Requests that arrived while no instance was ready.
+    pub cold_start: super::ColdStart,
+    /// A hash of every arrival so far (time, work, key): equal for runs that saw the same
+    /// requests, whatever their autoscaler (the race shows it).
+    pub arrival_digest: String,
 }
 
 impl Simulation {
@@ -164,7 +177,7 @@ impl Simulation {
             super::Routing::Shared { queue, .. } => queue.len() as u64,
             super::Routing::Balanced(_) => 0,
         };
-        at_instances + central
+        at_instances + central + self.activator_held()
     }
 
     pub fn summary(&self) -> Summary {
@@ -192,7 +205,21 @@ impl Simulation {
                 })
                 .collect(),
             scale_events: self.stats.scale_events.clone(),
+            instance_seconds: self.instance_seconds(),
+            cold_start: self.stats.cold_start,
         }
+    }
+
+    /// Instance-seconds used so far (see `Summary::instance_seconds`).
+    pub fn instance_seconds(&self) -> f64 {
+        let now = self.now_ns;
+        let alive: u128 = self
+            .fleet
+            .alive
+            .iter()
+            .map(|&id| u128::from(now.saturating_sub(self.fleet[id].created_ns)))
+            .sum();
+        (self.stats.stopped_instance_ns + alive) as f64 / NS as f64
     }
 
     pub fn details(&self) -> Details {
@@ -224,6 +251,10 @@ impl Simulation {
             utilization: last.utilization,
             throughput_rps: last.throughput_rps,
             log_total: self.log.total(),
+            activator_held: self.activator_held(),
+            instance_seconds: self.instance_seconds(),
+            cold_start: self.stats.cold_start,
+            arrival_digest: format!("{:016x}", self.stats.arrival_digest),
         }
     }
 
@@ -274,6 +305,7 @@ impl Simulation {
             in_flight: self.requests().in_flight,
         };
         self.stats.timeline.push(sample);
+        let arrived = self.stats.window.arrived;
         let w = &mut self.stats.window;
         w.arrived = 0;
         w.completed = 0;
@@ -281,6 +313,7 @@ impl Simulation {
         w.failed = 0;
         w.latency.reset();
         self.queue.schedule(now + NS, super::Event::Sample);
+        self.report_second(arrived, ready);
     }
 }
 

@@ -79,5 +79,9 @@ impl Simulation {
                 }
             }
         }
+        // A slot freed: the activator (if it holds requests) may send the next one here.
+        if self.scaling.activator_settings.is_some() {
+            self.activator_slot_free(id, false);
+        }
     }
 }

@@ -258,8 +258,13 @@ async function measurePage(browser, base, n) {
       clicks.push(ans.at - t0);
       // The page must say so and the clock must stand still.
       await page.waitForTimeout(300);
-      const after = await page.evaluate(() => ({ label: document.getElementById('btn-play').textContent, now: window.fleetlab.sim.now_s }));
-      if (after.label !== 'Play' || after.now !== ans.now) errors.push(`click ${k}: after Pause the button reads "${after.label}" and the clock moved ${ans.now} → ${after.now}`);
+      const after = await page.evaluate(() => ({
+        // the rebuilt page says so in its app; the old one only in the button's label
+        paused: window.fleetlab.app ? !window.fleetlab.app.playing : document.getElementById('btn-play').textContent === 'Play',
+        label: document.getElementById('btn-play').textContent,
+        now: window.fleetlab.sim.now_s,
+      }));
+      if (!after.paused || after.now !== ans.now) errors.push(`click ${k}: after Pause the button reads "${after.label}" and the clock moved ${ans.now} → ${after.now}`);
       await clickPlay(); // Play again
       await page.waitForTimeout(700);
     }

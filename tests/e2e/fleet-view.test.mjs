@@ -269,11 +269,12 @@ test('past LARGE_FLEET: heat map, histogram, busiest and idlest, counts by state
 test('on the page: clicking a crashed cell selects it; large fleets switch to the heat map; screenshots', async () => {
   const dir = join(root, 'target/screenshots');
   mkdirSync(dir, { recursive: true });
-  // N = 5: crash #2, then click on the dark-red cell
+  const closeInspector = (p) => p.locator('#inspector .insp-head button').click();
+  // N = 5: crash #2 while running, pause, then click on the dark-red cell
   const page = await openPage(browser, server.url, problems);
-  await page.locator('#btn-play').click();
   await page.evaluate(() => window.fleetlab.sim.fault(2, 'crash', 1));
   await page.waitForFunction(() => window.fleetlab.fleet.describe(2)?.lifecycle === 'crashed', null, { timeout: 5000 });
+  await page.locator('#btn-play').click();
   await page.waitForTimeout(1500); // the cells settle (tweens)
   const at = await page.evaluate(() => {
     const src = document.getElementById('fleet');
@@ -291,7 +292,7 @@ test('on the page: clicking a crashed cell selects it; large fleets switch to th
   await page.locator('#fleet').click({ position: { x: at.x, y: at.y } });
   assert.equal(await page.evaluate(() => window.fleetlab.fleet.selected), 2);
   assert.match(await page.locator('#insp-title').textContent(), /#2 — crashed/);
-  await page.locator('#insp-close').click();
+  await closeInspector(page);
   await page.locator('#btn-play').click();
   await page.waitForTimeout(500);
   await page.locator('.canvas-wrap').screenshot({ path: join(dir, 'fleet-5.png') });
@@ -315,7 +316,7 @@ test('on the page: clicking a crashed cell selects it; large fleets switch to th
     const g = await p.evaluate(() => { const g = window.fleetlab.fleet.g; return { x: g.offX + g.cell / 2, y: g.offY + g.cell / 2 }; });
     await p.locator('#fleet').click({ position: g });
     assert.equal(await p.evaluate(() => window.fleetlab.fleet.selected), 0);
-    await p.locator('#insp-close').click();
+    await closeInspector(p);
     await p.locator('.canvas-wrap').screenshot({ path: join(dir, `fleet-${n}.png`) });
     await p.close();
   }

@@ -1,224 +1,249 @@
-// Page tests: the static page in Debian's chromium, driven by playwright-core.
-// Run from the repository root after `make wasm` and `cargo build --release --bin fleetlab`:
-//   node --test tests/e2e/
-// The test starts its own server (scripts/serve.mjs) on a free port.
+// The page's main flows in Chromium, as a person uses them: the first screen frames the
+// article's example as a lesson; the main controls by name and keyboard; Try chips and Reset
+// start from known scenarios; Step, the time slider and "pause when…"; a link keeps the whole
+// view (clicked faults, speed, tab, comparison, the moment); the comparison's verdict and its
+// staleness; exports. Screenshots go to target/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startServer, launchBrowser, openPage } from './harness.mjs';
+import { readFileSync } from 'node:fs';
+import { startServer, launchBrowser, openPage, shot, paused, summaryOf } from './harness.mjs';
 
-const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const CLI = join(root, 'target/release/fleetlab');
-
-let server;
-let browser;
-let base;
-/** Problems seen on any page: console errors, page errors, failed or foreign requests. */
+let server, browser;
 const problems = [];
 
 before(async () => {
   server = await startServer();
-  base = server.url;
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
   server?.stop();
+  assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
 });
 
-/** Opens the page (optionally with a hash) and waits until the simulation is running. */
-async function open(hash = '') {
-  return openPage(browser, base + hash, problems);
-}
+const scenario = (page) => page.evaluate(() => window.fleetlab.sim.scenario());
+const hash = (page) => page.evaluate(() => location.hash);
 
-const N = (page) => page.getByRole('textbox', { name: 'Instances (N)' });
-const L = (page) => page.getByRole('textbox', { name: 'Load L (requests/s)' });
-const C = (page) => page.getByRole('textbox', { name: 'Capacity C (requests/s per instance)' });
-const out = (page, label) => page.getByLabel(label, { exact: true }).textContent();
-
-test('default view is the worked example; L = 501 needs 6 instances', async () => {
-  const page = await open();
-  assert.equal(await out(page, 'Per-instance load'), '100 req/s');
-  assert.equal(await out(page, 'Instances needed'), '5');
-  assert.equal(await out(page, 'Utilization'), '1 (100%)');
-  assert.equal(await N(page).inputValue(), '5');
-  assert.equal(await L(page).inputValue(), '500');
-  assert.equal(await C(page).inputValue(), '100');
-  // rho = 1 exactly: the page says so
-  assert.match(await page.locator('#overload').textContent(), /ρ = L\/\(N·C\) = 1/);
-  assert.equal(await page.locator('#overload').isVisible(), true);
-
-  await L(page).fill('501');
-    await L(page).press('Enter');
-  assert.equal(await out(page, 'Per-instance load'), '100.2 req/s');
-  assert.equal(await out(page, 'Instances needed'), '6');
-  assert.match(await page.locator('#overload').textContent(), /Overloaded/);
-  await L(page).fill('450');
-    await L(page).press('Enter');
-  assert.equal(await out(page, 'Per-instance load'), '90 req/s');
-  assert.equal(await out(page, 'Utilization'), '0.9 (90%)');
-  assert.equal(await page.locator('#overload').isVisible(), false);
-  // M/M/1 with lambda 90, mu 100: W = 1/(100-90) = 100 ms
-  assert.equal(await page.getByLabel('M/M/1 prediction').textContent(), '100 ms');
-  assert.equal(await page.evaluate(() => window.fleetlab.sim.scenario().traffic.rate_rps), 450);
-  await page.close();
+test('the first screen: the article\'s example as a lesson, a calm header, Start here', async () => {
+  const page = await openPage(browser, `${server.url}#lang=en`, problems);
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+  for (const name of ['Lessons', 'Reset', 'Step']) assert.equal(await page.getByRole('button', { name, exact: true }).count(), 1, name);
+  assert.equal(await page.getByRole('combobox', { name: 'Language / 语言', exact: true }).count(), 1);
+  assert.equal(await page.getByRole('button', { name: 'Start here', exact: true }).count(), 1);
+  const headline = await page.locator('.headline').textContent();
+  assert.match(headline, /article's worked example/);
+  assert.match(headline, /ρ = L\/\(N·C\) = 1/);
+  // developer telemetry only behind "Details"
+  assert.equal(await page.locator('.telemetry').isVisible(), false);
+  await page.getByRole('button', { name: 'Details' }).click();
+  assert.match(await page.locator('.telemetry').textContent(), /events/);
+  await page.getByRole('button', { name: 'Details' }).click();
+  // the random seed is called so, and the source "the article"
+  await page.getByRole('tab', { name: 'Serving' }).click();
+  await page.locator('details.settings[data-settings="serving"] > summary').click();
+  assert.equal(await page.getByLabel('Random seed', { exact: true }).count(), 1);
+  await page.getByRole('tab', { name: 'Autoscaling' }).click();
+  assert.match(await page.locator('#sel-kind').textContent(), /the article's rule/);
+  assert.doesNotMatch(await page.locator('body').textContent(), /\bseed's\b/i);
+  // the header is one row
+  const header = await page.locator('header.top').boundingBox();
+  assert.ok(header.height < 70, `header height ${header.height}`);
+  await shot(page, 'page-first-1366-en');
+  await page.context().close();
 });
 
-test('the canvas draws N instances, and follows N up and down', async () => {
-  const page = await open();
-  const canvas = page.locator('canvas#fleet');
-  assert.equal(await canvas.getAttribute('data-instances-drawn'), '5');
-  await N(page).fill('12');
-    await N(page).press('Enter');
-  await page.waitForFunction(() => document.querySelector('#fleet').dataset.instancesDrawn === '12', null, { timeout: 3000 });
-  assert.equal(await out(page, 'Per-instance load'), '41.67 req/s');
-  // slider moves with the field
-  assert.ok(Number(await page.locator('#rg-n').inputValue()) > 300);
-  // scale down: removed instances drain and linger, then leave
-  await N(page).fill('3');
-    await N(page).press('Enter');
-  await page.waitForFunction(() => document.querySelector('#fleet').dataset.instancesReady === '3', null, { timeout: 3000 });
-  await page.waitForFunction(() => document.querySelector('#fleet').dataset.instancesDrawn === '3', null, { timeout: 8000 });
-  // a large fleet still renders (no per-instance text, cells shrink)
-  await N(page).fill('1000');
-    await N(page).press('Enter');
-  await page.waitForFunction(() => document.querySelector('#fleet').dataset.instancesDrawn === '1000', null, { timeout: 3000 });
-  await page.close();
-});
-
-test('bad input shows an alert naming the field and range, and the simulation keeps its settings', async () => {
-  const page = await open();
-  const cases = [
-    ['0', /instances\.count: must be between 1 and 100000, got 0/],
-    ['-3', /instances\.count: must be between 1 and 100000, got -3/],
-    ['abc', /instances\.count: .*between 1 and 100000.*not a number/],
-    ['1e9', /instances\.count: must be between 1 and 100000, got 1000000000/],
-    ['2.5', /instances\.count: must be a whole number between 1 and 100000/],
-    ['', /instances\.count: .*between 1 and 100000.*empty/],
-  ];
-  const n = N(page);
-  for (const [value, message] of cases) {
-    await n.fill(value);
-    await n.press('Enter');
-    assert.equal(await n.getAttribute('aria-invalid'), 'true', `aria-invalid for N = "${value}"`);
-    const describedBy = (await n.getAttribute('aria-describedby')).split(/\s+/);
-    const alert = page.locator('#err-n');
-    assert.ok(describedBy.includes('err-n'));
-    assert.equal(await alert.getAttribute('role'), 'alert');
-    assert.match(await alert.textContent(), message, `message for N = "${value}"`);
-    assert.match(await alert.textContent(), /Keeping N = 5/);
-    assert.equal(await out(page, 'Per-instance load'), '100 req/s');
-    assert.equal(await out(page, 'Instances needed'), '5');
-    assert.equal(await page.evaluate(() => window.fleetlab.sim.scenario().instances.count), 5);
+test('N, L and C by name and keyboard: every arrow press moves the value', async () => {
+  const page = await openPage(browser, `${server.url}#lang=en`, problems);
+  const n = page.getByRole('textbox', { name: 'Instances (N)' });
+  await n.fill('12');
+  await n.press('Enter');
+  await page.waitForFunction(() => document.getElementById('fleet').dataset.instancesDrawn === '12');
+  for (const [label, path] of [['Instances (N), slider', ['instances', 'count']], ['Load L (requests/s), slider', ['traffic', 'rate_rps']], ['Capacity C (requests/s per instance), slider', ['instances', 'capacity_rps']]]) {
+    const slider = page.getByRole('slider', { name: label });
+    const get = async () => { const s = await scenario(page); return s[path[0]][path[1]]; };
+    const seen = [await get()];
+    await slider.focus();
+    for (let i = 0; i < 5; i++) { await page.keyboard.press('ArrowRight'); seen.push(await get()); }
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i] > seen[i - 1], `${label} ArrowRight: ${seen}`);
+    await page.keyboard.press('ArrowLeft');
+    assert.ok(await get() < seen[seen.length - 1], `${label} ArrowLeft`);
+    await page.keyboard.press('Home');
+    assert.equal(await get(), 1, `${label} Home`);
   }
-  // the alert is among the visible alerts on the page
-  assert.ok((await page.getByRole('alert').filter({ hasText: 'instances.count' }).count()) === 1);
-
-  await C(page).fill('0');
-    await C(page).press('Enter');
-  assert.equal(await C(page).getAttribute('aria-invalid'), 'true');
-  assert.match(await page.locator('#err-c').textContent(), /instances\.capacity_rps: must be between 0\.001 and 10000000, got 0/);
-  await L(page).fill('-1');
-    await L(page).press('Enter');
-  assert.match(await page.locator('#err-l').textContent(), /traffic\.rate_rps: must be between 0 and 10000000, got -1/);
-  await L(page).fill('NaN');
-    await L(page).press('Enter');
-  assert.equal(await L(page).getAttribute('aria-invalid'), 'true');
-  assert.match(await page.locator('#err-l').textContent(), /traffic\.rate_rps/);
-  assert.equal(await out(page, 'Per-instance load'), '100 req/s');
-  assert.equal(await out(page, 'Instances needed'), '5');
-  const sc = await page.evaluate(() => window.fleetlab.sim.scenario());
-  assert.equal(sc.instances.capacity_rps, 100);
-  assert.equal(sc.traffic.rate_rps, 500);
-
-  // a good value clears the error
-  await n.fill('10');
-    await n.press('Enter');
-  assert.equal(await n.getAttribute('aria-invalid'), null);
-  assert.equal(await page.locator('#err-n').textContent(), '');
-  assert.equal(await out(page, 'Per-instance load'), '50 req/s');
-  await page.close();
+  // Home/End on the tab list
+  await page.getByRole('tab', { name: 'Serving' }).focus();
+  await page.keyboard.press('End');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-autoscaler');
+  await page.keyboard.press('Home');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-serving');
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-autoscaler');
+  await page.context().close();
 });
 
-test('URL: #scenario loads a scenario, the page keeps the hash in step, invalid links fall back', async () => {
-  const hash = '#scenario=' + encodeURIComponent(JSON.stringify({ instances: { count: 7 }, traffic: { rate_rps: 350 } }));
-  const page = await open(hash);
-  assert.equal(await N(page).inputValue(), '7');
-  assert.equal(await L(page).inputValue(), '350');
-  assert.equal(await out(page, 'Per-instance load'), '50 req/s');
-  await C(page).fill('80');
-    await C(page).press('Enter');
-  await page.waitForFunction(() => /capacity_rps/.test(decodeURIComponent(location.hash)), null, { timeout: 3000 });
-  const sc = await page.evaluate(() => JSON.parse(decodeURIComponent(location.hash.replace(/^#scenario=/, ''))));
-  assert.equal(sc.instances.count, 7);
-  assert.equal(sc.instances.capacity_rps, 80);
-  assert.equal(sc.traffic.rate_rps, 350);
-  await page.close();
-
-  // the kept hash reproduces the view
-  const again = await open('#scenario=' + encodeURIComponent(JSON.stringify(sc)));
-  assert.equal(await C(again).inputValue(), '80');
-  assert.equal(await out(again, 'Instances needed'), '5');
-  await again.close();
-
-  const bad = await open('#scenario=' + encodeURIComponent(JSON.stringify({ instances: { count: 0 } })));
-  const banner = bad.locator('#load-error');
-  assert.equal(await banner.isVisible(), true);
-  assert.match(await banner.textContent(), /instances\.count: must be between 1 and 100000, got 0/);
-  assert.equal(await N(bad).inputValue(), '5');
-  await bad.close();
+test('a Try chip starts from the default scenario plus its own change; Reset clears every leftover', async () => {
+  const page = await openPage(browser, `${server.url}#lang=en`, problems);
+  // leftovers: a crash by click, a speed, a tab, a comparison
+  await page.evaluate(() => window.fleetlab.sim.fault(0, 'crash', 1));
+  await page.locator('#speed').selectOption('5');
+  await page.getByRole('tab', { name: 'Load balancing' }).click();
+  await page.getByRole('button', { name: 'make #4 half speed' }).click();
+  let sc = await page.evaluate(() => window.fleetlab.sim.description());
+  assert.deepEqual(sc.faults ?? [], [], 'the click\'s crash is gone');
+  assert.deepEqual(sc.instances.overrides, [{ instance: 4, weight: 1, speed: 0.5 }]);
+  assert.match(await page.locator('.conditions').textContent(), /#4 runs at 50% speed/);
+  assert.ok(await page.locator('#stage').isVisible());
+  assert.equal(await page.locator('.feature-slot #chart-latency').count(), 1, 'the latency chart is beside the fleet');
+  await shot(page, 'page-try-halfspeed-1366-en');
+  await page.getByRole('button', { name: 'Reset', exact: true }).click();
+  sc = await page.evaluate(() => window.fleetlab.sim.description());
+  const defaults = await page.evaluate(() => window.fleetlab.app.constructor && JSON.stringify(window.fleetlab.sim.description()));
+  assert.deepEqual(sc.instances.overrides, []);
+  assert.deepEqual(sc.faults ?? [], []);
+  assert.deepEqual(sc.edits ?? [], []);
+  assert.equal(await page.locator('#speed').inputValue(), '1');
+  assert.equal(await page.getByRole('tab', { name: 'Serving' }).getAttribute('aria-selected'), 'true');
+  assert.ok(defaults);
+  await page.context().close();
 });
 
-test('screenshot', async () => {
-  const page = await open();
-  await page.waitForTimeout(2500);
-  mkdirSync(join(root, 'target/screenshots'), { recursive: true });
-  await page.screenshot({ path: join(root, 'target/screenshots/page.png') });
-  await page.screenshot({ path: join(root, 'target/screenshots/page-full.png'), fullPage: true });
-  // charts have data
-  const samples = await page.evaluate(() => window.fleetlab.sim.timeline_total());
-  assert.ok(samples >= 2, `timeline samples: ${samples}`);
-  await page.close();
+test('Step by event, second and autoscaler sync; the time slider rewinds exactly; pause when a lease expires', async () => {
+  const page = await openPage(browser, `${server.url}#lang=en&scenario=${encodeURIComponent(JSON.stringify({ autoscaler: { kind: 'hpa' }, faults: [{ at_s: 3, kind: 'crash', instance: 1 }] }))}`, problems);
+  await page.getByRole('button', { name: 'Pause' }).click();
+  const t0 = await paused(page);
+  const ev0 = await page.evaluate(() => window.fleetlab.sim.events_processed);
+  await page.getByRole('button', { name: 'Step', exact: true }).click();
+  assert.equal(await page.evaluate(() => window.fleetlab.sim.events_processed), ev0 + 1, 'one event');
+  await page.getByRole('combobox', { name: 'Step by' }).selectOption('second');
+  const t1 = await page.evaluate(() => window.fleetlab.sim.now_s);
+  await page.getByRole('button', { name: 'Step', exact: true }).click();
+  const t2 = await page.evaluate(() => window.fleetlab.sim.now_s);
+  assert.ok(Math.abs(t2 - t1 - 1) < 1e-6, `one second: ${t1} → ${t2}`);
+  await page.getByRole('combobox', { name: 'Step by' }).selectOption('sync');
+  await page.getByRole('button', { name: 'Step', exact: true }).click();
+  const t3 = await page.evaluate(() => window.fleetlab.sim.now_s);
+  assert.equal(t3 % 15, 0, `to the next sync: ${t3}`);
+  assert.match(await page.locator('#autoscaler-decisions, .decisions').first().textContent(), /utilization/);
+  // remember this moment, run on, rewind to it: the same numbers and log (a moment is a time:
+  // the rewind also runs the rest of that instant, so only the event count may differ)
+  const numbers = async () => { const s = JSON.parse(await summaryOf(page)); delete s.events_processed; return s; };
+  const here = await numbers();
+  const logHere = await page.evaluate(() => window.fleetlab.sim.log_since(0).length);
+  await page.getByRole('button', { name: 'Play' }).click();
+  await page.waitForFunction((t) => window.fleetlab.sim.now_s > t + 5, t3);
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await paused(page);
+  await page.evaluate((t) => window.fleetlab.app.seek(t), t3);
+  assert.equal(await paused(page), t3);
+  assert.deepEqual(await numbers(), here, 'the rewound run is the run as it was');
+  assert.equal(await page.evaluate(() => window.fleetlab.sim.log_since(0).length), logHere);
+  assert.equal(await page.locator('.event-log li').count(), logHere, 'the event list shows the log as it was');
+  // keyboard on the time slider
+  await page.getByRole('slider', { name: 'Simulated time' }).focus();
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await paused(page), t3 - 1);
+  // pause when a lease expires: the crash at t = 3 s, evicted 15 s after the last heartbeat
+  await page.evaluate(() => window.fleetlab.app.seek(0));
+  await paused(page);
+  await page.locator('.pause-when summary').click();
+  await page.getByLabel('a lease expires (evicted)').check();
+  await page.getByRole('button', { name: 'Play' }).click();
+  const at = await paused(page);
+  const last = await page.evaluate(() => window.fleetlab.sim.log_since(0).filter((e) => e.kind === 'evicted'));
+  assert.equal(last.length, 1);
+  assert.equal(at, last[0].t_s, 'the clock stopped at the eviction');
+  assert.match(await page.locator('.time-status').textContent(), /Paused at t = .*#1 lease expired/);
+  assert.equal(await page.locator('#inspector').isVisible(), true, 'the evicted instance is shown');
+  await shot(page, 'page-paused-at-eviction-1366-en');
+  assert.ok(t0 > 0);
+  await page.context().close();
 });
 
-test('determinism: the page and the native CLI give identical summaries', async () => {
-  assert.ok(existsSync(CLI), `${CLI} is missing: run cargo build --release --bin fleetlab`);
-  const scenarios = [
-    { duration_s: 60 },
-    { duration_s: 200, traffic: { rate_rps: 450 }, instances: { count: 5, capacity_rps: 100 }, balancer: { algorithm: 'round_robin' } },
-    { seed: 7, duration_s: 120, traffic: { rate_rps: 450 }, instances: { count: 5, capacity_rps: 100 }, balancer: { algorithm: 'shared_queue' } },
-  ];
-  // plus the repository's shared scenarios (the same ones the wasm tests replay)
-  const shared = join(root, 'tests/scenarios');
-  if (existsSync(shared)) {
-    for (const f of readdirSync(shared).filter((f) => f.endsWith('.json')).sort()) scenarios.push(JSON.parse(readFileSync(join(shared, f), 'utf8')));
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'fleetlab-e2e-'));
-  const page = await open();
-  for (const [i, s] of scenarios.entries()) {
-    const file = join(dir, `s${i}.json`);
-    writeFileSync(file, JSON.stringify(s));
-    const native = JSON.parse(execFileSync(CLI, ['run', file], { encoding: 'utf8' }));
-    const inPage = JSON.parse(await page.evaluate(async (sc) => {
-      const m = await import('/pkg/fleetlab.js');
-      await m.default();
-      const sim = new m.Simulation(sc);
-      sim.run_to_end();
-      const r = sim.summary();
-      sim.free();
-      return JSON.stringify(r, (k, v) => (v === undefined ? null : v));
-    }, s));
-    assert.ok(native.requests.completed > 1000, `the scenario did something: ${JSON.stringify(s)}`);
-    assert.deepStrictEqual(inPage, native, `scenario ${JSON.stringify(s)}`);
-  }
-  await page.close();
+test('a link keeps the whole view: clicked faults, edits, speed, tab, comparison, the moment', async () => {
+  const page = await openPage(browser, `${server.url}#lang=en`, problems);
+  await page.getByRole('textbox', { name: 'Instances (N)' }).fill('6');
+  await page.getByRole('textbox', { name: 'Instances (N)' }).press('Enter');
+  await page.waitForFunction(() => window.fleetlab.sim.now_s > 2);
+  await page.locator('#fleet').focus();
+  await page.keyboard.press('ArrowRight');
+  await page.getByRole('button', { name: 'Crash' }).click();
+  await page.locator('#speed').selectOption('5');
+  await page.getByRole('tab', { name: 'Registry' }).click();
+  await page.locator('#cmp-a').selectOption('random');
+  await page.locator('#cmp-b').selectOption('peak_ewma');
+  await page.locator('#cmp-dur').selectOption('60');
+  await page.waitForFunction(() => window.fleetlab.sim.now_s > 6);
+  await page.getByRole('button', { name: 'Pause' }).click();
+  const t = await paused(page);
+  await page.waitForTimeout(400);
+  const url = `${server.url}${await hash(page)}`;
+  assert.match(url, /scenario=.*&speed=5&tab=registry&t=[\d.]+&compare=random,peak_ewma,60/);
+  const want = await summaryOf(page);
+  const desc = await page.evaluate(() => JSON.stringify(window.fleetlab.sim.description()));
+  await page.context().close();
+  const again = await openPage(browser, url, problems);
+  assert.equal(await paused(again), Math.round(t * 1000) / 1000);
+  assert.equal(await again.evaluate(() => JSON.stringify(window.fleetlab.sim.description())), desc, 'the same run, clicks included');
+  if (Math.round(t * 1000) / 1000 === t) assert.equal(await summaryOf(again), want, 'at the same moment, the same numbers');
+  assert.equal(await again.locator('#speed').inputValue(), '5');
+  assert.equal(await again.getByRole('tab', { name: 'Registry' }).getAttribute('aria-selected'), 'true');
+  assert.equal(await again.locator('#cmp-a').inputValue(), 'random');
+  assert.equal(await again.locator('#cmp-b').inputValue(), 'peak_ewma');
+  assert.equal(await again.locator('#cmp-dur').inputValue(), '60');
+  await again.context().close();
+  // a broken link says so in words and shows the default
+  const bad = await openPage(browser, `${server.url}#lang=en&scenario=${encodeURIComponent('{"instances":{"count":-3}}')}`, problems);
+  assert.match(await bad.locator('.banner-error').textContent(), /Instances \(N\) must be a whole number from \d+ to 100,000.*default scenario/);
+  await bad.context().close();
 });
 
-test('no console errors, page errors, failed or foreign requests on any page', () => {
-  assert.deepEqual(problems, []);
+test('the comparison weighs loss, p99 and mean, and marks stale results', async () => {
+  const page = await openPage(browser, `${server.url}#lang=en&scenario=${encodeURIComponent(JSON.stringify({ traffic: { rate_rps: 480 } }))}`, problems);
+  await page.locator('#cmp-a').selectOption('round_robin');
+  await page.locator('#cmp-b').selectOption('least_connections');
+  await page.locator('#cmp-dur').selectOption('60');
+  await page.getByRole('button', { name: 'Run the comparison' }).click();
+  await page.waitForSelector('#cmp-sentence', { timeout: 60000 });
+  const sentence = await page.locator('#cmp-sentence').textContent();
+  assert.match(sentence, /Mean .* p99 .* lost/, sentence);
+  const v = await page.evaluate(() => window.fleetlab.app.compare.result.verdict);
+  if (v.winner === 'b') assert.match(sentence, /least connections.* did better than round robin/);
+  else if (v.trade_off) assert.match(sentence, /trade-off/);
+  assert.equal(await page.locator('.stale').isVisible(), false);
+  await shot(page, 'page-compare-1366-en');
+  await page.getByRole('textbox', { name: 'Instances (N)' }).fill('20');
+  await page.getByRole('textbox', { name: 'Instances (N)' }).press('Enter');
+  await page.waitForSelector('.stale:visible');
+  await page.context().close();
+});
+
+test('exports: timeline CSV, summary JSON, chart and fleet PNG, HPA YAML in the page\'s language', async () => {
+  const page = await openPage(browser, `${server.url}#lang=zh-CN&scenario=${encodeURIComponent(JSON.stringify({ autoscaler: { kind: 'hpa', tolerance: { scale_up: 0.2 } } }))}`, problems);
+  await page.waitForFunction(() => window.fleetlab.sim.timeline().t_s.length >= 2);
+  const grab = async (locator) => {
+    const [d] = await Promise.all([page.waitForEvent('download'), locator.click()]);
+    return { name: d.suggestedFilename(), body: readFileSync(await d.path()) };
+  };
+  const csv = await grab(page.locator('#btn-csv'));
+  assert.match(csv.name, /\.csv$/);
+  const lines = csv.body.toString().trim().split('\n');
+  assert.match(lines[0], /^t_s,offered_rps,/);
+  assert.ok(lines.length >= 3);
+  const json = await grab(page.locator('#btn-json'));
+  assert.ok(JSON.parse(json.body.toString()).requests.arrived > 0);
+  const png = await grab(page.locator('#chart-latency button.png'));
+  assert.equal(png.body.subarray(1, 4).toString(), 'PNG');
+  const fleet = await grab(page.getByRole('button', { name: '把图保存为 PNG' }));
+  assert.equal(fleet.body.subarray(1, 4).toString(), 'PNG');
+  await page.getByRole('tab', { name: '弹性伸缩' }).click();
+  await page.getByRole('button', { name: '导出为 Kubernetes HPA YAML' }).click();
+  const yaml = await page.locator('#yaml-text').inputValue();
+  assert.match(yaml, /^# 由 fleetlab 导出。/);
+  assert.match(yaml, /# 需要开启 HPAConfigurableTolerance 特性门控/);
+  assert.doesNotMatch(yaml, /# .*(Exported|Needs the)/);
+  assert.match(yaml, /kind: HorizontalPodAutoscaler/);
+  await page.locator('#yaml-name').fill('Bad Name!');
+  assert.match(await page.locator('#yaml-name-err').textContent(), /Deployment 名称/);
+  await page.context().close();
 });

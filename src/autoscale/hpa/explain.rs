@@ -13,8 +13,13 @@ use std::fmt;
 
 use serde::Serialize;
 
+use super::external::ExternalCalc;
 use super::replica_calculator::CalcError;
 use super::{PolicyKind, SelectPolicy};
+use crate::autoscale::kpa::{
+    ActivatorPath, Bounds, Burst, Delay, NoData, Observed, Panic, PodCounts, ToZero,
+};
+use crate::autoscale::queue::KedaStep;
 use crate::error::Error;
 use crate::scenario::LoadSource;
 
@@ -206,6 +211,28 @@ pub enum Step {
         max: u32,
         desired: u32,
     },
+    /// Knative's decider: the stable and panic window averages.
+    KpaObserved(Observed),
+    /// Knative's decider: no metrics for a stable window.
+    KpaNoData(NoData),
+    /// Knative's decider: pod counts and their rate-limit clamp.
+    KpaPods(PodCounts),
+    /// Knative's decider: panic mode.
+    KpaPanic(Panic),
+    /// Knative's decider: the scale-down delay window.
+    KpaDelay(Delay),
+    /// Knative's decider: excess burst capacity.
+    KpaBurst(Burst),
+    /// Knative's PodAutoscaler: min/max/initial scale.
+    KpaBounds(Bounds),
+    /// Knative's PodAutoscaler: scale to zero.
+    KpaToZero(ToZero),
+    /// Knative: the activator in or out of the request path.
+    Activator(ActivatorPath),
+    /// An External metric with an AverageValue target (KEDA's HPA).
+    External(ExternalCalc),
+    /// KEDA's own 0 ↔ 1 decision (activation and cooldown).
+    Keda(KedaStep),
     /// The controller rescales.
     Scale { from: i64, to: i64 },
     /// The count stays.
@@ -398,6 +425,17 @@ impl fmt::Display for Step {
                 }
                 Ok(())
             }
+            Step::KpaObserved(ref s) => s.fmt(f),
+            Step::KpaNoData(ref s) => s.fmt(f),
+            Step::KpaPods(ref s) => s.fmt(f),
+            Step::KpaPanic(ref s) => s.fmt(f),
+            Step::KpaDelay(ref s) => s.fmt(f),
+            Step::KpaBurst(ref s) => s.fmt(f),
+            Step::KpaBounds(ref s) => s.fmt(f),
+            Step::KpaToZero(ref s) => s.fmt(f),
+            Step::Activator(ref s) => s.fmt(f),
+            Step::External(ref s) => s.fmt(f),
+            Step::Keda(ref s) => s.fmt(f),
             Step::Scale { from, to } => write!(f, " → scale {from} → {to}"),
             Step::NoChange { current } => write!(f, " → no change ({current})"),
         }

@@ -32,6 +32,7 @@
 //! failed: upstream's `ignoredPods`). A `Ready` pod without a sample is a *missing* pod.
 
 mod explain;
+mod external;
 mod normalize;
 mod replica_calculator;
 #[cfg(test)]
@@ -46,6 +47,7 @@ use crate::error::{check_int, check_range, Error, ErrorKind};
 pub use explain::{
     Direction, Explanation, LimitReason, PolicyLimit, RateFormula, RateLimit, ReplicaBound, Step,
 };
+pub use external::{external_per_pod_replicas, ExternalCalc, ExternalMetric};
 pub use replica_calculator::{resource_replicas, CalcError};
 
 use normalize::{
@@ -377,6 +379,52 @@ impl Hpa {
     /// `current_replicas` and these pods. The returned count is what the controller writes to
     /// the scale subresource (equal to `current_replicas` when it does not rescale).
     pub fn reconcile(&mut self, now_s: f64, current_replicas: u32, pods: &[PodMetric]) -> Decision {
+        let target = self.spec.target_utilization_pct;
+        let tolerance = self.spec.tolerance;
+        self.reconcile_with(now_s, current_replicas, |steps| {
+            match calc_resource(current_replicas, pods, target, tolerance) {
+                Ok(o) => {
+                    steps.extend(o.steps(target, current_replicas, tolerance));
+                    Ok(i64::from(o.rec.replicas))
+                }
+                Err(error) => Err(Step::MetricError {
+                    error,
+                    keep: current_replicas,
+                }),
+            }
+        })
+    }
+
+    /// `reconcileAutoscaler` with External metrics of `AverageValue` targets (KEDA's generated
+    /// HPA): each metric proposes `GetExternalPerPodMetricReplicas` over the replicas that
+    /// exist, the largest proposal wins (`computeReplicasForMetrics`), then the same
+    /// stabilization, rate limits and min/max as for CPU.
+    pub fn reconcile_external(
+        &mut self,
+        now_s: f64,
+        current_replicas: u32,
+        metrics: &[ExternalMetric],
+    ) -> Decision {
+        let tolerance = self.spec.tolerance;
+        self.reconcile_with(now_s, current_replicas, |steps| {
+            let mut proposal = 0i64;
+            for m in metrics {
+                let calc = external_per_pod_replicas(current_replicas, m, tolerance);
+                proposal = proposal.max(i64::from(calc.proposal));
+                steps.push(calc.step());
+            }
+            Ok(proposal)
+        })
+    }
+
+    /// The controller's pass around a metric calculation (`metric` returns the proposal, or
+    /// the step that keeps the count when the metric cannot be computed).
+    fn reconcile_with(
+        &mut self,
+        now_s: f64,
+        current_replicas: u32,
+        metric: impl FnOnce(&mut Vec<Step>) -> Result<i64, Step>,
+    ) -> Decision {
         let current = i64::from(current_replicas);
         if !now_s.is_finite() {
             return Decision::new(current_replicas, vec![Step::InvalidTime { now_s }].into());
@@ -410,30 +458,10 @@ impl Hpa {
             });
             min
         } else {
-            let outcome = match calc_resource(
-                current_replicas,
-                pods,
-                self.spec.target_utilization_pct,
-                self.spec.tolerance,
-            ) {
-                Ok(o) => o,
-                Err(error) => {
-                    return Decision::new(
-                        current_replicas,
-                        vec![Step::MetricError {
-                            error,
-                            keep: current_replicas,
-                        }]
-                        .into(),
-                    )
-                }
+            let metric_desired = match metric(&mut steps) {
+                Ok(d) => d,
+                Err(step) => return Decision::new(current_replicas, vec![step].into()),
             };
-            steps.extend(outcome.steps(
-                self.spec.target_utilization_pct,
-                current_replicas,
-                self.spec.tolerance,
-            ));
-            let metric_desired = i64::from(outcome.rec.replicas);
             // Borrow the behavior out of the spec while the state is updated (no clone).
             let behavior = self.spec.behavior.take();
             let desired = match &behavior {

@@ -48,7 +48,7 @@ fn check_tolerance(field: &str, value: f64) -> Result<(), Error> {
 
 impl Tolerance {
     /// `Tolerances.isWithin`.
-    fn is_within(&self, usage_ratio: f64) -> bool {
+    pub(super) fn is_within(&self, usage_ratio: f64) -> bool {
         (1.0 - self.scale_down) <= usage_ratio && usage_ratio <= (1.0 + self.scale_up)
     }
 }
