@@ -1,10 +1,11 @@
-// Fault markers on the time charts: a labelled vertical line at the simulated time of every
-// crash / slow / partition / recover entry of the event log, added to each uPlot chart as a
-// draw hook (charts.js needs no change: uPlot fires the hooks in `u.hooks` on every redraw).
+// Fault markers for uPlot charts: a labelled vertical line at the simulated time of every
+// crash / slow / partition / recover entry of the event log (the fault log.js's faultOf names),
+// added to each chart as a draw hook (uPlot fires the hooks in `u.hooks` on every redraw). The
+// rebuilt page's charts.js draws its own marks from faultOf; this stays for any other chart.
 // (The failures on the fleet canvas — red pulses, failing-request dots, the "✕ N failed —
 // still in view!" badge — are drawn by fleet-view.js from the view's per-instance columns.)
 
-import { FAULT_OF } from './log-text.js';
+import { faultOf } from './log.js';
 const MARK_COLOR = { crash: '#b42318', slow: '#c26a00', partition: '#7c3aed', recover: '#15803d' };
 const MAX_MARKS = 400;
 
@@ -24,7 +25,7 @@ export class FaultMarks {
   add(entries) {
     let added = false;
     for (const e of entries ?? []) {
-      const kind = FAULT_OF[e.kind];
+      const kind = faultOf(e);
       if (!kind) continue;
       this.marks.push({ t: e.t_s, kind, id: e.instance });
       added = true;

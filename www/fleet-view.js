@@ -177,7 +177,10 @@ export class FleetView {
   // ---------------------------------------------------------------- text
   /** Translated text for `key`: the page's `t`, or the English default when it has none. */
   tr(key, params) {
-    const s = this.t ? this.t(key, params) : key;
+    // a page catalog that can say whether it has the key (i18n.js's t.has) is asked only for
+    // keys it has: no "missing key" noise while the catalogs have not caught up
+    const t = this.t;
+    const s = t && (typeof t.has !== 'function' || t.has(key)) ? t(key, params) : key;
     if (s != null && s !== key) return s;
     const en = EN[key] ?? key.slice(key.lastIndexOf('.') + 1);
     return params ? en.replace(/\{(\w+)\}/g, (_, k) => (params[k] ?? '')) : en;

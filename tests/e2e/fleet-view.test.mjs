@@ -30,11 +30,19 @@ after(async () => {
   assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
 });
 
-/** The legend's gradient (style.css .lg-grad): [[u, [r, g, b]], ...]. */
+/** The legend's gradient (style.css .lg-grad): [[u, [r, g, b]], ...] (#rrggbb or rgb() stops). */
 function legendStops() {
   const css = readFileSync(join(root, 'www/style.css'), 'utf8');
-  const grad = /\.lg-grad\s*{[^}]*linear-gradient\(([^)]*)\)/.exec(css)[1];
-  return [...grad.matchAll(/#([0-9a-f]{6})\s+([\d.]+)%/gi)].map(([, h, p]) => [Number(p) / 100, [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16))]);
+  const grad = /\.lg-grad\s*{[^}]*?linear-gradient\(\s*[\d.]+deg\s*,(.*?)\)\s*;/.exec(css)[1];
+  const stops = [...grad.matchAll(/(?:#([0-9a-f]{6})|rgb\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\))\s*(?:([\d.]+)%)?/gi)].map(([, h, r, g, b, p]) => [
+    p == null ? null : Number(p) / 100,
+    h ? [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16)) : [r, g, b].map(Number),
+  ]);
+  // CSS: a first stop without a position is at 0 %, a last one at 100 %
+  if (stops[0][0] == null) stops[0][0] = 0;
+  if (stops.at(-1)[0] == null) stops.at(-1)[0] = 1;
+  assert.ok(stops.length >= 2 && stops.every(([u]) => u != null), `legend gradient: ${grad}`);
+  return stops;
 }
 /** The legend's colour at utilisation u (a CSS gradient interpolates linearly between stops). */
 function legendColor(u) {
