@@ -43,7 +43,7 @@ export function drawBalancer(v) {
   ctx.fillStyle = '#cfe3f7';
   ctx.font = FONT_L;
   ctx.textAlign = 'left';
-  ctx.fillText(v.loadString, 8, lb.y - 40);
+  ctx.fillText(v.loadString, 8, lb.y - 40, Math.max(40, v.g.offX - 16)); // never into the grid
   if (v.n > 0 && v.inViewCount === 0) {
     // nothing for the balancer to pick: every request fails at the balancer
     const k = v.reducedMotion ? 1 : 0.6 + 0.4 * Math.sin(v.clock * 8);

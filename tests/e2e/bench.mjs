@@ -197,6 +197,7 @@ async function measurePage(browser, base, n) {
   const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  page.on('crash', () => errors.push('the page crashed'));
   try {
     await page.goto(`${base}#scenario=${encodeURIComponent(JSON.stringify(scenario))}`);
     await page.waitForFunction(() => window.fleetlab?.sim?.now_s > 0, null, { timeout: 120000, polling: 100 });
@@ -235,7 +236,7 @@ async function measurePage(browser, base, n) {
 
     // The button is found again before each click: the header reflows with the status line.
     const clickPlay = async () => {
-      const box = await page.locator('#btn-play').boundingBox();
+      const box = await page.locator('#btn-play').boundingBox({ timeout: 120000 });
       return page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
     };
     const clicks = [];
@@ -250,7 +251,7 @@ async function measurePage(browser, base, n) {
           });
         }, { once: true });
       });
-      const box = await page.locator('#btn-play').boundingBox();
+      const box = await page.locator('#btn-play').boundingBox({ timeout: 120000 });
       const t0 = performance.timeOrigin + performance.now();
       await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
       await page.waitForFunction(() => window.__answered != null, null, { timeout: 120000, polling: 20 });
@@ -314,9 +315,20 @@ const PAGE_FOOT = [
   'the machine is loaded, CPU ones do not: 55 fps needs under about 18 ms of main-thread CPU per frame)',
 ].join('\n');
 
+/** measurePage, or a row of blanks with the error (one stuck page must not end the bench). */
+async function measureOrNote(browser, base, n) {
+  try {
+    return await measurePage(browser, base, n);
+  } catch (e) {
+    const blank = { n, errors: [`not measured: ${e.message.split('\n')[0]}`] };
+    for (const k of ['work', 'p95', 'fps', 'speed', 'advance', 'refresh', 'update', 'draw', 'click', 'clickMax', 'cpuMain', 'cpuProc', 'cpuShare']) blank[k] = NaN;
+    return blank;
+  }
+}
+
 async function pageBench(browser, server) {
   const rows = [];
-  for (const n of PAGE_NS) rows.push(await measurePage(browser, server.url, n));
+  for (const n of PAGE_NS) rows.push(await measureOrNote(browser, server.url, n));
   printPage(`page: ${PAGE_HEAD}.`, rows);
   console.log(PAGE_FOOT);
 }
@@ -326,8 +338,9 @@ function medianRows(runs) {
   return PAGE_NS.map((n) => {
     const rs = runs.filter((r) => r.n === n);
     const out = { n, errors: rs.flatMap((r) => r.errors) };
-    for (const k of ['work', 'p95', 'fps', 'speed', 'advance', 'refresh', 'update', 'draw', 'click', 'cpuMain', 'cpuProc', 'cpuShare']) out[k] = median(rs.map((r) => r[k]));
-    out.clickMax = Math.max(...rs.map((r) => r.clickMax));
+    const ok = rs.filter((r) => Number.isFinite(r.work));
+    for (const k of ['work', 'p95', 'fps', 'speed', 'advance', 'refresh', 'update', 'draw', 'click', 'cpuMain', 'cpuProc', 'cpuShare']) out[k] = ok.length ? median(ok.map((r) => r[k])) : NaN;
+    out.clickMax = ok.length ? Math.max(...ok.map((r) => r.clickMax)) : NaN;
     return out;
   });
 }
@@ -348,8 +361,8 @@ async function pageCompare(browser, server, rev) {
     const before = [], after = [];
     for (let rep = 0; rep < REPS; rep++) {
       for (const n of PAGE_NS) {
-        before.push(await measurePage(browser, old.url, n));
-        after.push(await measurePage(browser, server.url, n));
+        before.push(await measureOrNote(browser, old.url, n));
+        after.push(await measureOrNote(browser, server.url, n));
       }
     }
     printPage(`page BEFORE (www/ of ${rev}, this wasm), median of ${REPS} alternated runs: ${PAGE_HEAD}.`, medianRows(before));
