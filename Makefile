@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PORT ?= 8080
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: serve test bench setup wasm lint unit determinism wasm-test page-test clean
+.PHONY: serve test bench setup wasm lint unit determinism wasm-test page-test fuzz clean
 
 setup:
 	scripts/setup.sh test
@@ -44,6 +44,21 @@ page-test: wasm
 	node --test tests/e2e/
 
 test: setup lint unit wasm-test page-test
+
+# Coverage-guided fuzzing (not part of `make test`): cargo-fuzz on the nightly toolchain, each
+# target for FUZZ_SECONDS. The corpus grows in fuzz/corpus/ (not committed; fuzz/seeds/ is the
+# seed corpus); a crash is written to fuzz/artifacts/ and becomes a file in tests/regressions/.
+FUZZ_SECONDS ?= 900
+FUZZ_TARGETS ?= from_json simulate
+fuzz:
+	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	  mkdir -p corpus/$$t artifacts/$$t && \
+	  cargo +nightly fuzz run --sanitizer none $$t corpus/$$t seeds/$$t -- \
+	    -dict=scenario.dict -max_len=8192 -timeout=60 -rss_limit_mb=1024 \
+	    -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=artifacts/$$t/ -print_final_stats=1 || exit 1; \
+	done
 
 bench: setup wasm
 	cargo bench --bench engine

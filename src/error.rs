@@ -238,12 +238,32 @@ impl Error {
     }
 }
 
+/// Text as one printable line: control characters (a newline inside a JSON key, a terminal
+/// escape sequence) are written as Rust escapes (`\n`, `\u{1b}`), so a message never spans
+/// lines nor drives the terminal it is printed on (found by fuzzing `Scenario::from_json`).
+fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        text.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.field.is_empty() {
-            write!(f, "{}", self.problem)
+            write!(f, "{}", one_line(&self.problem))
         } else {
-            write!(f, "{}: {}", self.field, self.problem)
+            write!(f, "{}: {}", one_line(&self.field), one_line(&self.problem))
         }
     }
 }
@@ -334,5 +354,22 @@ mod tests {
         assert_eq!(v["field"], "instances.count");
         assert_eq!(v["range"]["max"], 5.0);
         assert_eq!(v["range"]["integer"], true);
+    }
+
+    #[test]
+    fn a_message_is_one_printable_line_whatever_the_input_names() {
+        let e = Error::of(
+            "a\nb\u{1b}[31m",
+            ErrorKind::UnknownField { allowed: vec![] },
+            None,
+        );
+        assert_eq!(
+            e.to_string(),
+            "a\\nb\\u{1b}[31m: is not a field of this object"
+        );
+        // The data keeps what was given, for the page to match.
+        assert_eq!(e.field, "a\nb\u{1b}[31m");
+        let e = Error::new("", "line one\r\nline two");
+        assert_eq!(e.to_string(), "line one\\r\\nline two");
     }
 }

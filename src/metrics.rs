@@ -95,8 +95,12 @@ pub struct Requests {
     pub completed: u64,
     /// Turned away by a full queue.
     pub dropped: u64,
-    /// Lost: no instance to send to, sent to a dead or departed instance, or lost in a crash.
+    /// Lost: no instance to send to, sent to a dead or departed instance, lost in a crash, or
+    /// not answered within `balancer.timeout_s`.
     pub failed: u64,
+    /// The part of `failed` that timed out.
+    pub timed_out: u64,
+    /// Requests a client still waits for (queued, in service, or waiting to be retried).
     pub in_flight: u64,
 }
 
@@ -225,24 +229,32 @@ impl Timeline {
         out.push_str(Self::CSV_HEADER);
         out.push('\n');
         for s in &self.samples {
-            out.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{:.9},{:.9},{:.9},{:.6},{}\n",
-                s.t_s,
-                s.offered_rps,
-                s.arrived_rps,
-                s.throughput_rps,
-                s.dropped,
-                s.failed,
-                s.ready,
-                s.desired,
-                s.mean_s,
-                s.p50_s,
-                s.p99_s,
-                s.utilization,
-                s.in_flight
-            ));
+            out.push_str(&s.csv_row());
         }
         out
+    }
+}
+
+impl Sample {
+    /// One line of the timeline CSV (`Timeline::CSV_HEADER`'s columns), with its newline.
+    pub fn csv_row(&self) -> String {
+        let s = self;
+        format!(
+            "{},{},{},{},{},{},{},{},{:.9},{:.9},{:.9},{:.6},{}\n",
+            s.t_s,
+            s.offered_rps,
+            s.arrived_rps,
+            s.throughput_rps,
+            s.dropped,
+            s.failed,
+            s.ready,
+            s.desired,
+            s.mean_s,
+            s.p50_s,
+            s.p99_s,
+            s.utilization,
+            s.in_flight
+        )
     }
 }
 

@@ -135,6 +135,9 @@ pub struct Simulation {
     hit: Option<u64>,
 }
 
+/// Most events one `step` processes (about a second of work in a browser).
+const STEP_EVENTS: u64 = 2_000_000;
+
 /// Non-negative seconds as nanoseconds, saturating (never wrapping).
 fn seconds_ns(s: f64) -> u64 {
     if s > 0.0 {
@@ -226,17 +229,19 @@ impl Simulation {
     }
 
     /// One step while paused: `"event"` (the next event), `"second"` (one simulated second)
-    /// or `"sync"` (until the autoscaler's next decision). Returns the seconds covered.
+    /// or `"sync"` (until the autoscaler's next decision). Returns the seconds covered. A step
+    /// does at most `STEP_EVENTS` events of work (at 10^7 requests/s a second is 10^7 events,
+    /// and without an autoscaler "sync" would run an hour): it then covers less.
     pub fn step(&mut self, unit: JsValue) -> Result<f64, JsValue> {
         let before = self.inner().now_ns();
         match unit.as_string().as_deref() {
             Some("event") => {
                 self.replay.advance_until(u64::MAX, 1, Breakpoints::NONE);
             }
-            Some("second") => self.run_for(1.0, u64::MAX, self.breakpoints),
+            Some("second") => self.run_for(1.0, STEP_EVENTS, self.breakpoints),
             Some("sync") => {
                 let decisions = Breakpoints::from_names(&["scaled", "kept"]).expect("known");
-                self.run_for(3600.0, u64::MAX, decisions);
+                self.run_for(3600.0, STEP_EVENTS, decisions);
                 self.hit = None;
             }
             _ => {
@@ -446,14 +451,13 @@ impl Simulation {
     }
 
     /// For hash balancers: the instance id that keys 1..=count map to now (-1: none).
-    pub fn key_owners(&mut self, count: f64) -> Vec<i32> {
+    pub fn key_owners(&self, count: f64) -> Vec<i32> {
         let count = if count >= 0.0 {
             count.min(100_000.0) as u32
         } else {
             0
         };
-        self.replay
-            .sim_mut_for_reading()
+        self.inner()
             .key_owners(count)
             .into_iter()
             .map(|o| o.map_or(-1, |id| id as i32))

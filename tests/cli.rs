@@ -180,6 +180,78 @@ fn validate_and_timeline() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// A run that would take hours: a million requests per second for a million seconds.
+const ENDLESS: &str = r#"{"duration_s": 1000000, "traffic": {"rate_rps": 1000000},
+                          "instances": {"count": 100, "capacity_rps": 20000}}"#;
+
+#[test]
+fn ctrl_c_stops_the_run_and_prints_the_partial_summary() {
+    let dir = std::env::temp_dir().join(format!("fleetlab-sigint-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let scenario = dir.join("endless.json");
+    std::fs::write(&scenario, ENDLESS).unwrap();
+    let csv = dir.join("timeline.csv");
+    let child = Command::new(env!("CARGO_BIN_EXE_fleetlab"))
+        .args(["run", scenario.to_str().unwrap(), "--timeline"])
+        .arg(&csv)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Let it get well into the run, then press Ctrl-C.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // SAFETY: signalling our own child process.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let started = std::time::Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        started.elapsed().as_secs() < 10,
+        "stops within a slice or so"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("interrupted at t = "), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["partial"], true);
+    let t = v["simulated_s"].as_f64().unwrap();
+    assert!(t > 0.0 && t < 1e6, "{t}");
+    let r = &v["requests"];
+    let n = |k: &str| r[k].as_u64().unwrap();
+    assert!(n("arrived") > 0);
+    assert_eq!(
+        n("arrived"),
+        n("completed") + n("dropped") + n("failed") + n("in_flight")
+    );
+    // The timeline was written as the run went: one row per simulated second so far.
+    let rows = std::fs::read_to_string(&csv).unwrap().lines().count() - 1;
+    assert_eq!(rows as f64, t.floor(), "{rows} rows at t = {t}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn a_complete_run_is_not_marked_partial() {
+    let out = fleetlab(&["run", "-"], r#"{"duration_s": 2}"#);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v.get("partial").is_none());
+    assert!(out.stderr.is_empty(), "no progress bar off a terminal");
+}
+
+#[test]
+fn a_bad_timeline_path_is_refused_before_the_run() {
+    for path in ["/nonexistent-dir/t.csv", "/"] {
+        let started = std::time::Instant::now();
+        let out = fleetlab(&["run", "-", "--timeline", path], ENDLESS);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(&format!("--timeline {path}")), "{stderr}");
+        assert!(out.stdout.is_empty());
+        assert!(started.elapsed().as_secs() < 5, "refused before running");
+    }
+}
+
 #[test]
 fn compare_races_autoscalers_on_the_same_requests() {
     let dir = std::env::temp_dir().join(format!("fleetlab-compare-{}", std::process::id()));

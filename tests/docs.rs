@@ -45,9 +45,12 @@ fn base(path: &str, kinds: &[&str]) -> Value {
         }
         // Zero instances need an autoscaler that starts from zero.
         "instances" if path == "instances.count" => json!({"autoscaler": {"kind": "kpa"}}),
-        "balancer" => {
-            json!({"balancer": {"health_check": {}, "outlier_detection": {}}, "traffic": {"keys": 10}})
-        }
+        // Relations on a range's end: min_ring_size ≤ max_ring_size, and base_ejection_s ≤
+        // max_ejection_time_s: the other side at its own least.
+        "balancer" => json!({"balancer": {"health_check": {}, "passive_health": {},
+            "min_ring_size": if path == "balancer.max_ring_size" { 1 } else { 1024 },
+            "outlier_detection": if path.ends_with("max_ejection_time_s") { json!({"base_ejection_s": 0.001}) } else { json!({}) }},
+            "traffic": {"keys": 10}}),
         "traffic" => json!({"traffic": {"changes": [{"at_s": 1, "rate_rps": 1}]}}),
         "instances" => json!({"instances": {"overrides": [{"instance": 0}]}}),
         "faults" => json!({"faults": [{"at_s": 1, "kind": "slow", "instance": 0}]}),
@@ -160,4 +163,74 @@ fn every_documented_name_is_understood() {
         let err = check(&f.path, &f.kinds, json!("no_such_name")).unwrap_err();
         assert!(err.contains("must be one of"), "{}: {err}", f.path);
     }
+}
+
+/// The page's field catalogs (www/i18n/fields.*.json): every entry names a schema field, has a
+/// label and a one-line help in both languages, and names exactly the schema's values; the
+/// fields issue 11 added or changed are all there.
+#[test]
+fn field_catalogs_follow_the_schema() {
+    let read = |lang: &str| -> serde_json::Map<String, Value> {
+        let path = format!("{}/www/i18n/fields.{lang}.json", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    };
+    let (en, zh) = (read("en"), read("zh-CN"));
+    let keys = |m: &serde_json::Map<String, Value>| m.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&en), keys(&zh), "both languages have the same entries");
+    for (path, entry) in en.iter().chain(zh.iter()) {
+        let field = schema::fields()
+            .iter()
+            .find(|f| f.path == *path)
+            .unwrap_or_else(|| panic!("{path} is not a schema field"));
+        for part in ["label", "help"] {
+            let text = entry[part].as_str().unwrap_or_default();
+            assert!(!text.is_empty() && !text.contains('\n'), "{path}.{part}");
+        }
+        if let Ty::Name { names } = &field.ty {
+            if let Some(given) = entry.get("names") {
+                let mut given: Vec<&str> = given
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .map(String::as_str)
+                    .collect();
+                let mut wanted = names.clone();
+                given.sort_unstable();
+                wanted.sort_unstable();
+                assert_eq!(given, wanted, "{path} names");
+            }
+        }
+    }
+    for path in [
+        "instances.prestop_s",
+        "instances.cpu_request_fraction",
+        "balancer.algorithm",
+        "balancer.ring",
+        "balancer.points_per_instance",
+        "balancer.min_ring_size",
+        "balancer.max_ring_size",
+        "balancer.timeout_s",
+        "balancer.retries",
+        "balancer.retry_on",
+        "balancer.retry_backoff_s",
+        "balancer.health_check",
+        "balancer.outlier_detection.base_ejection_s",
+        "balancer.outlier_detection.max_ejection_pct",
+        "balancer.outlier_detection.interval_s",
+        "balancer.outlier_detection.max_ejection_time_s",
+        "balancer.outlier_detection.always_eject_one_host",
+        "balancer.passive_health",
+        "balancer.passive_health.max_fails",
+        "balancer.passive_health.fail_timeout_s",
+        "registry.flavor",
+        "registry.ttl_s",
+        "registry.self_preservation_threshold",
+    ] {
+        assert!(en.contains_key(path), "{path} has no label and help");
+    }
+    // What the review found false stays out: no "at least one" ejection, no weighted Envoy
+    // RANDOM.
+    let all = serde_json::to_string(&en).unwrap();
+    assert!(!all.contains("at least one"));
+    assert!(!all.contains("random (weighted)"));
 }

@@ -1,4 +1,4 @@
-//! A quick check of www/lessons/08-scaling-a-model-server.json, in the format of the lessons
+//! A quick check of www/lessons/09-scaling-a-model-server.json, in the format of the lessons
 //! (notes/lessons-format.md), until the shared lesson runner (tests/lessons.rs) checks every
 //! lesson: each step runs natively from its scenario to its pause; every claim holds there;
 //! every placeholder names a value that exists; every digit in the step's texts (both
@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 const LESSON: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/www/lessons/08-scaling-a-model-server.json"
+    "/www/lessons/09-scaling-a-model-server.json"
 ));
 
 /// `a.b[2].c` in a JSON value.
@@ -22,7 +22,11 @@ fn lookup<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
             Some((n, rest)) => (n, rest.trim_end_matches(']').parse::<usize>().ok()),
             None => (part, None),
         };
-        node = node.get(name)?;
+        node = match (node.as_array(), name.parse::<usize>()) {
+            // `a.b.0.c`, the dotted form the page's placeholders use
+            (Some(list), Ok(i)) => list.get(i)?,
+            _ => node.get(name)?,
+        };
         if let Some(i) = index {
             node = node.get(i)?;
         }

@@ -124,7 +124,7 @@ export function drawCell(v, i) {
 
   // body
   if (life === L.crashed) ctx.fillStyle = C.crashed;
-  else if (life === L.draining) ctx.fillStyle = hatchPattern(v);
+  else if (v.leaving[life]) ctx.fillStyle = hatchPattern(v);
   else if (life === L.stopped) ctx.fillStyle = C.stopped;
   else if (life === L.starting) ctx.fillStyle = C.starting;
   else ctx.fillStyle = UTIL_CSS[lutIndex(util)];

@@ -30,7 +30,7 @@ export function pixelOf(v, i, map) {
     return UTIL_PX[lutIndex(v.util[id])];
   }
   if (life === L.starting) return map ? P.startingMap : P.starting;
-  if (life === L.draining) return P.draining;
+  if (v.leaving[life]) return P.draining;
   if (life === L.crashed) return P.crashed;
   if (life === L.stopped) {
     const a = Math.round(255 * v.alpha[id]);
@@ -74,7 +74,7 @@ export function decorateCells(v) {
     const o = i * nf;
     const life = s[o + F.lifecycle], flags = s[o + F.flags];
     const id = v.orderBuf[i];
-    if (life === L.draining) {
+    if (v.leaving[life]) {
       for (let y = y0; y < y1; y++) {
         const row = y * W;
         for (let x = x0; x < x1; x++) img[row + x] = (x + y) & 4 ? P.hatchLine : P.hatchDark;
@@ -389,7 +389,7 @@ export function drawPanel(v) {
   for (const [c, name, count] of T.states) {
     if (yl + 14 > p.y + p.h) break;
     ctx.fillStyle = c === L.ready ? UTIL_CSS[lutIndex(0.5)] : c === 'out' ? C.outOfView : c === 'ej' ? C.ejected
-      : c === L.starting ? 'rgba(124,196,255,0.6)' : c === L.draining ? C.hatchLine : c === L.crashed ? C.crashed : C.stopped;
+      : c === L.starting ? 'rgba(124,196,255,0.6)' : v.leaving[c] ? C.hatchLine : c === L.crashed ? C.crashed : C.stopped;
     ctx.fillRect(x2, yl + 2, 10, 10);
     if (c === L.crashed) { ctx.strokeStyle = C.crashRing; ctx.lineWidth = 1.5; ctx.strokeRect(x2 - 0.5, yl + 1.5, 11, 11); }
     ctx.fillStyle = C.text;

@@ -45,7 +45,7 @@ const UTIL_TAU_SIM = 1; // …and, when update() is told the simulated time, ove
 // The columns and codes this module reads; a name the core does not export is an error.
 const COLUMNS = ['id', 'lifecycle', 'registry', 'queue', 'in_service', 'utilization', 'routed', 'completed', 'dropped',
   'failed', 'weight', 'speed', 'lease_left_s', 'in_view', 'flags'];
-const LIFECYCLES = ['starting', 'ready', 'draining', 'stopped', 'crashed'];
+const LIFECYCLES = ['starting', 'ready', 'draining', 'terminating', 'stopped', 'crashed'];
 const REGISTRY_STATES = ['suspect', 'evicted'];
 const FLAGS = ['partitioned', 'slow', 'ejected', 'unhealthy'];
 
@@ -120,9 +120,13 @@ export class FleetView {
     const bits = Object.fromEntries(codes.flags);
     for (const s of FLAGS) if (!(s in bits)) throw new Error(`FleetView: the core names no flag "${s}" (it names: ${Object.keys(bits).join(', ')})`);
     this.B = { partitioned: bits.partitioned, slow: bits.slow, ejected: bits.ejected, unhealthy: bits.unhealthy };
-    // lifecycle codes whose instances have a queue (starting, ready, draining)
+    // lifecycle codes whose instances have a queue (starting, ready, draining, terminating)
     this.hasQueue = new Uint8Array(this.lifeNames.length + 1);
-    for (const s of ['starting', 'ready', 'draining']) this.hasQueue[L[s]] = 1;
+    for (const s of ['starting', 'ready', 'draining', 'terminating']) this.hasQueue[L[s]] = 1;
+    // leaving the fleet: draining (no new requests) or terminating (deregistered, its preStop
+    // hook running, still serving what stale caches send): both drawn hatched
+    this.leaving = new Uint8Array(this.lifeNames.length + 1);
+    for (const s of ['draining', 'terminating']) this.leaving[L[s]] = 1;
 
     // page-set properties
     this.selected = null;

@@ -68,6 +68,10 @@ impl Balancer for JumpHash {
         _rng: &mut SimRng,
         _now_ns: u64,
     ) -> Option<usize> {
+        self.owner(key)
+    }
+
+    fn owner(&self, key: u64) -> Option<usize> {
         jump_hash(key_hash(key), self.len).map(|b| b as usize)
     }
 }

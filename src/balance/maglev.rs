@@ -171,6 +171,10 @@ impl Balancer for Maglev {
         _rng: &mut SimRng,
         _now_ns: u64,
     ) -> Option<usize> {
+        self.owner(key)
+    }
+
+    fn owner(&self, key: u64) -> Option<usize> {
         if self.table.is_empty() {
             return None;
         }

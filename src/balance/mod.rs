@@ -7,27 +7,39 @@
 use crate::rng::SimRng;
 use crate::scenario::BalancerConfig;
 
+mod active_health;
 mod common;
 mod jump_hash;
 mod least_connections;
 mod maglev;
+mod outlier;
+mod passive_health;
 mod peak_ewma;
 mod power_of_two;
+mod presets;
 mod random;
+mod retry;
 mod ring_hash;
 mod round_robin;
 mod smooth_weighted;
+mod xxhash;
 
+pub use active_health::{HcSession, Transition};
 pub use common::{key_hash, mod_n, moved_fraction};
 pub use jump_hash::{jump_hash, JumpHash};
 pub use least_connections::LeastConnections;
 pub use maglev::{maglev_table, Maglev};
+pub use outlier::{Monitor, Outcome, OutlierDetector};
+pub use passive_health::{PassiveHealth, Peer};
 pub use peak_ewma::PeakEwma;
 pub use power_of_two::PowerOfTwo;
-pub use random::WeightedRandom;
-pub use ring_hash::RingHash;
+pub use presets::presets;
+pub use random::{Random, WeightedRandom};
+pub use retry::{Backoff, Failure};
+pub use ring_hash::{host_address, Ring, RingHash};
 pub use round_robin::RoundRobin;
 pub use smooth_weighted::{SmoothWeighted, WeightedRoundRobin};
+pub use xxhash::xxh64;
 
 /// One instance as the balancer knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +73,12 @@ pub trait Balancer: BalancerClone {
 
     /// A response from endpoint `id` took `latency_ns` (time from routing to completion).
     fn on_response(&mut self, _id: u32, _latency_ns: u64, _now_ns: u64) {}
+
+    /// For a hash balancer, the endpoint `key` maps to, read without changing anything (the
+    /// page's key view and the moved-keys count); `None` for the others.
+    fn owner(&self, _key: u64) -> Option<usize> {
+        None
+    }
 
     /// Whether this balancer keeps its own index of the endpoints' load. The simulation then
     /// calls `set_loads` with every endpoint's active count after each `set_endpoints` (and at
@@ -98,15 +116,19 @@ impl Clone for Box<dyn Balancer> {
 /// `SharedQueue`, which is not a per-request choice (the simulator runs one central queue).
 /// Balancers start with no endpoints: call `set_endpoints` before the first `pick`.
 pub fn build(config: &BalancerConfig) -> Option<Box<dyn Balancer>> {
-    use crate::scenario::Algorithm;
+    use crate::scenario::{Algorithm, RingKind};
     let balancer: Box<dyn Balancer> = match config.algorithm {
         Algorithm::RoundRobin => Box::new(RoundRobin::new()),
         Algorithm::WeightedRoundRobin => Box::new(WeightedRoundRobin::new()),
-        Algorithm::Random => Box::new(WeightedRandom::new()),
+        Algorithm::Random => Box::new(Random::new()),
+        Algorithm::WeightedRandom => Box::new(WeightedRandom::new()),
         Algorithm::LeastConnections => Box::new(LeastConnections::new()),
         Algorithm::PowerOfTwo => Box::new(PowerOfTwo::new(config.choice_count)),
         Algorithm::PeakEwma => Box::new(PeakEwma::new(config.decay_s)),
-        Algorithm::RingHash => Box::new(RingHash::new(config.points_per_instance)),
+        Algorithm::RingHash => Box::new(match config.ring {
+            RingKind::Envoy => RingHash::envoy(config.min_ring_size, config.max_ring_size),
+            RingKind::Ketama => RingHash::new(config.points_per_instance),
+        }),
         Algorithm::Maglev => Box::new(Maglev::new(config.table_size)),
         Algorithm::JumpHash => Box::new(JumpHash::new()),
         Algorithm::SharedQueue => return None,

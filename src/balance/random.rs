@@ -1,15 +1,56 @@
-//! Weighted random choice, like Envoy's `RANDOM` policy: a uniform draw over the hosts when all
-//! weights are equal, otherwise a draw proportional to weight (each host owns a slice of
-//! `[0, total weight)` and a uniform point in that range picks the host whose slice holds it,
-//! found by binary search over the prefix sums). Stateless apart from the prefix sums, so it
-//! needs no coordination between clients and is the baseline the load-aware policies beat: it
-//! splits a Poisson arrival stream into independent Poisson streams, so with exponential service
-//! every instance is its own M/M/1 queue and sees none of the pooling benefit.
+//! Random choice, two ways.
+//!
+//! - `Random` is Envoy's `RANDOM` policy (envoyproxy/envoy
+//!   `source/extensions/load_balancing_policies/random/random_lb.cc`,
+//!   `RandomLoadBalancer::peekOrChoose`, commit a19aa540: `hosts_to_use[random_hash %
+//!   hosts_to_use.size()]`): a uniform draw over the hosts. Host weights are never read, so a
+//!   host of weight 3 gets the same share as one of weight 1. fleetlab draws the index with an
+//!   unbiased uniform draw instead of Envoy's 64-bit modulo, whose bias (below n / 2^64) no run
+//!   can see.
+//! - `WeightedRandom` draws in proportion to weight (each host owns a slice of
+//!   `[0, total weight)` and a uniform point in that range picks the host whose slice holds it,
+//!   found by binary search over the prefix sums). No upstream proxy ships a policy of this
+//!   name; it is here to show what weights would do to a random split. With equal weights it
+//!   is `Random`, draw for draw.
+//!
+//! Both are stateless apart from the endpoint list, so they need no coordination between
+//! clients and are the baseline the load-aware policies beat: a random split of a Poisson arrival
+//! stream gives independent Poisson streams, so with exponential service every instance is its
+//! own M/M/1 queue and sees none of the pooling benefit.
 
 use super::common::weight;
 use super::{Balancer, Endpoint, LoadView};
 use crate::rng::SimRng;
 
+/// Envoy's `RANDOM`: uniform over the endpoints, weights ignored.
+#[derive(Debug, Clone, Default)]
+pub struct Random {
+    endpoints: u32,
+}
+
+impl Random {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Balancer for Random {
+    fn set_endpoints(&mut self, endpoints: &[Endpoint]) {
+        self.endpoints = endpoints.len() as u32;
+    }
+
+    fn pick(
+        &mut self,
+        _key: u64,
+        _load: &dyn LoadView,
+        rng: &mut SimRng,
+        _now_ns: u64,
+    ) -> Option<usize> {
+        (self.endpoints > 0).then(|| rng.below(self.endpoints) as usize)
+    }
+}
+
+/// A draw in proportion to weight (fleetlab's `weighted_random`).
 #[derive(Debug, Clone, Default)]
 pub struct WeightedRandom {
     /// Running sums of the weights: endpoint i owns `[cumulative[i-1], cumulative[i])`.
@@ -65,6 +106,45 @@ impl Balancer for WeightedRandom {
 mod tests {
     use super::super::common::testing::{assert_binomial, Loads};
     use super::*;
+
+    fn counts_with(b: &mut dyn Balancer, weights: &[u32], picks: u64, seed: u64) -> Vec<u64> {
+        let eps: Vec<Endpoint> = weights
+            .iter()
+            .enumerate()
+            .map(|(i, &w)| Endpoint {
+                id: i as u32 * 10,
+                weight: w,
+            })
+            .collect();
+        b.set_endpoints(&eps);
+        let mut rng = SimRng::seed(seed);
+        let loads = Loads(vec![0; eps.len()]);
+        let mut c = vec![0u64; eps.len()];
+        for _ in 0..picks {
+            c[b.pick(0, &loads, &mut rng, 0).unwrap()] += 1;
+        }
+        c
+    }
+
+    #[test]
+    fn envoy_random_ignores_weights() {
+        // random_lb.cc reads no weight: weights [1, 3] split 50/50, not 25/75.
+        let picks = 100_000;
+        let c = counts_with(&mut Random::new(), &[1, 3], picks, 11);
+        assert_binomial(c[0], picks, 0.5, "weight 1");
+        assert_binomial(c[1], picks, 0.5, "weight 3");
+        assert_eq!(
+            Random::new().pick(0, &Loads(vec![]), &mut SimRng::seed(1), 0),
+            None
+        );
+    }
+
+    #[test]
+    fn with_equal_weights_both_draw_the_same_sequence() {
+        let a = counts_with(&mut Random::new(), &[2; 7], 1000, 3);
+        let b = counts_with(&mut WeightedRandom::new(), &[2; 7], 1000, 3);
+        assert_eq!(a, b);
+    }
 
     fn counts(weights: &[u32], picks: u64, seed: u64) -> Vec<u64> {
         let eps: Vec<Endpoint> = weights

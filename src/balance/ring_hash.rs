@@ -1,67 +1,128 @@
-//! Consistent hashing on a ring, ketama style (Karger et al. 1997; libketama; Envoy's
-//! `RING_HASH`): every endpoint places `points_per_instance × weight` points on a 64-bit ring, a
-//! request key is hashed onto the same ring and served by the owner of the first point at or
-//! clockwise after it (wrapping past the top to the first point), found by binary search as in
-//! Envoy's port of `ketama_get_server`. Removing an endpoint moves only the keys of its own
-//! arcs, and adding one takes keys only for itself, about 1/N of the keys either way; the
-//! `points_per_instance` virtual nodes (ketama uses 160 per server) keep each endpoint's share
-//! near 1/N (its spread shrinks like 1/sqrt(points)).
+//! Consistent hashing on a ring (Karger et al. 1997), built the way one of two real systems
+//! builds it; a request key is hashed onto the same 64-bit ring and served by the owner of the
+//! first point at or clockwise after it, wrapping past the top to the first point — the
+//! binary search of libketama's `ketama_get_server`, which Envoy's `Ring::chooseHost` ports.
 //!
-//! Where fleetlab differs: point positions are `SplitMix64(id, replica)` (see `common.rs`)
-//! instead of ketama's MD5 of "host:port-i" (four points per digest) or Envoy's xxHash64 of
-//! "address_i"; the point count is per unit of weight (ketama's) rather than Envoy's
-//! `minimum_ring_size` scaled by normalized weight; and the ring is capped at `MAX_RING_POINTS`
-//! (Envoy: `maximum_ring_size`, default 8M) to bound memory on the page. When the cap applies,
-//! points are shared out with Envoy's running-sum rounding, so a tiny-weight endpoint may get
-//! no point and no traffic, as in Envoy. Points with equal hashes (practically never) are
-//! ordered by instance id so the ring does not depend on input order.
+//! - `ring: envoy` (the default) is Envoy's `RING_HASH`
+//!   (envoyproxy/envoy `source/extensions/load_balancing_policies/ring_hash/ring_hash_lb.cc`,
+//!   `Ring::Ring`, commit 0d2acde2; weights normalized as `normalizeHostWeights` in
+//!   `.../common/thread_aware_lb_impl.cc`, commit 0336fd61): host i's normalized weight is
+//!   w_i = weight_i / Σweight, the ring scale is
+//!   min(ceil(min_w × minimum_ring_size) / min_w, maximum_ring_size), and walking the hosts in
+//!   order with running sums (`target += scale × w_i`, one point while `current < target`) host
+//!   i gets its points at xxHash64("<address>_<j>"), j = 0, 1, …. So the ring has about
+//!   `min_ring_size` points *in all*: N equal hosts get ceil(1024 / N) each, 11 at N = 100, and
+//!   the busiest host's share of the keys is then about 1.9 × the mean (see the tests).
+//!   Addresses are synthetic, `10.a.b.c:8080` from the instance id, so the ring is exactly the
+//!   one Envoy would build for hosts with those addresses.
+//! - `ring: ketama` is libketama's continuum (RJ/ketama `libketama/ketama.c`,
+//!   `ketama_create_continuum`, commit 18cf9a77): 160 points per server of equal weight
+//!   (`points_per_instance` per unit of weight here), so a host's share stays near 1/N (about
+//!   1.3 × the mean for the busiest at N = 100). Where fleetlab differs: libketama places
+//!   floor(share × 40 × N) MD5 digests of "<address>-<k>" with four 32-bit points each; here
+//!   each point is `SplitMix64(id, replica)` (see `common.rs`) and the count is exactly
+//!   `points_per_instance × weight` (the same as libketama's for equal weights).
+//!
+//! Either ring is capped at `MAX_RING_SIZE` points to bound the page's memory; when the cap
+//! applies, points are shared with Envoy's running-sum rounding, so a tiny-weight endpoint may
+//! get no point and no traffic, as in Envoy. Removing an endpoint moves only the keys of its own
+//! arcs, and adding one takes keys only for itself. Points with equal hashes (practically never)
+//! are ordered by endpoint index, which `std::sort` leaves unspecified.
+
+use std::io::Write;
 
 use super::common::{key_hash, pair_hash, weight, SEED_RING};
+use super::xxhash::xxh64;
 use super::{Balancer, Endpoint, LoadView};
+use crate::error::{Error, ErrorKind};
 use crate::rng::SimRng;
+use crate::scenario::{RingKind, MAX_RING_SIZE};
 
-/// Upper bound on points in the ring (12 bytes each).
-pub const MAX_RING_POINTS: u64 = 1 << 21;
-
-#[derive(Debug, Clone)]
-pub struct RingHash {
-    points_per_instance: u32,
-    /// Point positions, ascending.
-    hashes: Vec<u64>,
-    /// Endpoint index owning the point at the same position in `hashes`.
-    owners: Vec<u32>,
+/// The address fleetlab gives instance `id` when a real system would hash an address:
+/// `10.x.y.z:8080` with x.y.z the id's low 24 bits.
+pub fn host_address(id: u32) -> String {
+    format!(
+        "10.{}.{}.{}:8080",
+        (id >> 16) & 0xff,
+        (id >> 8) & 0xff,
+        id & 0xff
+    )
 }
 
-impl RingHash {
-    /// `points_per_instance`: ring points per unit of weight (0 is treated as 1).
-    pub fn new(points_per_instance: u32) -> Self {
-        RingHash {
-            points_per_instance: points_per_instance.max(1),
-            hashes: Vec::new(),
-            owners: Vec::new(),
+/// A built ring: point positions ascending, and the endpoint index owning each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ring {
+    pub hashes: Vec<u64>,
+    pub owners: Vec<u32>,
+}
+
+impl Ring {
+    fn from_points(mut points: Vec<(u64, u32)>) -> Ring {
+        points.sort_unstable();
+        Ring {
+            hashes: points.iter().map(|p| p.0).collect(),
+            owners: points.iter().map(|p| p.1).collect(),
         }
     }
 
-    /// The endpoint index owning the first point at or after `h`, wrapping around.
-    fn lookup(&self, h: u64) -> Option<usize> {
-        if self.hashes.is_empty() {
-            return None;
+    /// Envoy's `Ring::Ring` for hosts given as (hash key, weight), in order. Errors as Envoy's
+    /// config check does when `min_ring_size > max_ring_size`.
+    pub fn envoy(
+        hosts: &[(String, u32)],
+        min_ring_size: u64,
+        max_ring_size: u64,
+    ) -> Result<Ring, Error> {
+        if min_ring_size > max_ring_size {
+            return Err(Error::of(
+                "max_ring_size",
+                ErrorKind::NotAtLeast {
+                    other: "min_ring_size".into(),
+                    limit: min_ring_size as f64,
+                },
+                Some(max_ring_size.to_string()),
+            ));
         }
-        let pos = self.hashes.partition_point(|&p| p < h);
-        let pos = if pos == self.hashes.len() { 0 } else { pos };
-        Some(self.owners[pos] as usize)
+        if hosts.is_empty() {
+            return Ok(Ring::default());
+        }
+        let sum: u64 = hosts.iter().map(|h| u64::from(weight(h.1))).sum();
+        let normalized: Vec<f64> = hosts
+            .iter()
+            .map(|h| f64::from(weight(h.1)) * 1.0 / sum as f64)
+            .collect();
+        let min_w = normalized.iter().copied().fold(1.0, f64::min);
+        let scale = ((min_w * min_ring_size as f64).ceil() / min_w).min(max_ring_size as f64);
+        let mut points = Vec::with_capacity(scale.ceil() as usize);
+        let (mut current, mut target) = (0.0f64, 0.0f64);
+        let mut key = Vec::new();
+        for (index, ((address, _), w)) in hosts.iter().zip(&normalized).enumerate() {
+            key.clear();
+            key.extend_from_slice(address.as_bytes());
+            key.push(b'_');
+            let stem = key.len();
+            target += scale * w;
+            let mut i = 0u64;
+            while current < target {
+                key.truncate(stem);
+                // absl::StrCat of the counter: its decimal digits.
+                let _ = write!(key, "{i}");
+                points.push((xxh64(&key, 0), index as u32));
+                i += 1;
+                current += 1.0;
+            }
+        }
+        Ok(Ring::from_points(points))
     }
-}
 
-impl Balancer for RingHash {
-    fn set_endpoints(&mut self, endpoints: &[Endpoint]) {
+    /// libketama's point count with fleetlab's point positions: `points_per_unit × weight`
+    /// points per endpoint, shared with running-sum rounding when `cap` applies.
+    pub fn ketama(endpoints: &[Endpoint], points_per_unit: u32, cap: u64) -> Ring {
         let total_weight: u64 = endpoints.iter().map(|e| u64::from(weight(e.weight))).sum();
-        let wanted = total_weight * u64::from(self.points_per_instance);
-        let size = wanted.min(MAX_RING_POINTS);
-        let mut points: Vec<(u64, u32, u32)> = Vec::with_capacity(size as usize);
+        let wanted = total_weight * u64::from(points_per_unit.max(1));
+        let size = wanted.min(cap);
+        let mut points = Vec::with_capacity(size as usize);
         // Endpoint i gets ceil(size·W_i/S) - ceil(size·W_{i-1}/S) points (W running weight sums,
-        // S the total): exactly points_per_instance × weight when uncapped, Envoy's running-sum
-        // rounding when capped.
+        // S the total): exactly points × weight when uncapped.
         let ceil_share = |cum: u64| -> u64 {
             (u128::from(size) * u128::from(cum)).div_ceil(u128::from(total_weight.max(1))) as u64
         };
@@ -69,18 +130,110 @@ impl Balancer for RingHash {
         for (index, e) in endpoints.iter().enumerate() {
             let from = ceil_share(cum);
             cum += u64::from(weight(e.weight));
-            let count = ceil_share(cum) - from;
-            for replica in 0..count {
-                points.push((
-                    pair_hash(u64::from(e.id), replica, SEED_RING),
-                    e.id,
-                    index as u32,
-                ));
+            for replica in 0..ceil_share(cum) - from {
+                points.push((pair_hash(u64::from(e.id), replica, SEED_RING), index as u32));
             }
         }
-        points.sort_unstable();
-        self.hashes = points.iter().map(|p| p.0).collect();
-        self.owners = points.iter().map(|p| p.2).collect();
+        Ring::from_points(points)
+    }
+
+    /// Envoy's `Ring::chooseHost(h, attempt)`: the owner of the first point at or after `h`
+    /// (wrapping to the first), stepped `attempt` points further along the ring.
+    pub fn choose(&self, h: u64, attempt: u32) -> Option<usize> {
+        if self.hashes.is_empty() {
+            return None;
+        }
+        let pos = self.hashes.partition_point(|&p| p < h);
+        let pos = if pos == self.hashes.len() { 0 } else { pos };
+        let pos = (pos + attempt as usize) % self.hashes.len();
+        Some(self.owners[pos] as usize)
+    }
+
+    /// Each endpoint's share of the ring (the arcs ending at its points), out of 1: the exact
+    /// fraction of uniformly hashed keys it owns.
+    pub fn shares(&self, endpoints: usize) -> Vec<f64> {
+        let mut out = vec![0.0; endpoints];
+        let Some(&last) = self.hashes.last() else {
+            return out;
+        };
+        let mut prev = last;
+        for (&h, &o) in self.hashes.iter().zip(&self.owners) {
+            // Wrapping subtraction: the first point's arc starts at the last point.
+            let arc = h.wrapping_sub(prev);
+            let arc = if arc == 0 && self.hashes.len() == 1 {
+                u64::MAX
+            } else {
+                arc
+            };
+            if let Some(s) = out.get_mut(o as usize) {
+                *s += arc as f64 / 18_446_744_073_709_551_616.0;
+            }
+            prev = h;
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RingHash {
+    kind: RingKind,
+    points_per_instance: u32,
+    min_ring_size: u32,
+    max_ring_size: u32,
+    ring: Ring,
+}
+
+impl RingHash {
+    /// libketama's ring with `points_per_instance` points per unit of weight (0 is taken as 1).
+    pub fn new(points_per_instance: u32) -> Self {
+        RingHash {
+            kind: RingKind::Ketama,
+            points_per_instance: points_per_instance.max(1),
+            min_ring_size: 1024,
+            max_ring_size: MAX_RING_SIZE,
+            ring: Ring::default(),
+        }
+    }
+
+    /// Envoy's ring (sizes beyond `MAX_RING_SIZE` are taken as it; a minimum above the maximum
+    /// is refused by the scenario's validation and taken as the maximum here).
+    pub fn envoy(min_ring_size: u32, max_ring_size: u32) -> Self {
+        let max = max_ring_size.clamp(1, MAX_RING_SIZE);
+        RingHash {
+            kind: RingKind::Envoy,
+            points_per_instance: 160,
+            min_ring_size: min_ring_size.clamp(1, max),
+            max_ring_size: max,
+            ring: Ring::default(),
+        }
+    }
+
+    pub fn ring(&self) -> &Ring {
+        &self.ring
+    }
+}
+
+impl Balancer for RingHash {
+    fn set_endpoints(&mut self, endpoints: &[Endpoint]) {
+        self.ring = match self.kind {
+            RingKind::Ketama => Ring::ketama(
+                endpoints,
+                self.points_per_instance,
+                u64::from(MAX_RING_SIZE),
+            ),
+            RingKind::Envoy => {
+                let hosts: Vec<(String, u32)> = endpoints
+                    .iter()
+                    .map(|e| (host_address(e.id), e.weight))
+                    .collect();
+                Ring::envoy(
+                    &hosts,
+                    u64::from(self.min_ring_size),
+                    u64::from(self.max_ring_size),
+                )
+                .unwrap_or_default()
+            }
+        };
     }
 
     fn pick(
@@ -90,120 +243,13 @@ impl Balancer for RingHash {
         _rng: &mut SimRng,
         _now_ns: u64,
     ) -> Option<usize> {
-        self.lookup(key_hash(key))
+        self.owner(key)
+    }
+
+    fn owner(&self, key: u64) -> Option<usize> {
+        self.ring.choose(key_hash(key), 0)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::common::testing::Loads;
-    use super::super::{mod_n, moved_fraction};
-    use super::*;
-
-    const KEYS: u64 = 10_000;
-
-    fn eps(ids: impl IntoIterator<Item = u32>) -> Vec<Endpoint> {
-        ids.into_iter()
-            .map(|id| Endpoint { id, weight: 1 })
-            .collect()
-    }
-
-    /// key → owning instance id, for keys 1..=KEYS.
-    fn owners(ring: &mut RingHash, endpoints: &[Endpoint]) -> Vec<Option<u32>> {
-        ring.set_endpoints(endpoints);
-        let mut rng = SimRng::seed(1);
-        let loads = Loads(vec![0; endpoints.len()]);
-        (1..=KEYS)
-            .map(|k| ring.pick(k, &loads, &mut rng, 0).map(|i| endpoints[i].id))
-            .collect()
-    }
-
-    #[test]
-    fn lookup_is_first_point_clockwise_with_wraparound() {
-        let ring = RingHash {
-            points_per_instance: 1,
-            hashes: vec![10, 20, 30],
-            owners: vec![2, 0, 1],
-        };
-        assert_eq!(ring.lookup(0), Some(2));
-        assert_eq!(ring.lookup(10), Some(2)); // a point at exactly h serves h
-        assert_eq!(ring.lookup(11), Some(0));
-        assert_eq!(ring.lookup(30), Some(1));
-        assert_eq!(ring.lookup(31), Some(2)); // past the last point: wrap to the first
-        assert_eq!(ring.lookup(u64::MAX), Some(2));
-        assert_eq!(RingHash::new(1).lookup(5), None);
-    }
-
-    #[test]
-    fn ring_size_is_points_times_weight() {
-        let mut ring = RingHash::new(160);
-        ring.set_endpoints(&[Endpoint { id: 0, weight: 1 }, Endpoint { id: 1, weight: 3 }]);
-        assert_eq!(ring.hashes.len(), 640);
-        assert_eq!(ring.owners.iter().filter(|&&o| o == 1).count(), 480);
-        assert!(ring.hashes.windows(2).all(|w| w[0] <= w[1]));
-    }
-
-    // Tolerances: with k = 160 points per instance among N·k, an instance's share of the ring is
-    // Beta(k, (N-1)k): for N = 10 the mean is 1/10 and the sd sqrt(0.1·0.9/1601) ≈ 0.0075;
-    // sampling 10 000 keys adds sd ≈ 0.003, ≈ 0.0081 in all. ±0.04 is about 5 sd.
-
-    #[test]
-    fn removing_one_of_ten_moves_only_its_keys() {
-        let mut ring = RingHash::new(160);
-        let all = eps(0..10);
-        let before = owners(&mut ring, &all);
-        let after = owners(&mut ring, &eps((0..10).filter(|&i| i != 4)));
-        for (b, a) in before.iter().zip(&after) {
-            if *b != Some(4) {
-                assert_eq!(a, b, "a key not on the removed instance moved");
-            }
-        }
-        let moved = moved_fraction(&before, &after);
-        assert!((moved - 0.1).abs() < 0.04, "moved {moved}");
-    }
-
-    #[test]
-    fn adding_an_eleventh_takes_keys_only_for_itself() {
-        let mut ring = RingHash::new(160);
-        let before = owners(&mut ring, &eps(0..10));
-        let after = owners(&mut ring, &eps(0..11));
-        for (b, a) in before.iter().zip(&after) {
-            assert!(
-                a == b || *a == Some(10),
-                "a key moved between old instances"
-            );
-        }
-        // Share of the newcomer: Beta(160, 1600), mean 1/11, sd ≈ 0.0069 (+0.003 from keys).
-        let moved = moved_fraction(&before, &after);
-        assert!((moved - 1.0 / 11.0).abs() < 0.04, "moved {moved}");
-
-        // The naive alternative: hash mod N keeps only ≈ 1/11 of the keys in place.
-        let modn_before: Vec<_> = (1..=KEYS).map(|k| mod_n(k, 10)).collect();
-        let modn_after: Vec<_> = (1..=KEYS).map(|k| mod_n(k, 11)).collect();
-        assert!(moved_fraction(&modn_before, &modn_after) > 0.85);
-    }
-
-    #[test]
-    fn weight_scales_the_share() {
-        // Weight 3 against 1: share Beta(480, 160), mean 0.75, sd ≈ 0.017; 5 sd ≈ 0.09.
-        let mut ring = RingHash::new(160);
-        let e = [Endpoint { id: 0, weight: 3 }, Endpoint { id: 1, weight: 1 }];
-        let got = owners(&mut ring, &e);
-        let heavy = got.iter().filter(|o| **o == Some(0)).count() as f64 / KEYS as f64;
-        assert!((heavy - 0.75).abs() < 0.09, "heavy share {heavy}");
-    }
-
-    #[test]
-    fn capped_ring_shares_points_by_weight() {
-        let mut ring = RingHash::new(1000);
-        let e: Vec<Endpoint> = (0..3000).map(|id| Endpoint { id, weight: 1 }).collect();
-        ring.set_endpoints(&e);
-        assert_eq!(ring.hashes.len() as u64, MAX_RING_POINTS);
-        let mut per = vec![0u32; e.len()];
-        for &o in &ring.owners {
-            per[o as usize] += 1;
-        }
-        // 2^21 / 3000 = 699.05: every endpoint gets 699 or 700 points.
-        assert!(per.iter().all(|&c| c == 699 || c == 700));
-    }
-}
+mod tests;

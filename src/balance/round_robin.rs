@@ -6,8 +6,10 @@
 //! restart the rotation at host 0. Restarting would hand the low-numbered hosts an extra request
 //! after every change, which under frequent autoscaling adds up. Envoy seeds the counter with a
 //! random number so that many proxies do not march in lockstep; fleetlab simulates one client
-//! and starts at 0, which keeps runs easy to follow. Weights are ignored here: weighted round
-//! robin is `WeightedRoundRobin` (nginx's smooth algorithm).
+//! and starts at 0, which keeps runs easy to follow. Weights are ignored here, so this is the
+//! default of neither nginx nor Envoy once weights differ — both defaults are weighted (nginx's
+//! smooth weighted round robin, Envoy's EDF scheduler over weights): weighted round robin is
+//! `WeightedRoundRobin` (nginx's smooth algorithm).
 
 use super::{Balancer, Endpoint, LoadView};
 use crate::rng::SimRng;
@@ -64,6 +66,19 @@ mod tests {
             .map(|_| rr.pick(0, &Loads(vec![0; 3]), &mut rng, 0).unwrap())
             .collect();
         assert_eq!(got, [0, 1, 2, 0, 1, 2, 0]);
+    }
+
+    #[test]
+    fn weights_are_ignored() {
+        // Weights 1 and 3: still one each in turn (nginx and Envoy would send 3 of 4 to the
+        // second).
+        let mut rr = RoundRobin::new();
+        let mut rng = SimRng::seed(1);
+        rr.set_endpoints(&[Endpoint { id: 0, weight: 1 }, Endpoint { id: 1, weight: 3 }]);
+        let got: Vec<_> = (0..4)
+            .map(|_| rr.pick(0, &Loads(vec![0; 2]), &mut rng, 0).unwrap())
+            .collect();
+        assert_eq!(got, [0, 1, 0, 1]);
     }
 
     #[test]

@@ -1,12 +1,59 @@
 //! The native command line: run a scenario and print its summary as JSON, check that a
 //! scenario file is valid, or race two to four autoscalers on the same requests. Any bad input
-//! (missing file, invalid JSON, a field out of range, variants with different traffic) is one
-//! line on stderr naming the problem, and exit status 2; never a panic.
+//! (missing file, invalid JSON, a field out of range, variants with different traffic, an
+//! output file that cannot be created) is one line on stderr naming the problem, and exit
+//! status 2, before anything runs; never a panic.
+//!
+//! A run works in slices of about a tenth of a second, so that a long one shows where it is:
+//! on a terminal, a progress bar on stderr (simulated time, events per second, time left);
+//! `--timeline` rows are written as the simulated seconds pass (memory stays bounded however
+//! long the run); and Ctrl-C stops the run between two slices and still prints the summary so
+//! far, marked `"partial": true`, with exit status 130 (128 + SIGINT, as shells report it). A
+//! second Ctrl-C ends the program at once.
 
+#[cfg(not(target_arch = "wasm32"))]
+#[path = "fleetlab/progress.rs"]
+mod progress;
+
+/// The CLI is native; built for wasm32 (clippy --all-targets), it has no terminal to draw on.
+#[cfg(target_arch = "wasm32")]
+mod progress {
+    pub struct Progress;
+    impl Progress {
+        pub fn new(_show: bool, _duration_s: f64) -> Progress {
+            Progress
+        }
+        pub fn update(&mut self, _now_s: f64, _events: u64, _wall_s: f64) {}
+        pub fn finish(&mut self) {}
+    }
+}
+
+/// Calls `f` on every Ctrl-C. Without a handler (some sandboxes refuse one) Ctrl-C simply
+/// ends the program.
+fn on_interrupt(f: impl Fn() + Send + 'static) {
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = ctrlc::set_handler(f);
+    #[cfg(target_arch = "wasm32")]
+    drop(f);
+}
+
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
 
 use fleetlab::scenario::Scenario;
 use fleetlab::sim::Simulation;
+
+/// Exit status of a run stopped by Ctrl-C (its summary is printed, marked partial).
+const EXIT_INTERRUPTED: u8 = 130;
+/// Samples the timeline ring keeps between two writes to the file (a slice covers at most
+/// `SLICE_MAX_SIMULATED_NS`, i.e. 1000 samples).
+const TIMELINE_RING: usize = 4096;
+const SLICE_MAX_SIMULATED_NS: u64 = 1_000 * 1_000_000_000;
+/// Wall time one slice aims at: Ctrl-C and the progress bar answer within about this.
+const SLICE_WALL_S: f64 = 0.1;
 
 const USAGE: &str = "usage: fleetlab run SCENARIO.json [--timeline OUT.csv]
        fleetlab validate SCENARIO.json
@@ -14,13 +61,21 @@ const USAGE: &str = "usage: fleetlab run SCENARIO.json [--timeline OUT.csv]
                                    (a race: the same requests, two to four autoscalers)
        fleetlab example            (prints the default scenario)
        fleetlab schema [--markdown] (every scenario field: type, range, default)
+       fleetlab presets            (named settings: nginx and Envoy defaults, Consul, Eureka, …)
 
 SCENARIO.json may be - for standard input.";
+
+/// How a command ended, when it did not fail.
+enum Done {
+    Complete,
+    Interrupted,
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Done::Complete) => ExitCode::SUCCESS,
+        Ok(Done::Interrupted) => ExitCode::from(EXIT_INTERRUPTED),
         Err(message) => {
             eprintln!("fleetlab: {message}");
             ExitCode::from(2)
@@ -28,45 +83,158 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: &[String]) -> Result<(), String> {
+fn run(args: &[String]) -> Result<Done, String> {
     match args.first().map(String::as_str) {
         Some("run") => {
             let (path, timeline) = parse_run_args(&args[1..])?;
             let scenario = load(path)?;
-            let capacity = if timeline.is_some() {
-                scenario.duration_s.ceil() as usize + 1
-            } else {
-                1
+            // Refused before the run starts, not after it.
+            let timeline = match timeline {
+                Some(out) => Some(TimelineFile::create(out)?),
+                None => None,
             };
-            let mut sim = Simulation::with_timeline_capacity(scenario, capacity)
-                .map_err(|e| e.to_string())?;
-            sim.run_to_end();
-            if let Some(out) = timeline {
-                std::fs::write(out, sim.timeline().to_csv())
-                    .map_err(|e| format!("--timeline {out}: {e}"))?;
-            }
-            let json = serde_json::to_string_pretty(&sim.summary()).map_err(|e| e.to_string())?;
-            print_out(&json)
+            simulate(scenario, timeline)
         }
         Some("validate") => {
             let [path] = &args[1..] else {
                 return Err(format!("validate takes one file\n{USAGE}"));
             };
             load(path)?;
-            print_out(&format!("{path}: valid"))
+            print_out(&format!("{path}: valid"))?;
+            Ok(Done::Complete)
         }
-        Some("compare") => compare(&args[1..]),
-        Some("example") => print_out(&Scenario::default().to_json()),
+        Some("compare") => compare(&args[1..]).map(|()| Done::Complete),
+        Some("example") => print_out(&Scenario::default().to_json()).map(|()| Done::Complete),
         Some("schema") => match &args[1..] {
             [] => print_out(&fleetlab::scenario::schema::to_json()),
             [flag] if flag == "--markdown" => {
                 print_out(fleetlab::scenario::schema::markdown_table().trim_end())
             }
             _ => Err(format!("schema takes only --markdown\n{USAGE}")),
-        },
-        Some("-h" | "--help" | "help") => print_out(USAGE),
+        }
+        .map(|()| Done::Complete),
+        Some("presets") => print_out(
+            &serde_json::to_string_pretty(&fleetlab::scenario::presets::presets())
+                .map_err(|e| e.to_string())?,
+        )
+        .map(|()| Done::Complete),
+        Some("-h" | "--help" | "help") => print_out(USAGE).map(|()| Done::Complete),
         Some(other) => Err(format!("unknown command {other:?}\n{USAGE}")),
         None => Err(USAGE.to_string()),
+    }
+}
+
+/// Runs to the scenario's end, or until Ctrl-C; prints the summary.
+fn simulate(scenario: Scenario, mut timeline: Option<TimelineFile>) -> Result<Done, String> {
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&interrupted);
+    on_interrupt(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        }
+    });
+    let mut bar = progress::Progress::new(
+        std::io::stderr().is_terminal() && std::env::var_os("FLEETLAB_NO_PROGRESS").is_none(),
+        scenario.duration_s,
+    );
+    let capacity = if timeline.is_some() { TIMELINE_RING } else { 1 };
+    let mut sim =
+        Simulation::with_timeline_capacity(scenario, capacity).map_err(|e| e.to_string())?;
+    let end_ns = fleetlab::sim::clock::to_ns(sim.scenario().duration_s);
+    let mut slice_events: u64 = 1_000;
+    let mut stopped_early = false;
+    // Until every event up to and at the end has run (a slice's budget can stop in the middle
+    // of an instant, even the last one): exactly `run_to_end`, whatever the slices.
+    let mut done_to_end = sim.now_ns() >= end_ns;
+    while !done_to_end {
+        if interrupted.load(Ordering::SeqCst) {
+            stopped_early = true;
+            break;
+        }
+        let started = Instant::now();
+        let before = sim.events_processed();
+        let target = end_ns.min(sim.now_ns().saturating_add(SLICE_MAX_SIMULATED_NS));
+        done_to_end = sim.advance_to(target, slice_events) && target == end_ns;
+        if let Some(file) = &mut timeline {
+            file.write_new(sim.timeline())?;
+        }
+        let done = sim.events_processed() - before;
+        let took = started.elapsed().as_secs_f64();
+        bar.update(sim.now_s(), done, took);
+        // Aim each slice at SLICE_WALL_S of work, whatever one event costs here.
+        if done == slice_events {
+            let per_event = took.max(1e-9) / done.max(1) as f64;
+            slice_events = ((SLICE_WALL_S / per_event) as u64).clamp(100, 10_000_000);
+        }
+    }
+    bar.finish();
+    if let Some(file) = &mut timeline {
+        file.write_new(sim.timeline())?;
+        file.flush()?;
+    }
+    let mut summary = sim.summary();
+    summary.partial = stopped_early;
+    let json = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
+    print_out(&json)?;
+    if stopped_early {
+        eprintln!(
+            "fleetlab: interrupted at t = {} s of {} s: the summary is partial",
+            sim.now_s(),
+            sim.scenario().duration_s
+        );
+        return Ok(Done::Interrupted);
+    }
+    Ok(Done::Complete)
+}
+
+/// The `--timeline` CSV, written as the run goes: each slice appends the samples taken since
+/// the last one.
+struct TimelineFile {
+    path: String,
+    out: std::io::BufWriter<std::fs::File>,
+    written: u64,
+}
+
+impl TimelineFile {
+    fn create(path: &str) -> Result<TimelineFile, String> {
+        let file = std::fs::File::create(path).map_err(|e| format!("--timeline {path}: {e}"))?;
+        let mut t = TimelineFile {
+            path: path.to_string(),
+            out: std::io::BufWriter::new(file),
+            written: 0,
+        };
+        t.put(fleetlab::metrics::Timeline::CSV_HEADER)?;
+        t.put("\n")?;
+        Ok(t)
+    }
+
+    fn put(&mut self, text: &str) -> Result<(), String> {
+        self.out
+            .write_all(text.as_bytes())
+            .map_err(|e| format!("--timeline {}: {e}", self.path))
+    }
+
+    fn write_new(&mut self, timeline: &fleetlab::metrics::Timeline) -> Result<(), String> {
+        let new = timeline.total() - self.written;
+        let kept = timeline.len() as u64;
+        if new > kept {
+            return Err(format!(
+                "--timeline {}: {} samples were lost",
+                self.path,
+                new - kept
+            ));
+        }
+        for sample in timeline.samples().skip((kept - new) as usize) {
+            self.put(&sample.csv_row())?;
+        }
+        self.written = timeline.total();
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), String> {
+        self.out
+            .flush()
+            .map_err(|e| format!("--timeline {}: {e}", self.path))
     }
 }
 

@@ -124,6 +124,12 @@ pub struct Instances {
     pub concurrency: u32,
     pub queue_limit: u32,
     pub startup_s: f64,
+    /// Kubernetes preStop hook: a removed instance keeps serving this long (its endpoint is
+    /// being removed everywhere meanwhile), then drains.
+    pub prestop_s: f64,
+    /// The CPU request as a fraction of an instance's full capacity: the HPA's utilization is
+    /// the busy fraction divided by it, so it can exceed 100 %.
+    pub cpu_request_fraction: f64,
     /// Per-instance differences from the fleet's defaults (heterogeneous fleets).
     pub overrides: Vec<InstanceOverride>,
 }
@@ -137,6 +143,8 @@ impl Default for Instances {
             concurrency: 1,
             queue_limit: 1000,
             startup_s: 0.0,
+            prestop_s: 0.0,
+            cpu_request_fraction: 1.0,
             overrides: Vec::new(),
         }
     }
@@ -167,7 +175,10 @@ fn one_f64() -> f64 {
 pub enum Algorithm {
     RoundRobin,
     WeightedRoundRobin,
+    /// Envoy's RANDOM: uniform over the hosts, weights ignored.
     Random,
+    /// A draw in proportion to weight (no upstream policy of this name; see `balance::random`).
+    WeightedRandom,
     LeastConnections,
     PowerOfTwo,
     PeakEwma,
@@ -179,10 +190,11 @@ pub enum Algorithm {
 }
 
 impl Algorithm {
-    pub const ALL: [Algorithm; 10] = [
+    pub const ALL: [Algorithm; 11] = [
         Algorithm::RoundRobin,
         Algorithm::WeightedRoundRobin,
         Algorithm::Random,
+        Algorithm::WeightedRandom,
         Algorithm::LeastConnections,
         Algorithm::PowerOfTwo,
         Algorithm::PeakEwma,
@@ -197,6 +209,7 @@ impl Algorithm {
             Algorithm::RoundRobin => "round_robin",
             Algorithm::WeightedRoundRobin => "weighted_round_robin",
             Algorithm::Random => "random",
+            Algorithm::WeightedRandom => "weighted_random",
             Algorithm::LeastConnections => "least_connections",
             Algorithm::PowerOfTwo => "power_of_two",
             Algorithm::PeakEwma => "peak_ewma",
@@ -223,16 +236,30 @@ pub struct BalancerConfig {
     pub choice_count: u32,
     /// peak_ewma: decay time constant of the latency average, seconds (Finagle default 10 s).
     pub decay_s: f64,
-    /// ring_hash: points on the ring per unit of weight (ketama uses 160 per server).
+    /// ring_hash: how the ring is built (Envoy's `RING_HASH` or libketama's continuum).
+    pub ring: RingKind,
+    /// ring_hash with `ring: ketama`: points on the ring per unit of weight (ketama: 160).
     pub points_per_instance: u32,
+    /// ring_hash with `ring: envoy`: Envoy's `minimum_ring_size` (default 1024).
+    pub min_ring_size: u32,
+    /// ring_hash with `ring: envoy`: Envoy's `maximum_ring_size`.
+    pub max_ring_size: u32,
     /// maglev: lookup table size; must be prime (Envoy's default 65537).
     pub table_size: u32,
     /// How old the load information (active requests) the balancer sees is, seconds.
     pub load_delay_s: f64,
-    /// Client retries of a failed request on another instance (0 or 1).
+    /// How long the balancer waits for one attempt's response, seconds (0: forever). An attempt
+    /// not answered in time fails (it is retried when `retry_on` covers timeouts).
+    pub timeout_s: f64,
+    /// Retries of a failed attempt, each on another instance than the attempt before.
     pub retries: u32,
+    /// Which failed attempts are retried.
+    pub retry_on: RetryOn,
+    /// Envoy's retry back-off base interval, seconds (0: retry at once, as nginx does).
+    pub retry_backoff_s: f64,
     pub health_check: Option<HealthCheckConfig>,
     pub outlier_detection: Option<OutlierConfig>,
+    pub passive_health: Option<PassiveHealthConfig>,
 }
 
 impl Default for BalancerConfig {
@@ -241,19 +268,61 @@ impl Default for BalancerConfig {
             algorithm: Algorithm::RoundRobin,
             choice_count: 2,
             decay_s: 10.0,
+            ring: RingKind::Envoy,
             points_per_instance: 160,
+            min_ring_size: 1024,
+            max_ring_size: MAX_RING_SIZE,
             table_size: 65537,
             load_delay_s: 0.0,
+            timeout_s: 0.0,
             retries: 0,
+            retry_on: RetryOn::ConnectFailure,
+            retry_backoff_s: 0.0,
             health_check: None,
             outlier_detection: None,
+            passive_health: None,
         }
     }
 }
 
-/// Active health checking (Envoy `health_checks`): probe every `interval_s`; a host flips to
-/// unhealthy after `unhealthy_threshold` consecutive failed probes and back after
-/// `healthy_threshold` consecutive good ones.
+/// Largest ring (points) `ring_hash` builds: Envoy's `maximum_ring_size` may be up to 8M, but
+/// 2^21 points (24 MB with the sort's scratch) bound what the page holds.
+pub const MAX_RING_SIZE: u32 = 1 << 21;
+
+/// How `ring_hash` places points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RingKind {
+    /// Envoy `RING_HASH`: about `min_ring_size` points in all, shared by normalized weight.
+    Envoy,
+    /// libketama: `points_per_instance` points per unit of weight (160 per server).
+    Ketama,
+}
+
+/// Which failures of an attempt a retry answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RetryOn {
+    /// A refused connection only (Envoy `retry_on: connect-failure`).
+    #[serde(rename = "connect_failure")]
+    ConnectFailure,
+    /// nginx's default `proxy_next_upstream error timeout`: a refused connection, a reset (the
+    /// instance crashed with the request in it) or a timeout; a 503 goes back to the client.
+    #[serde(rename = "error_timeout")]
+    ErrorTimeout,
+    /// Envoy `retry_on: 5xx` (nginx: `error timeout http_503`): also a 503 from an instance
+    /// whose queue is full.
+    #[serde(rename = "5xx")]
+    Status5xx,
+}
+
+impl RetryOn {
+    pub const NAMES: &'static [&'static str] = &["connect_failure", "error_timeout", "5xx"];
+}
+
+/// Active health checking (Envoy `health_checks`). Each host has its own probe timer, started
+/// when the host enters the balancer's set: a new host starts unhealthy (FAILED_ACTIVE_HC) and
+/// is probed at once; its first result, if good, makes it healthy; afterwards a host flips
+/// only after `unhealthy_threshold` / `healthy_threshold` consecutive contrary results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HealthCheckConfig {
@@ -272,15 +341,22 @@ impl Default for HealthCheckConfig {
     }
 }
 
-/// Passive outlier detection (Envoy `outlier_detection`, consecutive_5xx): `consecutive_failures`
-/// failures eject a host for `base_ejection_s × times ejected`, never more than
-/// `max_ejection_pct` % of the hosts at once.
+/// Passive outlier detection as Envoy's `outlier_detection` (consecutive_5xx): the
+/// `consecutive_failures`-th failure in a row ejects a host if then at most
+/// `max_ejection_pct` % of the hosts are ejected (or it would be the only one and
+/// `always_eject_one_host` is set); the k-th ejection in a row lasts
+/// min(k × `base_ejection_s`, `max_ejection_time_s`); un-ejection and the decay of k happen on
+/// a timer every `interval_s`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OutlierConfig {
     pub consecutive_failures: u32,
     pub base_ejection_s: f64,
     pub max_ejection_pct: u32,
+    pub interval_s: f64,
+    /// `None`: Envoy's default, max(300 s, `base_ejection_s`).
+    pub max_ejection_time_s: Option<f64>,
+    pub always_eject_one_host: bool,
 }
 
 impl Default for OutlierConfig {
@@ -289,6 +365,37 @@ impl Default for OutlierConfig {
             consecutive_failures: 5,
             base_ejection_s: 30.0,
             max_ejection_pct: 10,
+            interval_s: 10.0,
+            max_ejection_time_s: None,
+            always_eject_one_host: false,
+        }
+    }
+}
+
+impl OutlierConfig {
+    /// The ejection time cap in force: Envoy's `max_ejection_time`, by default
+    /// max(300 s, `base_ejection_time`).
+    pub fn max_ejection_s(&self) -> f64 {
+        self.max_ejection_time_s
+            .unwrap_or(self.base_ejection_s.max(300.0))
+    }
+}
+
+/// nginx's passive health (`server … max_fails=1 fail_timeout=10s`): `max_fails` failures
+/// counted without a success in between make a server unavailable for `fail_timeout_s`
+/// (whole seconds, as nginx's clock), after which one probe request is let through.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PassiveHealthConfig {
+    pub max_fails: u32,
+    pub fail_timeout_s: u32,
+}
+
+impl Default for PassiveHealthConfig {
+    fn default() -> Self {
+        PassiveHealthConfig {
+            max_fails: 1,
+            fail_timeout_s: 10,
         }
     }
 }
@@ -564,21 +671,39 @@ pub struct ScalingPolicyConfig {
     pub period_s: u32,
 }
 
+/// Which registry's expiry rules apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistryFlavor {
+    /// An exact timer per lease: the instance is evicted the moment `ttl_s` passes without a
+    /// renewal (a Consul TTL check going critical).
+    Consul,
+    /// Netflix Eureka: leases expire 2 × `ttl_s` after the last renewal, a sweep every 60 s
+    /// evicts at most 15 % of the registry, self-preservation reads the last minute's renewals.
+    Eureka,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RegistryConfig {
+    pub flavor: RegistryFlavor,
     pub heartbeat_s: f64,
     pub ttl_s: f64,
     /// Discovery cache refresh period; 0 means balancers see registry changes at once.
     pub refresh_s: f64,
-    /// Eureka self-preservation: stop evicting when renewals fall below this fraction of the
-    /// expected (0 disables; Eureka's default threshold is 0.85).
+    /// Eureka self-preservation (`renewalPercentThreshold`, Eureka's default 0.85; 0: off).
+    /// With `flavor: eureka`, eviction stops while the renewals of the last completed minute
+    /// are not above this fraction of those expected (and every sweep evicts at most
+    /// 1 − this fraction of the registry, 15 % at Eureka's default, also when off). With
+    /// `flavor: consul` (Consul has no such mode) it is fleetlab's instant approximation:
+    /// expiry waits while fewer than this fraction of the leases are live.
     pub self_preservation_threshold: f64,
 }
 
 impl Default for RegistryConfig {
     fn default() -> Self {
         RegistryConfig {
+            flavor: RegistryFlavor::Consul,
             heartbeat_s: 5.0,
             ttl_s: 15.0,
             refresh_s: 0.0,
@@ -634,6 +759,8 @@ pub enum Change {
     Capacity,
     QueueLimit,
     Startup,
+    PreStop,
+    CpuRequest,
     Keys,
     Balancer,
     Autoscaler,
@@ -727,6 +854,32 @@ impl Scenario {
                 ErrorKind::NotPrime,
                 Some(b.table_size.to_string()),
             ));
+        }
+        if b.min_ring_size > b.max_ring_size {
+            // Envoy refuses the same: "ring hash: minimum_ring_size (20) > maximum_ring_size (10)".
+            return Err(Error::of(
+                "balancer.max_ring_size",
+                ErrorKind::NotAtLeast {
+                    other: "min_ring_size".into(),
+                    limit: f64::from(b.min_ring_size),
+                },
+                Some(b.max_ring_size.to_string()),
+            ));
+        }
+        if let Some(od) = &b.outlier_detection {
+            if let Some(max) = od.max_ejection_time_s {
+                // Envoy's DetectorImpl::create refuses max_ejection_time < base_ejection_time.
+                if max < od.base_ejection_s {
+                    return Err(Error::of(
+                        "balancer.outlier_detection.max_ejection_time_s",
+                        ErrorKind::NotAtLeast {
+                            other: "base_ejection_s".into(),
+                            limit: od.base_ejection_s,
+                        },
+                        Some(plain(max)),
+                    ));
+                }
+            }
         }
         if b.algorithm.uses_keys() && self.traffic.keys == 0 {
             return Err(Error::of(
@@ -878,6 +1031,8 @@ impl Scenario {
             (_, "instances.capacity_rps") => Change::Capacity,
             (_, "instances.queue_limit") => Change::QueueLimit,
             (_, "instances.startup_s") => Change::Startup,
+            (_, "instances.prestop_s") => Change::PreStop,
+            (_, "instances.cpu_request_fraction") => Change::CpuRequest,
             (_, "traffic.rate_rps") => Change::Rate,
             ("traffic", _) => Change::Keys,
             ("balancer", _) => Change::Balancer,
@@ -892,6 +1047,8 @@ impl Scenario {
         self.instances.capacity_rps = candidate.instances.capacity_rps;
         self.instances.queue_limit = candidate.instances.queue_limit;
         self.instances.startup_s = candidate.instances.startup_s;
+        self.instances.prestop_s = candidate.instances.prestop_s;
+        self.instances.cpu_request_fraction = candidate.instances.cpu_request_fraction;
         self.balancer = candidate.balancer;
         self.autoscaler = candidate.autoscaler;
         self.registry = candidate.registry;

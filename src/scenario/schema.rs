@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 
 use super::{
     AutoscalerConfig, BehaviorConfig, FormulaConfig, HealthCheckConfig, HpaConfig, KpaConfig,
-    OutlierConfig, QueueConfig, ScalingRulesConfig, Scenario, MAX_CAPACITY_RPS, MAX_DURATION_S,
-    MAX_INSTANCES, MAX_RATE_RPS, MAX_SEED,
+    OutlierConfig, PassiveHealthConfig, QueueConfig, RetryOn, ScalingRulesConfig, Scenario,
+    MAX_CAPACITY_RPS, MAX_DURATION_S, MAX_INSTANCES, MAX_RATE_RPS, MAX_RING_SIZE, MAX_SEED,
 };
 use crate::autoscale::hpa as hpa_limits;
 use crate::error::Range;
@@ -87,6 +87,7 @@ pub const ALGORITHMS: &[&str] = &[
     "round_robin",
     "weighted_round_robin",
     "random",
+    "weighted_random",
     "least_connections",
     "power_of_two",
     "peak_ewma",
@@ -105,6 +106,8 @@ pub const LIVE_PATHS: &[&str] = &[
     "instances.capacity_rps",
     "instances.queue_limit",
     "instances.startup_s",
+    "instances.prestop_s",
+    "instances.cpu_request_fraction",
     "instances.overrides[]",
     "traffic.rate_rps",
     "traffic.keys",
@@ -225,6 +228,8 @@ fn build() -> Vec<Field> {
     b.int("instances.concurrency", 1.0, 10_000.0, "", "requests served at once per instance");
     b.int("instances.queue_limit", 0.0, 1e6, "", "waiting requests per instance (or in the shared queue); beyond: dropped");
     b.float("instances.startup_s", 0.0, 3600.0, "s", "start-up time of instances added after t = 0");
+    b.float("instances.prestop_s", 0.0, 3600.0, "s", "Kubernetes preStop: a removed instance keeps serving this long while its endpoint is removed everywhere, then drains (0: it drains at once)");
+    b.float("instances.cpu_request_fraction", 0.01, 1.0, "", "CPU request as a fraction of full capacity: HPA utilization = busy fraction / this, so it can pass 100 % (1: it cannot, and one HPA step grows at most 100/target)");
     b.add("instances.overrides", Ty::List { max: u64::from(MAX_INSTANCES) }, "", "per-instance weight and speed");
     b.int("instances.overrides[].instance", 0.0, max_n - 1.0, "", "instance id").required();
     b.int("instances.overrides[].weight", 1.0, 1000.0, "", "balancer weight");
@@ -234,18 +239,30 @@ fn build() -> Vec<Field> {
     b.name("balancer.algorithm", ALGORITHMS, "");
     b.int("balancer.choice_count", 2.0, 100.0, "", "power_of_two: instances sampled");
     b.float("balancer.decay_s", 0.001, 3600.0, "s", "peak_ewma: decay time constant");
-    b.int("balancer.points_per_instance", 1.0, 1000.0, "", "ring_hash: ring points per unit of weight");
+    b.name("balancer.ring", &["envoy", "ketama"], "ring_hash: `envoy` (Envoy's RING_HASH: about `min_ring_size` points in all, shared by weight) or `ketama` (libketama: `points_per_instance` per unit of weight)");
+    b.int("balancer.points_per_instance", 1.0, 1000.0, "", "ring_hash with `ring: ketama`: ring points per unit of weight (libketama: 160)");
+    b.int("balancer.min_ring_size", 1.0, f64::from(MAX_RING_SIZE), "", "ring_hash with `ring: envoy`: Envoy's minimum_ring_size; N equal hosts get ceil(this / N) points each");
+    b.int("balancer.max_ring_size", 1.0, f64::from(MAX_RING_SIZE), "", "ring_hash with `ring: envoy`: Envoy's maximum_ring_size (≥ `min_ring_size`; Envoy's default 8,388,608 is above fleetlab's ceiling)");
     b.int("balancer.table_size", 2.0, 1_000_003.0, "", "maglev: lookup table size, a prime");
     b.float("balancer.load_delay_s", 0.0, 3600.0, "s", "period of the load reports the balancer sees (0: exact, live)");
-    b.int("balancer.retries", 0.0, 1.0, "", "retry a failed request once on another instance");
-    b.add("balancer.health_check", Ty::Optional, "", "active health checks (object present: on)");
-    b.float("balancer.health_check.interval_s", 0.01, 3600.0, "s", "time between probes");
+    b.float("balancer.timeout_s", 0.0, 86_400.0, "s", "time the balancer waits for one attempt (0: forever; Envoy's route timeout 15 s, nginx proxy_read_timeout 60 s); a late attempt fails (requests.timed_out) and its work still runs on the instance");
+    b.int("balancer.retries", 0.0, 100.0, "", "retries of a failed attempt, each on another instance than the one before (Envoy: none without a retry policy)");
+    b.name("balancer.retry_on", RetryOn::NAMES, "what is retried: `connect_failure` (refused connection), `error_timeout` (nginx's default proxy_next_upstream: also resets and timeouts) or `5xx` (Envoy retry_on 5xx: also a 503 from a full queue)");
+    b.float("balancer.retry_backoff_s", 0.0, 60.0, "s", "Envoy's retry back-off base: retry k waits a uniform time below min(base × 2^(k−1), 10 × base) (0: at once, as nginx; Envoy: 0.025)");
+    b.add("balancer.health_check", Ty::Optional, "", "Envoy active health checks (object present: on); a host entering the balancer's set starts unhealthy and is probed at once");
+    b.float("balancer.health_check.interval_s", 0.01, 3600.0, "s", "time between probes of one host");
     b.int("balancer.health_check.unhealthy_threshold", 1.0, 100.0, "", "failed probes in a row to mark unhealthy");
-    b.int("balancer.health_check.healthy_threshold", 1.0, 100.0, "", "good probes in a row to mark healthy");
-    b.add("balancer.outlier_detection", Ty::Optional, "", "passive outlier detection (object present: on)");
-    b.int("balancer.outlier_detection.consecutive_failures", 1.0, 1000.0, "", "failures in a row that eject");
-    b.float("balancer.outlier_detection.base_ejection_s", 0.001, 3600.0, "s", "ejection time × number of ejections");
-    b.int("balancer.outlier_detection.max_ejection_pct", 0.0, 100.0, "%", "most hosts ejected at once (at least one)");
+    b.int("balancer.health_check.healthy_threshold", 1.0, 100.0, "", "good probes in a row to mark healthy again (a new host's first good probe suffices)");
+    b.add("balancer.outlier_detection", Ty::Optional, "", "Envoy passive outlier detection, consecutive_5xx (object present: on); refused connections, resets, timeouts and 503s count");
+    b.int("balancer.outlier_detection.consecutive_failures", 1.0, 1000.0, "", "failures in a row that eject (Envoy consecutive_5xx)");
+    b.float("balancer.outlier_detection.base_ejection_s", 0.001, 86_400.0, "s", "the k-th ejection in a row lasts k × this, at most `max_ejection_time_s`; k drops by one each `interval_s` the host stays in");
+    b.int("balancer.outlier_detection.max_ejection_pct", 0.0, 100.0, "%", "eject only if then at most this % of the hosts are ejected: at 10 %, fewer than 10 hosts means no ejection");
+    b.float("balancer.outlier_detection.interval_s", 0.001, 86_400.0, "s", "period of the timer that un-ejects hosts and decays k (Envoy interval)");
+    b.float("balancer.outlier_detection.max_ejection_time_s", 0.001, 86_400.0, "s", "longest ejection (null: max(300 s, `base_ejection_s`), Envoy's default; ≥ `base_ejection_s`)").nullable();
+    b.add("balancer.outlier_detection.always_eject_one_host", Ty::Bool, "", "eject a host when none is ejected even above `max_ejection_pct` (Envoy 1.31)");
+    b.add("balancer.passive_health", Ty::Optional, "", "nginx passive health, max_fails / fail_timeout (object present: on); refused connections, resets and timeouts count, a 503 only with `retry_on: 5xx`");
+    b.int("balancer.passive_health.max_fails", 0.0, 1000.0, "", "failures, with no success after the window opened, that make a server unavailable (0: never)");
+    b.int("balancer.passive_health.fail_timeout_s", 0.0, 3600.0, "s", "how long it stays unavailable, whole seconds; then one probe request goes through");
 
     b.add("autoscaler", Ty::Tagged { names: AUTOSCALER_KINDS.to_vec() }, "", "who sets the instance count");
     b.name("autoscaler.kind", AUTOSCALER_KINDS, "`none`, `formula` (the article's N = ceil(L/C)), `hpa` (Kubernetes, CPU), `kpa` (Knative, requests in flight, scale to zero) or `queue` (waiting requests through KEDA)").required();
@@ -300,10 +317,11 @@ fn build() -> Vec<Field> {
     b.add("autoscaler.keepalive", Ty::Bool, "", "the production stack's second trigger: any request in the last minute keeps a replica and wakes the fleet from zero").kinds(queue);
 
     b.object("registry", "registrations, leases and discovery");
-    b.float("registry.heartbeat_s", 0.01, 3600.0, "s", "heartbeat (lease renewal) interval");
-    b.float("registry.ttl_s", 0.01, 36_000.0, "s", "a lease not renewed for this long expires: the instance is evicted");
-    b.float("registry.refresh_s", 0.0, 3600.0, "s", "discovery cache refresh period (0: balancers see changes at once)");
-    b.float("registry.self_preservation_threshold", 0.0, 1.0, "", "Eureka self-preservation threshold (0: off; Eureka: 0.85)");
+    b.name("registry.flavor", &["consul", "eureka"], "`consul`: an exact timer per lease; `eureka`: expiry 2 × `ttl_s` after the last renewal, a sweep every 60 s evicting at most 15 % of the registry");
+    b.float("registry.heartbeat_s", 0.01, 3600.0, "s", "heartbeat (lease renewal) interval (Eureka: 30)");
+    b.float("registry.ttl_s", 0.01, 36_000.0, "s", "consul: a lease not renewed for this long expires; eureka: the lease duration (90), expired 2 × this after the last renewal");
+    b.float("registry.refresh_s", 0.0, 3600.0, "s", "discovery cache refresh period (0: balancers see changes at once; Eureka's client: 30)");
+    b.float("registry.self_preservation_threshold", 0.0, 1.0, "", "Eureka self-preservation (0: off; Eureka: 0.85): no eviction unless the last minute's renewals are above this × expected; consul: expiry waits while fewer leases are live");
 
     b.add("faults", Ty::List { max: 10_000 }, "", "scheduled faults");
     b.float("faults[].at_s", 0.0, MAX_DURATION_S, "s", "when").required();
@@ -382,6 +400,7 @@ fn default_docs() -> &'static DefaultDocs {
         let mut scenario = Scenario::default();
         scenario.balancer.health_check = Some(HealthCheckConfig::default());
         scenario.balancer.outlier_detection = Some(OutlierConfig::default());
+        scenario.balancer.passive_health = Some(PassiveHealthConfig::default());
         DefaultDocs {
             base: ser(&scenario),
             formula: ser(&AutoscalerConfig::Formula(FormulaConfig::default())),

@@ -112,7 +112,8 @@ impl Simulation {
     /// Whether `id` can take a request from the activator now.
     fn can_take(&self, id: u32, cc: u32) -> bool {
         let inst = &self.fleet[id];
-        inst.state == Lifecycle::Ready && (cc == 0 || inst.active() < cc)
+        // Requests whose client gave up (a timeout) released their breaker slot.
+        inst.state == Lifecycle::Ready && (cc == 0 || inst.live() < cc)
     }
 
     /// A ready pod with a free slot, round robin from where the last search ended.
@@ -139,7 +140,12 @@ impl Simulation {
             cold.max_wait_s = cold.max_wait_s.max(wait as f64 / 1e9);
         }
         match to {
-            Some(id) => self.deliver(id, held.request),
+            Some(id) => {
+                if self.deliver(id, held.request).is_err() {
+                    // The pod's own queue was full: a 503 back through the balancer.
+                    self.attempt_failed(id, held.request, crate::balance::Failure::Overloaded);
+                }
+            }
             None => self.dispatch(held.request),
         }
     }

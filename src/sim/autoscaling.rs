@@ -1,13 +1,18 @@
 //! The autoscaler's sync loop: every `sync_s` the fleet is turned into what the autoscaler
 //! reads — for the HPA, the pod list with each pod's CPU usage (its busy fraction over the
-//! sync period × its request); for KEDA, the requests waiting; for Knative, the ready pods —
-//! and its decision sets the desired replica count. Knative's autoscaler also reads, once a
-//! second, the requests in flight averaged over the second (integrated event by event) and
-//! the arrivals of the second.
+//! sync period × the instance's full CPU, and its CPU request, `cpu_request_fraction` × the full
+//! CPU); for KEDA, the requests waiting; for Knative, the ready pods — and its decision sets
+//! the desired replica count. Knative's autoscaler also reads, once a second, the requests in
+//! flight averaged over the second (integrated event by event) and the arrivals of the second.
+//! With a CPU request below the full CPU (a pod whose limit is above its request), HPA
+//! utilization can pass 100 % as in Kubernetes (kubernetes/kubernetes
+//! pkg/controller/podautoscaler/metrics/utilization.go `GetResourceUtilizationRatio` at
+//! 16bee65c: usage over requests, no clamp), so one sync can grow the fleet by up to
+//! 100 / (target × fraction).
 
 use crate::autoscale::{Observation, PodMetric, PodState, SecondStat};
 
-use super::{slot, Lifecycle, LogEvent, Routing, Scaler, Simulation, NS};
+use super::{Lifecycle, LogEvent, Routing, Scaler, Simulation, NS};
 
 impl Simulation {
     pub(super) fn on_autoscale(&mut self) {
@@ -18,28 +23,36 @@ impl Simulation {
         let last_sync = self.scaling.last_sync_ns;
         let window_ns = now.saturating_sub(last_sync).max(1);
         let capacity = self.scenario.instances.capacity_rps;
+        let fraction = self.scenario.instances.cpu_request_fraction;
         let mut pods = Vec::new();
         let mut ready = 0u32;
         let mut waiting = match &self.routing {
             Routing::Shared { queue, .. } => queue.len() as u64,
             Routing::Balanced(_) => 0,
         };
-        for &id in &self.fleet.alive {
-            let inst = &self.fleet[id];
+        for i in 0..self.fleet.alive.len() {
+            let id = self.fleet.alive[i];
+            let Some(inst) = self.fleet.get_mut_quiet(id) else {
+                continue;
+            };
             waiting += inst.queue.len() as u64;
             if inst.state == Lifecycle::Ready {
                 ready += 1;
             }
             let busy = inst.busy_area_ns(now);
-            let baseline = slot(&mut self.scaling.busy_at_sync, id);
-            let delta = busy - (*baseline).min(busy);
-            *baseline = busy;
+            let delta = busy - inst.busy_at_sync.min(busy);
+            inst.busy_at_sync = busy;
+            let inst = &self.fleet[id];
             if !inst.state.is_member() {
                 continue;
             }
-            let request_milli = ((inst.rate_rps(capacity) / inst.slow_factor) * 1000.0)
+            // Usage is measured against the whole instance; the pod's CPU request is
+            // `cpu_request_fraction` of it, so utilization (usage / request, Kubernetes'
+            // GetResourceUtilizationRatio) reaches 100 / fraction % when it is saturated.
+            let full_milli = ((inst.rate_rps(capacity) / inst.slow_factor) * 1000.0)
                 .round()
-                .max(1.0) as u64;
+                .max(1.0);
+            let request_milli = (full_milli * fraction).round().max(1.0) as u64;
             let busy_fraction = delta as f64 / (window_ns as f64 * f64::from(inst.concurrency));
             // As Kubernetes' groupPods does for CPU within a pod's initialization period: a
             // pod that became ready during the metric window has a sample that mixes start-up
@@ -48,7 +61,7 @@ impl Simulation {
             let (state, usage) = match inst.state {
                 Lifecycle::Ready if !fresh => (
                     PodState::Ready,
-                    Some((busy_fraction * request_milli as f64).round() as u64),
+                    Some((busy_fraction * full_milli).round() as u64),
                 ),
                 _ => (PodState::Unready, None),
             };
@@ -167,9 +180,11 @@ impl Simulation {
         let now = self.now_ns;
         self.scaling.last_sync_ns = now;
         self.scaling.arrivals_at_sync = self.stats.requests.arrived;
-        for &id in &self.fleet.alive {
-            let busy = self.fleet[id].busy_area_ns(now);
-            *slot(&mut self.scaling.busy_at_sync, id) = busy;
+        for i in 0..self.fleet.alive.len() {
+            let id = self.fleet.alive[i];
+            if let Some(inst) = self.fleet.get_mut_quiet(id) {
+                inst.busy_at_sync = inst.busy_area_ns(now);
+            }
         }
     }
 }

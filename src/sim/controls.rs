@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::autoscale;
 use crate::error::{check_range, check_whole, Error, ErrorKind};
 use crate::scenario::{
-    AutoscalerConfig, BalancerConfig, Change, Edit, Fault, FaultKind, KeyDistribution,
+    Algorithm, AutoscalerConfig, BalancerConfig, Change, Edit, Fault, FaultKind, KeyDistribution,
     RegistryConfig, Scenario,
 };
 
@@ -24,6 +24,10 @@ impl Simulation {
     /// Sets the scenario field `path` to `value` now. `value` may be text typed by a person
     /// into a number field: the core parses it, so every message is the core's.
     pub fn edit(&mut self, path: &str, value: Value) -> Result<(), Error> {
+        if path.is_empty() {
+            // Otherwise the error would name the empty field "".
+            return Err(Error::of("path", ErrorKind::Empty { range: None }, None));
+        }
         // Switching the autoscaler's kind replaces the whole object (at the new kind's
         // defaults): record it as that, so the description replays it.
         let (path, value) = if path == "autoscaler.kind" {
@@ -108,7 +112,11 @@ impl Simulation {
             Change::Rate => self.apply_rate(self.scenario.traffic.rate_rps),
             // Read where they are used: by requests starting service, arriving, or instances
             // starting from now on.
-            Change::Capacity | Change::QueueLimit | Change::Startup => {}
+            Change::Capacity
+            | Change::QueueLimit
+            | Change::Startup
+            | Change::PreStop
+            | Change::CpuRequest => {}
             Change::Keys => {
                 let t = &self.scenario.traffic;
                 self.workload.set_keys(t.keys, t.key_distribution, t.zipf_s);
@@ -129,7 +137,10 @@ impl Simulation {
                 // The cache starts from the registry as it is now, whatever the new period.
                 self.discovery.discovered = self.registry.discoverable();
                 self.restart_timer(Timer::DiscoveryRefresh);
+                self.restart_timer(Timer::RegistrySweep);
+                self.rearm_lease_timers();
                 self.discovery.dirty = true;
+                self.release_lingering();
             }
             Change::Override(id) => {
                 let (weight, speed) = self
@@ -139,6 +150,7 @@ impl Simulation {
                     .iter()
                     .find(|o| o.instance == id)
                     .map_or((1, 1.0), |o| (o.weight, o.speed));
+                self.fleet.overrides.insert(id, (weight, speed));
                 if let Some(inst) = self.fleet.get_mut(id) {
                     inst.weight = weight;
                     inst.speed = speed;
@@ -156,43 +168,101 @@ impl Simulation {
         let same_balancer = now.algorithm == before.algorithm
             && now.choice_count == before.choice_count
             && now.decay_s == before.decay_s
+            && now.ring == before.ring
             && now.points_per_instance == before.points_per_instance
+            && now.min_ring_size == before.min_ring_size
+            && now.max_ring_size == before.max_ring_size
             && now.table_size == before.table_size;
-        if !same_balancer {
+        let health_check_changed = now.health_check != before.health_check;
+        let outlier_changed = now.outlier_detection != before.outlier_detection;
+        let passive_changed = now.passive_health != before.passive_health;
+        let timeout_changed = now.timeout_s != before.timeout_s;
+        // The shared queue has no options: an option of the other balancers changed while it
+        // runs keeps it, with its waiting requests and idle list (rebuilding it lost them).
+        let shared_stays = self.routing.is_shared() && now.algorithm == Algorithm::SharedQueue;
+        if !same_balancer && !shared_stays {
             let was_shared = self.routing.is_shared();
             let old = std::mem::replace(&mut self.routing, Routing::build(now));
             let now_shared = self.routing.is_shared();
             self.discovery.view.clear();
-            if let Routing::Shared { queue, .. } = old {
+            if let Routing::Shared {
+                queue, abandoned, ..
+            } = old
+            {
                 if !now_shared {
-                    // Requests waiting centrally are handed out through the new balancer.
+                    // Requests waiting centrally are handed out through the new balancer; the
+                    // ones whose client already gave up are dropped from the system (they were
+                    // counted when they timed out).
                     for i in 0..self.fleet.alive.len() {
                         let id = self.fleet.alive[i];
                         self.fleet[id].idle_listed = false;
                     }
-                    for r in queue {
+                    for r in queue.into_iter().skip(abandoned) {
                         self.route(r);
                     }
                 }
             } else if !was_shared && now_shared {
                 self.gather_into_shared_queue();
             }
+            self.rearm_all_timeouts();
+        }
+        if outlier_changed {
+            match (
+                &self.scenario.balancer.outlier_detection,
+                &mut self.health.outlier,
+            ) {
+                (Some(c), Some(d)) => d.set_config(c),
+                (Some(c), None) => {
+                    self.health.outlier = Some(crate::balance::OutlierDetector::new(c))
+                }
+                // Switched off: nobody is ejected any more.
+                (None, _) => self.health.outlier = None,
+            }
+            self.restart_timer(Timer::OutlierInterval);
+        }
+        if passive_changed {
+            match (
+                &self.scenario.balancer.passive_health,
+                &mut self.health.passive,
+            ) {
+                (Some(c), Some(p)) => p.set(c.max_fails, c.fail_timeout_s),
+                (Some(c), None) => {
+                    self.health.passive = Some(crate::balance::PassiveHealth::new(
+                        c.max_fails,
+                        c.fail_timeout_s,
+                    ))
+                }
+                (None, _) => self.health.passive = None,
+            }
+        }
+        if health_check_changed {
+            self.restart_hc_sessions();
+        }
+        if timeout_changed {
+            self.rearm_all_timeouts();
         }
         self.discovery.dirty = true;
         self.restart_timer(Timer::LoadReport);
         self.report_load();
-        self.restart_timer(Timer::HealthCheck);
     }
 
     /// Every instance's waiting requests join the one central queue, oldest first; the
     /// instances then take from it as their servers free up.
+    /// Requests whose client already gave up are dropped from the system on the way (they were
+    /// counted when they timed out).
     fn gather_into_shared_queue(&mut self) {
         let mut waiting: Vec<_> = Vec::new();
         for i in 0..self.fleet.alive.len() {
             let id = self.fleet.alive[i];
-            waiting.extend(self.fleet[id].queue.drain(..));
+            let inst = &mut self.fleet[id];
+            let gave_up = inst.queue_abandoned as usize;
+            inst.abandoned -= inst.queue_abandoned;
+            inst.queue_abandoned = 0;
+            waiting.extend(inst.queue.drain(..).skip(gave_up));
         }
-        waiting.sort_by_key(|r| r.arrived_ns);
+        // In the order the attempts were sent (for a first attempt, the arrival), which keeps
+        // the central queue in deadline order.
+        waiting.sort_by_key(|r| (r.sent_ns, r.arrived_ns));
         if let Routing::Shared { queue, .. } = &mut self.routing {
             queue.extend(waiting);
         }
@@ -205,7 +275,7 @@ impl Simulation {
             }
         }
         loop {
-            let Routing::Shared { queue, idle } = &mut self.routing else {
+            let Routing::Shared { queue, idle, .. } = &mut self.routing else {
                 return;
             };
             if queue.is_empty() {
@@ -214,9 +284,8 @@ impl Simulation {
             let Some(id) = idle.pop_front() else {
                 return;
             };
-            let request = queue.pop_front().expect("not empty");
             self.fleet[id].idle_listed = false;
-            self.start_service(id, request);
+            self.take_from_shared(id);
             self.list_idle(id);
         }
     }
@@ -289,7 +358,7 @@ impl Simulation {
     /// Sets one instance's balancer weight and speed (capacity multiplier).
     pub fn set_instance(&mut self, id: f64, weight: f64, speed: f64) -> Result<(), Error> {
         let id = check_whole("instance", id, 0, crate::scenario::MAX_INSTANCES - 1)?;
-        if self.fleet.get(id).is_none() {
+        if !self.fleet.ever_existed(id) {
             return Err(Error::of(
                 "instance",
                 ErrorKind::NoSuchInstance { id: f64::from(id) },

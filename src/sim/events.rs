@@ -6,18 +6,17 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-use super::instance::Request;
-
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Event {
     /// The next request of the arrival process (epoch changes when the rate changes).
     Arrival {
         epoch: u32,
     },
+    /// The request in server slot `slot` of the instance is done.
     Completion {
         instance: u32,
         epoch: u32,
-        request: Request,
+        slot: u32,
     },
     /// An instance finishes starting up.
     Ready {
@@ -41,10 +40,35 @@ pub enum Event {
         instance: u32,
         epoch: u32,
     },
-    /// The lease renewed at `renewed_ns` expires now unless renewed since.
+    /// The consul lease's one timer: it expires now unless renewed since (then the timer is
+    /// set again for the new expiry).
     LeaseExpiry {
         instance: u32,
-        renewed_ns: u64,
+        epoch: u32,
+    },
+    /// The instance's timeout timer: the oldest request it holds may be past its deadline
+    /// (`TIMEOUT_CENTRAL` for the shared queue's).
+    Timeout {
+        instance: u32,
+        epoch: u32,
+    },
+    /// A request waiting out its retry back-off (in the simulation's retry slots) is sent again.
+    Retry {
+        slot: u32,
+    },
+    /// One host's active health-check probe.
+    HealthProbe {
+        instance: u32,
+        epoch: u32,
+    },
+    /// The preStop hook of a removed instance ends: it stops accepting and drains.
+    PreStopDone {
+        instance: u32,
+        epoch: u32,
+    },
+    /// An nginx-unavailable server's window may be over.
+    PeerReopen {
+        instance: u32,
     },
     /// A tick of one of the periodic chains; ticks of an older epoch (the chain was restarted
     /// when its setting changed) are ignored, so a chain never runs twice.
@@ -52,14 +76,12 @@ pub enum Event {
         timer: Timer,
         epoch: u32,
     },
-    /// An outlier-ejected instance returns to the balancer's set.
-    Unejection {
-        instance: u32,
-        ejection: u32,
-    },
     /// The activator's oldest held request may have reached its timeout.
     ActivatorTimeout,
 }
+
+/// The `instance` of a `Timeout` event for the shared queue.
+pub const TIMEOUT_CENTRAL: u32 = u32::MAX;
 
 /// The periodic chains of the simulation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,10 +90,22 @@ pub enum Timer {
     DiscoveryRefresh = 0,
     /// The balancer's delayed copy of the instances' load (every `balancer.load_delay_s`).
     LoadReport = 1,
-    /// Active health checks (every `balancer.health_check.interval_s`).
-    HealthCheck = 2,
+    /// Envoy's outlier-detection interval (every `balancer.outlier_detection.interval_s`).
+    OutlierInterval = 2,
     /// The autoscaler's reconcile (every `autoscaler.sync_s`).
     Autoscale = 3,
+    /// Eureka's eviction run and renewal-rate bucket (every 60 s with `registry.flavor: eureka`).
+    RegistrySweep = 4,
+}
+
+impl Timer {
+    pub const ALL: [Timer; 5] = [
+        Timer::DiscoveryRefresh,
+        Timer::LoadReport,
+        Timer::OutlierInterval,
+        Timer::Autoscale,
+        Timer::RegistrySweep,
+    ];
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -115,6 +149,22 @@ impl EventQueue {
         self.next_seq += 1;
     }
 
+    /// Takes the next sequence number without scheduling anything: an event scheduled later
+    /// with it (`schedule_at_seq`) sorts among same-instant events as if scheduled now.
+    pub fn reserve_seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq - 1
+    }
+
+    /// Schedules with a sequence number taken earlier by `reserve_seq`.
+    pub fn schedule_at_seq(&mut self, time_ns: u64, seq: u64, event: Event) {
+        self.heap.push(Entry {
+            time_ns,
+            seq,
+            event,
+        });
+    }
+
     pub fn peek_time(&self) -> Option<u64> {
         self.heap.peek().map(|e| e.time_ns)
     }
@@ -150,5 +200,20 @@ mod tests {
             })
             .collect();
         assert_eq!(order, vec![1, 3, 0, 2]);
+    }
+
+    #[test]
+    fn a_reserved_sequence_number_sorts_as_if_scheduled_then() {
+        let mut q = EventQueue::default();
+        let early = q.reserve_seq();
+        q.schedule(5, Event::Fault { index: 1 });
+        q.schedule_at_seq(5, early, Event::Fault { index: 0 });
+        let order: Vec<u32> = std::iter::from_fn(|| q.pop())
+            .map(|(_, e)| match e {
+                Event::Fault { index } => index,
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(order, vec![0, 1]);
     }
 }

@@ -109,11 +109,14 @@ impl Simulation {
             if inst.slow_factor < 1.0 {
                 flags |= FLAG_SLOW;
             }
-            if inst.ejected {
+            if self.is_ejected(inst.id) {
                 flags |= FLAG_EJECTED;
             }
-            if !inst.hc_healthy {
+            if !self.hc_healthy(inst.id) {
                 flags |= FLAG_UNHEALTHY;
+            }
+            if self.peer_down(inst.id) {
+                flags |= super::FLAG_DOWN;
             }
             let plain =
                 inst.state == Lifecycle::Ready && flags == 0 && speed == 1.0 && inst.weight == 1;

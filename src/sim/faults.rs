@@ -1,9 +1,10 @@
-//! Faults, from the scenario or a click in the page: a crash loses the requests inside the
-//! instance (they fail) and stops its heartbeats; slow scales its capacity; a partition loses
+//! Faults, from the scenario or a click in the page: a crash resets the requests inside the
+//! instance (they fail, or are retried) and stops its heartbeats; slow scales its capacity; a partition loses
 //! its heartbeats while it keeps serving; recover undoes any of them (a crashed instance
 //! restarts, taking `startup_s`).
 
-use crate::registry::seconds_to_ns;
+use super::clock;
+use crate::balance::Failure;
 use crate::scenario::FaultKind;
 
 use super::{Event, Lifecycle, LogEvent, Simulation};
@@ -14,13 +15,12 @@ impl Simulation {
         let now = self.now_ns;
         let exists = self
             .fleet
-            .instances
-            .get(id as usize)
+            .get(id)
             .is_some_and(|i| i.state != Lifecycle::Stopped);
         if exists {
             self.mark_change();
         }
-        let Some(inst) = self.fleet.get_mut(id) else {
+        if !self.fleet.ever_existed(id) {
             self.push_log(
                 None,
                 LogEvent::FaultIgnored {
@@ -29,7 +29,9 @@ impl Simulation {
                 },
             );
             return;
-        };
+        }
+        // A stopped instance may have been forgotten already: it reads as stopped.
+        let inst = &mut self.fleet[id];
         if inst.state == Lifecycle::Stopped {
             self.push_log(
                 Some(id),
@@ -45,18 +47,25 @@ impl Simulation {
                 if inst.state == Lifecycle::Crashed {
                     return;
                 }
-                let lost = u64::from(inst.in_service) + inst.queue.len() as u64;
-                inst.failed += lost;
-                inst.queue.clear();
+                // Its connections are reset: every request inside whose client still waits
+                // fails now (or is retried, as `retry_on` says).
+                let lost = inst.lose_all();
+                inst.failed += lost.len() as u64;
                 inst.set_in_service(now, 0);
                 inst.epoch += 1;
-                let draining = inst.state == Lifecycle::Draining;
+                let leaving = matches!(inst.state, Lifecycle::Draining | Lifecycle::Terminating);
                 inst.state = Lifecycle::Crashed;
-                self.stats.requests.failed += lost;
-                self.stats.window.failed += lost;
-                self.push_log(Some(id), LogEvent::Crashed { lost });
-                if draining {
+                self.push_log(
+                    Some(id),
+                    LogEvent::Crashed {
+                        lost: lost.len() as u64,
+                    },
+                );
+                if leaving {
                     self.stop(id);
+                }
+                for request in lost {
+                    self.attempt_failed(id, request, Failure::Reset);
                 }
             }
             FaultKind::Slow => {
@@ -74,13 +83,13 @@ impl Simulation {
                     inst.state = Lifecycle::Starting;
                     inst.epoch += 1;
                     let epoch = inst.epoch;
-                    let startup = seconds_to_ns(self.scenario.instances.startup_s);
+                    let startup = clock::to_ns(self.scenario.instances.startup_s);
                     self.push_log(Some(id), LogEvent::Restarting);
                     if startup == 0 {
                         self.on_ready(id, epoch);
                     } else {
-                        self.queue.schedule(
-                            now + startup,
+                        self.schedule_in(
+                            startup,
                             Event::Ready {
                                 instance: id,
                                 epoch,

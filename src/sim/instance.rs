@@ -1,19 +1,42 @@
 //! One service instance: `concurrency` servers fed by a FIFO queue of at most `queue_limit`
-//! waiting requests (an arrival to a full queue is dropped), and a lifecycle
-//! starting → ready → draining → stopped, or crashed. It integrates its busy servers over
-//! time, so utilization is the exact busy fraction, not a sampled estimate.
+//! waiting requests (an arrival to a full queue is refused with a 503), and a lifecycle
+//! starting → ready → (terminating →) draining → stopped, or crashed. It integrates its busy
+//! servers over time, so utilization is the exact busy fraction, not a sampled estimate.
+//!
+//! Requests whose client gave up (a timeout) stay where they are — waiting, or in a server
+//! slot — and are still served, their response thrown away: `abandoned` counts them, and they
+//! form a prefix of the queue (`queue_abandoned`), since the queue is in the order requests
+//! were sent and every request gets the same timeout.
 
 use std::collections::VecDeque;
 
-/// One request; it travels inside the events that concern it. Retries happen at the instant
-/// of the failed attempt, so the time it was routed is always its arrival time.
+use crate::balance::HcSession;
+
+/// No instance (a request's `previous` before its first attempt).
+pub const NO_INSTANCE: u32 = u32::MAX;
+
+/// One request, as the client sees it: arrival, its current attempt and its work.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Request {
     pub arrived_ns: u64,
+    /// When its current attempt was sent (its timeout runs from here).
+    pub sent_ns: u64,
     /// Amount of work: service time is work / (instance capacity).
     pub work: f64,
     /// Routing key, 1..=keys (0: no key).
     pub key: u32,
+    /// Attempts that failed so far (retries made).
+    pub attempt: u32,
+    /// The instance of the previous attempt, avoided by a retry (`NO_INSTANCE`: none).
+    pub previous: u32,
+}
+
+/// A request in one of an instance's server slots.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Serving {
+    pub request: Request,
+    /// Its client gave up: the work goes on, the response will be thrown away.
+    pub abandoned: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,16 +49,20 @@ pub enum Lifecycle {
     Stopped = 3,
     /// Dead: its queue was lost; it restarts only when recovered.
     Crashed = 4,
+    /// Removed, but still serving new requests while its preStop hook runs (Kubernetes:
+    /// deleted, endpoint being removed everywhere, the container not yet sent SIGTERM).
+    Terminating = 5,
 }
 
 impl Lifecycle {
     /// Every state, in code order.
-    pub const ALL: [Lifecycle; 5] = [
+    pub const ALL: [Lifecycle; 6] = [
         Lifecycle::Starting,
         Lifecycle::Ready,
         Lifecycle::Draining,
         Lifecycle::Stopped,
         Lifecycle::Crashed,
+        Lifecycle::Terminating,
     ];
 
     pub fn name(self) -> &'static str {
@@ -45,7 +72,14 @@ impl Lifecycle {
             Lifecycle::Draining => "draining",
             Lifecycle::Stopped => "stopped",
             Lifecycle::Crashed => "crashed",
+            Lifecycle::Terminating => "terminating",
         }
+    }
+
+    /// Accepts new connections: ready, or terminating while its preStop hook runs.
+    #[inline]
+    pub fn accepts(self) -> bool {
+        matches!(self, Lifecycle::Ready | Lifecycle::Terminating)
     }
 
     /// Counted as one of the fleet's replicas (what a Deployment would count).
@@ -74,7 +108,18 @@ pub struct Instance {
     pub partitioned: bool,
     pub concurrency: u32,
     pub queue: VecDeque<Request>,
+    /// How many of the queue's first requests are abandoned.
+    pub queue_abandoned: u32,
+    /// Server slots (indexed by a completion's `slot`); `None` is free.
+    pub serving: Vec<Option<Serving>>,
+    free_slots: Vec<u32>,
     pub in_service: u32,
+    /// Requests in it (waiting or served) whose client already gave up.
+    pub abandoned: u32,
+    /// The timeout timer: its epoch (a re-armed timer makes older ones stale) and whether one
+    /// is pending.
+    pub timeout_epoch: u32,
+    pub timeout_armed: bool,
     pub created_ns: u64,
     /// When it last became ready.
     pub ready_ns: u64,
@@ -90,13 +135,22 @@ pub struct Instance {
     pub idle_listed: bool,
     /// Heartbeat chain of the current registration; a new registration starts a new chain.
     pub heartbeat_epoch: u32,
-    /// Active health checking, as the balancer sees this instance.
-    pub hc_healthy: bool,
-    pub hc_streak: u32,
-    /// Passive outlier detection.
-    pub consecutive_failures: u32,
-    pub ejected: bool,
-    pub ejections: u32,
+    /// The consul lease's timer is pending, and the sequence number reserved at its last
+    /// renewal (the expiry sorts as if scheduled then).
+    pub lease_timer_armed: bool,
+    pub lease_epoch: u32,
+    pub lease_seq: u64,
+    /// Active health checking, as the balancer sees this instance (Envoy's session), and the
+    /// epoch of its probe chain (0: no session).
+    pub hc: HcSession,
+    pub hc_epoch: u32,
+    pub hc_active: bool,
+    /// nginx passive health: a reopen timer is pending.
+    pub peer_timer_armed: bool,
+    /// Busy area at the last one-second sample and at the autoscaler's last sync (the
+    /// simulation's own readers' baselines; kept here so they go with the record).
+    pub busy_at_sample: u64,
+    pub busy_at_sync: u64,
     /// Busy server-nanoseconds (u64 arithmetic is native in wasm; u128 is not).
     busy_area_ns: u64,
     last_change_ns: u64,
@@ -115,7 +169,13 @@ impl Instance {
             partitioned: false,
             concurrency,
             queue: VecDeque::new(),
+            queue_abandoned: 0,
+            serving: Vec::new(),
+            free_slots: Vec::new(),
             in_service: 0,
+            abandoned: 0,
+            timeout_epoch: 0,
+            timeout_armed: false,
             created_ns: now_ns,
             ready_ns: now_ns,
             stopped_ns: None,
@@ -125,11 +185,15 @@ impl Instance {
             failed: 0,
             idle_listed: false,
             heartbeat_epoch: 0,
-            hc_healthy: true,
-            hc_streak: 0,
-            consecutive_failures: 0,
-            ejected: false,
-            ejections: 0,
+            lease_timer_armed: false,
+            lease_epoch: 0,
+            lease_seq: 0,
+            hc: HcSession::default(),
+            hc_epoch: 0,
+            hc_active: false,
+            peer_timer_armed: false,
+            busy_at_sample: 0,
+            busy_at_sync: 0,
             busy_area_ns: 0,
             last_change_ns: now_ns,
         }
@@ -139,6 +203,61 @@ impl Instance {
     #[inline]
     pub fn active(&self) -> u32 {
         self.in_service + self.queue.len() as u32
+    }
+
+    /// Requests in it whose client still waits (`active` less the abandoned ones).
+    #[inline]
+    pub fn live(&self) -> u32 {
+        self.active() - self.abandoned
+    }
+
+    /// Puts a request into a free server slot; returns the slot.
+    pub fn take_slot(&mut self, serving: Serving) -> u32 {
+        match self.free_slots.pop() {
+            Some(slot) => {
+                self.serving[slot as usize] = Some(serving);
+                slot
+            }
+            None => {
+                self.serving.push(Some(serving));
+                (self.serving.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Empties a server slot, returning what it held.
+    pub fn release_slot(&mut self, slot: u32) -> Option<Serving> {
+        let taken = self.serving.get_mut(slot as usize)?.take();
+        if taken.is_some() {
+            self.free_slots.push(slot);
+        }
+        taken
+    }
+
+    /// Loses everything inside (a crash or a forced stop): returns the requests whose client
+    /// still waited, oldest slot first then the queue in order.
+    pub fn lose_all(&mut self) -> Vec<Request> {
+        let mut lost: Vec<Request> = self
+            .serving
+            .iter()
+            .flatten()
+            .filter(|s| !s.abandoned)
+            .map(|s| s.request)
+            .collect();
+        lost.extend(
+            self.queue
+                .iter()
+                .skip(self.queue_abandoned as usize)
+                .copied(),
+        );
+        self.serving.clear();
+        self.free_slots.clear();
+        self.queue.clear();
+        self.queue_abandoned = 0;
+        self.abandoned = 0;
+        self.timeout_armed = false;
+        self.timeout_epoch = self.timeout_epoch.wrapping_add(1);
+        lost
     }
 
     /// Requests per second this instance serves when the fleet's capacity is `capacity_rps`.

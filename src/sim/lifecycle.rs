@@ -1,11 +1,22 @@
 //! The fleet's replicas: scaling to a count (new instances start and become ready after
 //! `startup_s`; removed ones are chosen as a ReplicaSet does and drain), and the transitions
-//! ready → registered, draining → stopped.
+//! ready → registered, (terminating →) draining → stopped.
+//!
+//! Removal follows Kubernetes' pod termination (kubernetes/website
+//! `content/en/docs/concepts/workloads/pods/pod-lifecycle.md`, "Termination of Pods", at
+//! 00aacfad): the pod is deleted and, at the same time, the kubelet runs its preStop hook and
+//! the endpoint controllers mark its endpoint terminating, so proxies and clients stop sending
+//! to it only once that change has reached them (here: deregistered at once, and the
+//! balancers' discovery view, possibly `refresh_s` stale, catches up). Only after preStop does
+//! the container get SIGTERM and stop accepting. With `prestop_s` 0 it stops accepting at
+//! once, and requests from stale views are refused — the endpoint-removal race a preStop
+//! sleep exists to cover. Not modelled: `terminationGracePeriodSeconds` (30 s by default),
+//! after which the kubelet kills a pod that has not finished draining.
 
+use super::clock;
 use crate::autoscale::hpa::Explanation;
-use crate::registry::seconds_to_ns;
 
-use super::{Event, Instance, Lifecycle, LogEvent, Routing, ScaleEvent, Scaler, Simulation};
+use super::{Event, Instance, Lifecycle, LogEvent, ScaleEvent, Scaler, Simulation};
 
 impl Simulation {
     /// Replicas of the fleet: what a Deployment would count (not draining or stopped).
@@ -80,13 +91,7 @@ impl Simulation {
     pub(super) fn add_instance(&mut self, running: bool) {
         let id = self.fleet.next_id();
         let cfg = &self.scenario.instances;
-        let (weight, speed) = cfg
-            .overrides
-            .iter()
-            .rev()
-            .find(|o| o.instance == id)
-            .map(|o| (o.weight, o.speed))
-            .unwrap_or((1, 1.0));
+        let (weight, speed) = self.fleet.overrides.get(&id).copied().unwrap_or((1, 1.0));
         self.fleet.insert(Instance::new(
             id,
             self.now_ns,
@@ -97,13 +102,13 @@ impl Simulation {
         let startup = if running {
             0
         } else {
-            seconds_to_ns(cfg.startup_s)
+            clock::to_ns(cfg.startup_s)
         };
         if startup == 0 {
             self.on_ready(id, 0);
         } else {
-            self.queue.schedule(
-                self.now_ns + startup,
+            self.schedule_in(
+                startup,
                 Event::Ready {
                     instance: id,
                     epoch: 0,
@@ -117,13 +122,23 @@ impl Simulation {
         let inst = &mut self.fleet[id];
         match inst.state {
             Lifecycle::Ready => {
-                inst.state = Lifecycle::Draining;
+                let prestop = clock::to_ns(self.scenario.instances.prestop_s);
                 inst.heartbeat_epoch += 1;
-                let idle = inst.active() == 0;
                 self.registry.deregister(id);
-                self.push_log(Some(id), LogEvent::Draining);
-                if idle {
-                    self.stop(id);
+                if prestop > 0 {
+                    let inst = &mut self.fleet[id];
+                    inst.state = Lifecycle::Terminating;
+                    let epoch = inst.epoch;
+                    self.schedule_in(
+                        prestop,
+                        Event::PreStopDone {
+                            instance: id,
+                            epoch,
+                        },
+                    );
+                    self.push_log(Some(id), LogEvent::Terminating);
+                } else {
+                    self.start_draining(id);
                 }
             }
             Lifecycle::Starting | Lifecycle::Crashed => {
@@ -132,7 +147,25 @@ impl Simulation {
                 self.registry.deregister(id);
                 self.stop(id);
             }
-            Lifecycle::Draining | Lifecycle::Stopped => {}
+            Lifecycle::Draining | Lifecycle::Stopped | Lifecycle::Terminating => {}
+        }
+    }
+
+    /// The instance stops accepting (SIGTERM) and finishes what it holds.
+    fn start_draining(&mut self, id: u32) {
+        let inst = &mut self.fleet[id];
+        inst.state = Lifecycle::Draining;
+        let idle = inst.active() == 0;
+        self.push_log(Some(id), LogEvent::Draining);
+        if idle {
+            self.stop(id);
+        }
+    }
+
+    pub(super) fn on_prestop_done(&mut self, id: u32, epoch: u32) {
+        let inst = &self.fleet[id];
+        if inst.epoch == epoch && inst.state == Lifecycle::Terminating {
+            self.start_draining(id);
         }
     }
 
@@ -144,10 +177,54 @@ impl Simulation {
         self.stats.stopped_instance_ns += u128::from(now.saturating_sub(inst.created_ns));
         inst.heartbeat_epoch += 1;
         inst.queue = Default::default();
-        self.fleet.alive.retain(|&a| a != id);
         self.registry.deregister(id);
         self.discovery.dirty = true;
         self.push_log(Some(id), LogEvent::Stopped);
+        // Memory follows the fleet alive: the stopped instance pushed out of the summary's
+        // list is forgotten, unless the balancer's stale view still names it (then it is
+        // forgotten once the view moves on). Its lease in the registry stays Deregistered for
+        // good from here: a registry keyed by live ids could drop it at this point too.
+        if let Some(old) = self.fleet.stopped(id) {
+            if self.named_by_discovery(old) {
+                self.fleet.linger(old);
+            } else {
+                self.fleet.forget(old);
+                self.forgotten(old);
+            }
+        }
+    }
+
+    /// Instance `id` (stopped, not listed any more, named by no discovery view) was just
+    /// dropped from memory, once and for good: ids are never reused, and from now on
+    /// `fleet[id]` reads as a blank stopped record. What other parts keep per id can be
+    /// dropped here too, so that nothing grows with the instances ever created: today the
+    /// registry's lease (`registry.rs`, stays Deregistered for good), the outlier detector's
+    /// monitor (`balance/outlier.rs`) and nginx passive health's peer
+    /// (`balance/passive_health.rs`) are vectors indexed by id; keyed by id in a map, each
+    /// could forget it in this one place.
+    fn forgotten(&mut self, id: u32) {
+        let _ = id;
+    }
+
+    /// Whether the balancer's view, or the discovery cache it is rebuilt from (when refreshed
+    /// periodically), still names instance `id`. Both lists are in id order.
+    fn named_by_discovery(&self, id: u32) -> bool {
+        let d = &self.discovery;
+        d.view.binary_search(&id).is_ok()
+            || (self.scenario.registry.refresh_s > 0.0 && d.discovered.binary_search(&id).is_ok())
+    }
+
+    /// The discovery cache or view changed: stopped records kept only because they named them
+    /// are forgotten once they no longer do.
+    pub(super) fn release_lingering(&mut self) {
+        let d = &self.discovery;
+        let cached = self.scenario.registry.refresh_s > 0.0;
+        let gone = self.fleet.release_lingering(|id| {
+            d.view.binary_search(&id).is_ok() || (cached && d.discovered.binary_search(&id).is_ok())
+        });
+        for id in gone {
+            self.forgotten(id);
+        }
     }
 
     pub(super) fn on_ready(&mut self, id: u32, epoch: u32) {
@@ -158,25 +235,11 @@ impl Simulation {
         }
         inst.state = Lifecycle::Ready;
         inst.ready_ns = now;
-        inst.hc_healthy = true;
-        inst.hc_streak = 0;
         inst.heartbeat_epoch += 1;
         let hb_epoch = inst.heartbeat_epoch;
         if self.routing.is_shared() {
             // Work may be waiting in the central queue.
-            loop {
-                let inst = &self.fleet[id];
-                if inst.in_service >= inst.concurrency {
-                    break;
-                }
-                let Routing::Shared { queue, .. } = &mut self.routing else {
-                    break;
-                };
-                let Some(request) = queue.pop_front() else {
-                    break;
-                };
-                self.start_service(id, request);
-            }
+            while self.take_from_shared(id) {}
             self.list_idle(id);
         }
         self.registry.register(id, now);

@@ -61,6 +61,8 @@ pub enum LogEvent {
     Preserved,
     /// Deregistered; finishing its queue.
     Draining,
+    /// Removed and deregistered, but still serving while its preStop hook runs.
+    Terminating,
     Stopped,
     Crashed {
         lost: u64,
@@ -84,6 +86,12 @@ pub enum LogEvent {
         duration_s: f64,
     },
     Unejected,
+    /// nginx passive health: `fails` failures made the server unavailable for
+    /// `fail_timeout_s` seconds (then one probe request is let through).
+    MarkedDown {
+        fails: u32,
+        fail_timeout_s: u32,
+    },
     HealthChecksPassed {
         checks: u32,
     },
@@ -130,7 +138,7 @@ pub enum LogEvent {
 
 impl LogEvent {
     /// Every event's name (its serialized `kind`), in declaration order.
-    pub const NAMES: [&'static str; 24] = [
+    pub const NAMES: [&'static str; 26] = [
         "registered",
         "reregistered",
         "heartbeat_missed",
@@ -155,6 +163,8 @@ impl LogEvent {
         "rebalanced",
         "activator_timed_out",
         "activator_released",
+        "terminating",
+        "marked_down",
     ];
 
     /// The event's name, as serialized in `kind`.
@@ -189,6 +199,8 @@ impl LogEvent {
             Rebalanced { .. } => 21,
             ActivatorTimedOut { .. } => 22,
             ActivatorReleased { .. } => 23,
+            Terminating => 24,
+            MarkedDown { .. } => 25,
         }
     }
 
@@ -202,6 +214,7 @@ impl LogEvent {
             | Evicted { .. }
             | Preserved
             | Draining
+            | Terminating
             | Stopped => LogGroup::Registry,
             Crashed { .. }
             | Slowed { .. }
@@ -209,9 +222,11 @@ impl LogEvent {
             | Restarting
             | Recovered
             | FaultIgnored { .. } => LogGroup::Fault,
-            Ejected { .. } | Unejected | HealthChecksPassed { .. } | HealthChecksFailed { .. } => {
-                LogGroup::Health
-            }
+            Ejected { .. }
+            | Unejected
+            | MarkedDown { .. }
+            | HealthChecksPassed { .. }
+            | HealthChecksFailed { .. } => LogGroup::Health,
             Scaled { .. } | Kept { .. } => LogGroup::Scaling,
             RateChanged { .. }
             | Rebalanced { .. }
@@ -241,6 +256,7 @@ impl fmt::Display for LogEvent {
             }
             Preserved => write!(f, "lease expired but self-preservation is on: kept"),
             Draining => write!(f, "deregistered; finishing its queue"),
+            Terminating => write!(f, "deregistered; still serving while its preStop hook runs"),
             Stopped => write!(f, "stopped"),
             Crashed { lost } => write!(f, "crashed: {lost} requests in it failed"),
             Slowed { factor } => write!(f, "slowed to {:.0}% of its capacity", factor * 100.0),
@@ -263,6 +279,13 @@ impl fmt::Display for LogEvent {
                 "{failures} consecutive failures: ejected for {duration_s} s"
             ),
             Unejected => write!(f, "ejection time over: back in the balancer's set"),
+            MarkedDown {
+                fails,
+                fail_timeout_s,
+            } => write!(
+                f,
+                "{fails} failures: unavailable for {fail_timeout_s} s, then one probe request"
+            ),
             HealthChecksPassed { checks } => write!(f, "{checks} health checks passed: healthy"),
             HealthChecksFailed { checks } => write!(f, "{checks} health checks failed: unhealthy"),
             Scaled {

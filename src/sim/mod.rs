@@ -8,16 +8,25 @@
 //! The state is grouped by job — the fleet, routing and discovery, the autoscaler's memory,
 //! statistics, the log — and each job's handlers live in their own file: `lifecycle.rs`
 //! (scaling, start, stop), `leases.rs` (heartbeats and lease expiry), `faults.rs`, `health.rs`
-//! (the balancer's own health knowledge), `routing.rs` (picking an instance), `service.rs`
-//! (queues and completions), `autoscaling.rs`, `controls.rs` (live edits) and `observe.rs`
-//! (summary, details, the page's per-instance view).
+//! (the balancer's own health knowledge), `routing.rs` (picking an instance, failures and
+//! retries), `service.rs` (queues and completions), `timeouts.rs`, `autoscaling.rs`,
+//! `controls.rs` (live edits) and `observe.rs` (summary, details, the page's per-instance
+//! view).
+//!
+//! Memory and pending events stay bounded by the fleet, not by the run or the load × a time:
+//! each instance has at most one pending timer per mechanism (lease expiry, request timeout,
+//! health probe, nginx window), re-armed when it fires rather than rescheduled on every change.
+//! Requests waiting out a retry back-off are the only per-request timers, bounded by the load
+//! × the largest back-off.
 
 mod activator;
 mod autoscaling;
+pub mod clock;
 mod controls;
 mod events;
 mod explain;
 mod faults;
+mod fleet;
 mod health;
 mod instance;
 mod leases;
@@ -27,6 +36,7 @@ mod observe;
 mod replay;
 mod routing;
 mod service;
+mod timeouts;
 mod workload;
 
 use std::collections::VecDeque;
@@ -35,18 +45,20 @@ use crate::autoscale::{self, Autoscaler};
 use crate::balance::{self, Balancer};
 use crate::error::Error;
 use crate::metrics::{LatencyRecorder, Requests, Timeline};
-use crate::registry::{seconds_to_ns, Registry};
+use crate::registry::Registry;
 use crate::rng::SimRng;
 use crate::scenario::Scenario;
 
 pub use activator::ColdStart;
-pub use events::{Event, EventQueue, Timer};
+pub use events::{Event, EventQueue, Timer, TIMEOUT_CENTRAL};
 pub use explain::{Condition, Explain, Load};
-pub use instance::{Instance, Lifecycle, Request};
+use fleet::Fleet;
+pub use fleet::{Retired, LISTED_STOPPED};
+pub use instance::{Instance, Lifecycle, Request, Serving, NO_INSTANCE};
 pub use log::{Breakpoints, EventLog, LogEntry, LogEvent, LogGroup, Scaler, LOG_CAPACITY};
 pub use observe::{
     codes, Codes, Details, InstanceSummary, InstancesSummary, ScaleEvent, Summary, ViewReader,
-    FLAG_EJECTED, FLAG_PARTITIONED, FLAG_SLOW, FLAG_UNHEALTHY, VIEW_FIELDS,
+    FLAG_DOWN, FLAG_EJECTED, FLAG_PARTITIONED, FLAG_SLOW, FLAG_UNHEALTHY, VIEW_FIELDS,
 };
 pub use replay::Replay;
 use workload::Workload;
@@ -61,6 +73,10 @@ const MAX_TIMELINE_CAPACITY: usize = 100_000;
 /// arrivals on their own stream means changing the balancer never changes the traffic.
 const STREAM_ARRIVALS: u64 = 0x6172_7269_7661_6c73;
 const STREAM_BALANCER: u64 = 0x6261_6c61_6e63_6572;
+/// Retry back-off jitter and Eureka's eviction choice: streams of their own, so switching
+/// them on shifts no other draw.
+const STREAM_RETRY: u64 = 0x7265_7472_795f_6a69;
+const STREAM_REGISTRY: u64 = 0x6575_7265_6b61_5f65;
 
 #[derive(Clone)]
 pub struct Simulation {
@@ -76,126 +92,31 @@ pub struct Simulation {
     workload: Workload,
     arrival_epoch: u32,
     balancer_rng: SimRng,
+    retry_rng: SimRng,
+    registry_rng: SimRng,
     fleet: Fleet,
     routing: Routing,
     discovery: Discovery,
+    health: health::BalancerHealth,
+    /// Requests waiting out a retry back-off.
+    retrying: Retrying,
+    /// The shared queue's timeout timer.
+    central_timeout_armed: bool,
+    central_timeout_epoch: u32,
     /// Current epoch of each periodic chain (indexed by `Timer`).
-    timer_epochs: [u32; 4],
+    timer_epochs: [u32; 5],
     registry: Registry,
     scaling: Scaling,
     stats: Stats,
     log: EventLog,
 }
 
-/// The instances, by id (ids are never reused). Everything reaches an instance through
-/// `fleet[id]` / `get(id)`, so how records are stored is this struct's business.
-#[derive(Clone)]
-struct Fleet {
-    instances: Vec<Instance>,
-    /// Ids of instances that have not stopped, ascending.
-    alive: Vec<u32>,
-    /// The desired replica count (set by the scenario, the page or the autoscaler).
-    desired: u32,
-    /// Ids touched mutably since the balancer last heard (when it indexes the load).
-    changes: Changes,
-}
-
-/// Which instances may have changed load since the balancer last heard: every mutable access
-/// through `Fleet` is noted while tracking, so no code path can forget to report a change.
+/// Requests between a failed attempt and their retry, by slot (a `Retry` event names one).
 #[derive(Clone, Default)]
-struct Changes {
-    tracking: bool,
-    ids: Vec<u32>,
-    /// More changes than worth listing: the balancer gets every load again.
-    overflowed: bool,
-}
-
-/// Listed changes kept before a full resend is cheaper.
-const MAX_LISTED_CHANGES: usize = 4096;
-
-impl Fleet {
-    fn track_changes(&mut self, on: bool) {
-        let c = &mut self.changes;
-        c.tracking = on;
-        c.ids.clear();
-        c.overflowed = false;
-    }
-
-    fn tracking(&self) -> bool {
-        self.changes.tracking
-    }
-
-    #[inline]
-    fn note(&mut self, id: u32) {
-        let c = &mut self.changes;
-        if c.tracking {
-            if c.ids.len() < MAX_LISTED_CHANGES {
-                c.ids.push(id);
-            } else {
-                c.overflowed = true;
-            }
-        }
-    }
-
-    /// The ids changed since the last call, or None when there were too many to list.
-    fn take_changes(&mut self) -> Option<Vec<u32>> {
-        let c = &mut self.changes;
-        if std::mem::take(&mut c.overflowed) {
-            c.ids.clear();
-            None
-        } else {
-            Some(std::mem::take(&mut c.ids))
-        }
-    }
-
-    /// Returns the list's allocation for reuse.
-    fn give_back(&mut self, mut ids: Vec<u32>) {
-        ids.clear();
-        if self.changes.ids.is_empty() {
-            self.changes.ids = ids;
-        }
-    }
-
-    /// The id the next instance gets.
-    fn next_id(&self) -> u32 {
-        self.instances.len() as u32
-    }
-
-    /// Adds an instance (its id must be `next_id()`) to the records and the alive list.
-    fn insert(&mut self, instance: Instance) {
-        debug_assert_eq!(instance.id, self.next_id());
-        self.alive.push(instance.id);
-        self.instances.push(instance);
-    }
-
-    fn get(&self, id: u32) -> Option<&Instance> {
-        self.instances.get(id as usize)
-    }
-
-    fn get_mut(&mut self, id: u32) -> Option<&mut Instance> {
-        self.note(id);
-        self.instances.get_mut(id as usize)
-    }
-
-    /// Every record kept (alive, and stopped ones still kept), in id order.
-    fn records(&self) -> impl Iterator<Item = &Instance> {
-        self.instances.iter()
-    }
-}
-
-impl std::ops::Index<u32> for Fleet {
-    type Output = Instance;
-    fn index(&self, id: u32) -> &Instance {
-        &self.instances[id as usize]
-    }
-}
-
-impl std::ops::IndexMut<u32> for Fleet {
-    #[inline]
-    fn index_mut(&mut self, id: u32) -> &mut Instance {
-        self.note(id);
-        &mut self.instances[id as usize]
-    }
+struct Retrying {
+    slots: Vec<Option<Request>>,
+    free: Vec<u32>,
+    pending: u64,
 }
 
 /// How an arriving request reaches an instance.
@@ -206,6 +127,8 @@ enum Routing {
     /// One central FIFO feeding every ready instance: the M/M/c reference.
     Shared {
         queue: VecDeque<Request>,
+        /// How many of the queue's first requests are abandoned (timed out).
+        abandoned: usize,
         /// Instances with a free server, each at most once (flag `Instance::idle_listed`),
         /// longest waiting first.
         idle: VecDeque<u32>,
@@ -218,6 +141,7 @@ impl Routing {
             Some(b) => Routing::Balanced(b),
             None => Routing::Shared {
                 queue: VecDeque::new(),
+                abandoned: 0,
                 idle: VecDeque::new(),
             },
         }
@@ -233,6 +157,8 @@ impl Routing {
 struct Discovery {
     /// Instances the balancer can pick, ascending ids; index = endpoint index.
     view: Vec<u32>,
+    /// The hosts of the balancer's cluster: the view before its own health filtering.
+    base: Vec<u32>,
     dirty: bool,
     registry_version: u64,
     /// The discovery cache: the registry as of the last refresh (used when refresh_s > 0).
@@ -247,8 +173,6 @@ struct Scaling {
     autoscaler: Option<Box<dyn Autoscaler>>,
     arrivals_at_sync: u64,
     last_sync_ns: u64,
-    /// Busy area of each instance (by id) at the last sync.
-    busy_at_sync: Vec<u64>,
     /// The autoscaler reads requests in flight once a second (Knative's metric).
     metering: bool,
     /// Requests in flight integrated over time since the last one-second sample, request·ns.
@@ -274,8 +198,6 @@ struct Stats {
     min_members: u32,
     max_members: u32,
     last_moved_fraction: Option<f64>,
-    /// Busy area of each instance (by id) at the last one-second sample.
-    busy_at_sample: Vec<u64>,
     /// Where "since the last change" starts.
     change_mark: explain::ChangeMark,
     /// Requests that arrived while no instance was ready.
@@ -320,15 +242,6 @@ pub enum Stop {
     Breakpoint { seq: u64 },
 }
 
-/// `v[id]`, growing `v` with zeros as ids appear.
-fn slot(v: &mut Vec<u64>, id: u32) -> &mut u64 {
-    let i = id as usize;
-    if v.len() <= i {
-        v.resize(i + 1, 0);
-    }
-    &mut v[i]
-}
-
 impl Simulation {
     pub fn new(scenario: Scenario) -> Result<Simulation, Error> {
         let capacity = (scenario.duration_s.ceil() as usize + 1).min(MAX_TIMELINE_CAPACITY);
@@ -354,33 +267,34 @@ impl Simulation {
         start.edits = Vec::new();
         let mut sim = Simulation {
             now_ns: 0,
-            end_ns: seconds_to_ns(scenario.duration_s),
-            warmup_ns: seconds_to_ns(scenario.warmup_s),
+            end_ns: clock::to_ns(scenario.duration_s),
+            warmup_ns: clock::to_ns(scenario.warmup_s),
             queue: EventQueue::default(),
             workload,
             arrival_epoch: 0,
             balancer_rng: SimRng::seed(seed ^ STREAM_BALANCER),
-            fleet: Fleet {
-                instances: Vec::new(),
-                alive: Vec::new(),
-                desired: 0,
-                changes: Changes::default(),
-            },
+            retry_rng: SimRng::seed(seed ^ STREAM_RETRY),
+            registry_rng: SimRng::seed(seed ^ STREAM_REGISTRY),
+            fleet: Fleet::new(),
             routing: Routing::build(&scenario.balancer),
+            health: health::BalancerHealth::build(&scenario.balancer),
+            retrying: Retrying::default(),
+            central_timeout_armed: false,
+            central_timeout_epoch: 0,
             discovery: Discovery {
                 view: Vec::new(),
+                base: Vec::new(),
                 dirty: true,
                 registry_version: u64::MAX,
                 discovered: Vec::new(),
                 reported_load: Vec::new(),
             },
-            timer_epochs: [0; 4],
+            timer_epochs: [0; 5],
             registry: Registry::new(scenario.registry.clone()),
             scaling: Scaling {
                 autoscaler,
                 arrivals_at_sync: 0,
                 last_sync_ns: 0,
-                busy_at_sync: Vec::new(),
                 metering: false,
                 in_flight_area: 0.0,
                 in_flight_at_ns: 0,
@@ -398,7 +312,6 @@ impl Simulation {
                 min_members: scenario.instances.count,
                 max_members: scenario.instances.count,
                 last_moved_fraction: None,
-                busy_at_sample: Vec::new(),
                 change_mark: explain::ChangeMark::default(),
                 cold_start: ColdStart::default(),
                 stopped_instance_ns: 0,
@@ -414,11 +327,17 @@ impl Simulation {
     }
 
     fn begin(&mut self) {
+        // The last override of an id wins.
+        for o in &self.scenario.instances.overrides {
+            self.fleet.overrides.insert(o.instance, (o.weight, o.speed));
+        }
         let n = self.scenario.instances.count;
         for _ in 0..n {
             self.add_instance(true);
         }
         self.fleet.desired = n;
+        // A Eureka server that synced the initial fleet from its peers expects their renewals.
+        self.registry.open_for_traffic(n);
         self.init_autoscaler();
         // The client's first fetch happens at start-up, after the initial fleet registered.
         self.discovery.discovered = self.registry.discoverable();
@@ -426,7 +345,7 @@ impl Simulation {
         self.queue.schedule(NS, Event::Sample);
         for (i, change) in self.scenario.traffic.changes.iter().enumerate() {
             self.queue.schedule(
-                seconds_to_ns(change.at_s),
+                clock::to_ns(change.at_s),
                 Event::RateChange { index: i as u32 },
             );
         }
@@ -435,19 +354,19 @@ impl Simulation {
         // recorded one nanosecond later (`controls.rs`) and replays in the same order.
         for (i, fault) in self.scenario.faults.iter().enumerate() {
             self.queue
-                .schedule(seconds_to_ns(fault.at_s), Event::Fault { index: i as u32 });
+                .schedule(clock::to_ns(fault.at_s), Event::Fault { index: i as u32 });
         }
         for (i, edit) in self.scenario.edits.iter().enumerate() {
             self.queue
-                .schedule(seconds_to_ns(edit.at_s), Event::Edit { index: i as u32 });
+                .schedule(clock::to_ns(edit.at_s), Event::Edit { index: i as u32 });
         }
-        for timer in [
-            Timer::DiscoveryRefresh,
-            Timer::LoadReport,
-            Timer::HealthCheck,
-            Timer::Autoscale,
-        ] {
+        for timer in Timer::ALL {
             self.restart_timer(timer);
+        }
+        if self.scenario.balancer.health_check.is_some() {
+            // The health checker starts with the cluster: the initial fleet's sessions start
+            // now rather than at the first request.
+            self.ensure_view();
         }
     }
 
@@ -456,15 +375,21 @@ impl Simulation {
         let s = match timer {
             Timer::DiscoveryRefresh => self.scenario.registry.refresh_s,
             Timer::LoadReport => self.scenario.balancer.load_delay_s,
-            Timer::HealthCheck => self
+            Timer::OutlierInterval => self
                 .scenario
                 .balancer
-                .health_check
+                .outlier_detection
                 .as_ref()
-                .map_or(0.0, |h| h.interval_s),
+                .map_or(0.0, |o| o.interval_s),
             Timer::Autoscale => self.scaling.autoscaler.as_ref().map_or(0.0, |a| a.sync_s()),
+            Timer::RegistrySweep => {
+                return match self.scenario.registry.flavor {
+                    crate::scenario::RegistryFlavor::Eureka => crate::registry::EUREKA_SWEEP_NS,
+                    crate::scenario::RegistryFlavor::Consul => 0,
+                }
+            }
         };
-        seconds_to_ns(s)
+        clock::to_ns(s)
     }
 
     /// Starts a chain afresh under the current settings: pending ticks of the old chain become
@@ -476,8 +401,7 @@ impl Simulation {
         let epoch = *epoch;
         let period = self.timer_period_ns(timer);
         if period > 0 {
-            self.queue
-                .schedule(self.now_ns + period, Event::Timer { timer, epoch });
+            self.schedule_in(period, Event::Timer { timer, epoch });
         }
     }
 
@@ -489,15 +413,16 @@ impl Simulation {
             Timer::DiscoveryRefresh => {
                 self.discovery.discovered = self.registry.discoverable();
                 self.discovery.dirty = true;
+                self.release_lingering();
             }
             Timer::LoadReport => self.report_load(),
-            Timer::HealthCheck => self.on_health_check(),
+            Timer::OutlierInterval => self.on_outlier_interval(),
             Timer::Autoscale => self.on_autoscale(),
+            Timer::RegistrySweep => self.on_registry_sweep(),
         }
         let period = self.timer_period_ns(timer);
         if period > 0 {
-            self.queue
-                .schedule(self.now_ns + period, Event::Timer { timer, epoch });
+            self.schedule_in(period, Event::Timer { timer, epoch });
         }
     }
 
@@ -508,7 +433,7 @@ impl Simulation {
         }
         let target = self
             .now_ns
-            .saturating_add(seconds_to_ns(seconds.min(crate::scenario::MAX_DURATION_S)));
+            .saturating_add(clock::to_ns(seconds.min(crate::scenario::MAX_DURATION_S)));
         self.advance_to(target, u64::MAX);
     }
 
@@ -527,6 +452,8 @@ impl Simulation {
         max_events: u64,
         breakpoints: Breakpoints,
     ) -> Stop {
+        // The clock stops at the end of time, whatever the caller asks.
+        let target_ns = target_ns.min(clock::END_OF_TIME_NS);
         let mut budget = max_events;
         while let Some(t) = self.queue.peek_time() {
             if t > target_ns {
@@ -591,8 +518,8 @@ impl Simulation {
             Event::Completion {
                 instance,
                 epoch,
-                request,
-            } => self.on_completion(instance, epoch, request),
+                slot,
+            } => self.on_completion(instance, epoch, slot),
             Event::Ready { instance, epoch } => self.on_ready(instance, epoch),
             Event::Sample => self.on_sample(),
             Event::RateChange { index } => {
@@ -607,12 +534,13 @@ impl Simulation {
             }
             Event::Edit { index } => self.on_scheduled_edit(index),
             Event::Heartbeat { instance, epoch } => self.on_heartbeat(instance, epoch),
-            Event::LeaseExpiry {
-                instance,
-                renewed_ns,
-            } => self.on_lease_expiry(instance, renewed_ns),
+            Event::LeaseExpiry { instance, epoch } => self.on_lease_expiry(instance, epoch),
             Event::Timer { timer, epoch } => self.on_timer(timer, epoch),
-            Event::Unejection { instance, ejection } => self.on_unejection(instance, ejection),
+            Event::Timeout { instance, epoch } => self.on_timeout(instance, epoch),
+            Event::Retry { slot } => self.on_retry(slot),
+            Event::HealthProbe { instance, epoch } => self.on_health_probe(instance, epoch),
+            Event::PreStopDone { instance, epoch } => self.on_prestop_done(instance, epoch),
+            Event::PeerReopen { instance } => self.on_peer_reopen(instance),
             Event::ActivatorTimeout => self.on_activator_timeout(),
         }
     }
@@ -623,14 +551,26 @@ impl Simulation {
 
     // ---- traffic -------------------------------------------------------------------------
 
+    /// Draws the next arrival; a gap that ends past the end of time means no more arrivals at
+    /// this rate (a tiny rate after t = 0 must neither wrap the clock nor add arrivals).
     fn schedule_next_arrival(&mut self) {
-        if let Some(gap) = self.workload.next_gap_ns() {
+        let Some(gap_ns) = self.workload.next_gap_ns() else {
+            return;
+        };
+        if let Some(t) = clock::later_f(self.now_ns, gap_ns) {
             self.queue.schedule(
-                self.now_ns + gap,
+                t,
                 Event::Arrival {
                     epoch: self.arrival_epoch,
                 },
             );
+        }
+    }
+
+    /// Schedules `event` `delay_ns` from now; nothing when that is past the end of time.
+    fn schedule_in(&mut self, delay_ns: u64, event: Event) {
+        if let Some(t) = clock::later(self.now_ns, delay_ns) {
+            self.queue.schedule(t, event);
         }
     }
 
@@ -644,6 +584,7 @@ impl Simulation {
 
     fn on_arrival(&mut self) {
         let request = self.workload.next_request(self.now_ns);
+        debug_assert_eq!(request.sent_ns, self.now_ns);
         self.stats.requests.arrived += 1;
         self.stats.window.arrived += 1;
         self.stats.last_arrival_ns = Some(self.now_ns);

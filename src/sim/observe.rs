@@ -11,17 +11,24 @@ use serde::Serialize;
 use crate::metrics::{LatencyStats, Requests, Sample};
 use crate::registry::RegState;
 
-use super::{slot, Instance, Lifecycle, LogEntry, Simulation, NS};
+use super::{Instance, Lifecycle, LogEntry, Retired, Simulation, NS};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
     pub seed: u64,
     pub simulated_s: f64,
+    /// Present, and true, only when the run was stopped before its `duration_s` (the CLI on
+    /// Ctrl-C): the figures are those of the run so far.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
     pub events_processed: u64,
     pub requests: Requests,
     pub latency_s: LatencyStats,
     pub instances: InstancesSummary,
+    /// The alive instances and the last `LISTED_STOPPED` that stopped, in id order.
     pub per_instance: Vec<InstanceSummary>,
+    /// The totals of the stopped instances not listed in `per_instance`.
+    pub retired: Retired,
     pub scale_events: Vec<ScaleEvent>,
     /// Instance-seconds used: each instance from its creation until it stopped (or now),
     /// starting, crashed and draining time included — the cost.
@@ -58,6 +65,8 @@ pub const FLAG_PARTITIONED: u32 = 1;
 pub const FLAG_SLOW: u32 = 2;
 pub const FLAG_EJECTED: u32 = 4;
 pub const FLAG_UNHEALTHY: u32 = 8;
+/// nginx passive health: unavailable (max_fails reached within fail_timeout).
+pub const FLAG_DOWN: u32 = 16;
 
 /// What one row of the view is computed from.
 struct Row<'a> {
@@ -120,6 +129,7 @@ pub fn codes() -> Codes {
             ("slow", FLAG_SLOW),
             ("ejected", FLAG_EJECTED),
             ("unhealthy", FLAG_UNHEALTHY),
+            ("down", FLAG_DOWN),
         ],
     }
 }
@@ -158,26 +168,49 @@ impl Simulation {
         self.stats.events_processed
     }
 
+    /// Instance records in memory: the alive ones, the last `LISTED_STOPPED` stopped, and
+    /// stopped ones a stale discovery view still names.
+    pub fn instances_in_memory(&self) -> usize {
+        self.fleet.kept()
+    }
+
+    /// Lists at most `n` stopped instances one by one in the summary (and keeps their
+    /// records); `LISTED_STOPPED` unless changed. For tests that compare a run compacted early
+    /// with one never compacted; call before the first instance stops.
+    #[doc(hidden)]
+    pub fn set_listed_stopped(&mut self, n: usize) {
+        self.fleet.listed_cap = n;
+    }
+
     pub fn requests(&self) -> Requests {
         let mut r = self.stats.requests;
         r.in_flight = r.arrived - r.completed - r.dropped - r.failed;
         r
     }
 
-    /// Requests actually inside the fleet (queued or in service), counted one by one: equals
-    /// `requests().in_flight` at every instant (conservation).
+    /// Requests a client still waits for, counted one by one where they are — queued or in
+    /// service at an instance (not counting abandoned work), in the central queue, or waiting
+    /// to be retried: equals `requests().in_flight` at every instant (conservation).
     pub fn count_in_system(&self) -> u64 {
         let at_instances: u64 = self
             .fleet
             .alive
             .iter()
-            .map(|&id| u64::from(self.fleet[id].active()))
+            .map(|&id| u64::from(self.fleet[id].live()))
             .sum();
         let central = match &self.routing {
-            super::Routing::Shared { queue, .. } => queue.len() as u64,
+            super::Routing::Shared {
+                queue, abandoned, ..
+            } => (queue.len() - abandoned) as u64,
             super::Routing::Balanced(_) => 0,
         };
-        at_instances + central + self.activator_held()
+        at_instances + central + self.retrying.pending + self.activator_held()
+    }
+
+    /// Events waiting in the queue (stale ones included): bounded by the fleet, whatever the
+    /// heartbeat rate or the load × timeout.
+    pub fn pending_events(&self) -> usize {
+        self.queue.len()
     }
 
     pub fn summary(&self) -> Summary {
@@ -185,6 +218,7 @@ impl Simulation {
         Summary {
             seed: self.scenario.seed,
             simulated_s: self.now_s(),
+            partial: false,
             events_processed: self.stats.events_processed,
             requests: self.requests(),
             latency_s: self.stats.latency.stats(),
@@ -195,8 +229,7 @@ impl Simulation {
             },
             per_instance: self
                 .fleet
-                .instances
-                .iter()
+                .listed()
                 .map(|i| InstanceSummary {
                     id: i.id,
                     completed: i.completed,
@@ -204,6 +237,7 @@ impl Simulation {
                     utilization: i.lifetime_utilization(now),
                 })
                 .collect(),
+            retired: self.fleet.retired(),
             scale_events: self.stats.scale_events.clone(),
             instance_seconds: self.instance_seconds(),
             cold_start: self.stats.cold_start,
@@ -270,13 +304,18 @@ impl Simulation {
     pub(super) fn on_sample(&mut self) {
         let now = self.now_ns;
         let (mut busy, mut servers, mut ready) = (0.0, 0.0, 0u32);
-        for &id in &self.fleet.alive {
-            let inst = &self.fleet[id];
+        for i in 0..self.fleet.alive.len() {
+            let id = self.fleet.alive[i];
+            let Some(inst) = self.fleet.get_mut_quiet(id) else {
+                continue;
+            };
             let area = inst.busy_area_ns(now);
-            let baseline = slot(&mut self.stats.busy_at_sample, id);
-            let delta = area - (*baseline).min(area);
-            *baseline = area;
-            if matches!(inst.state, Lifecycle::Ready | Lifecycle::Draining) {
+            let delta = area - inst.busy_at_sample.min(area);
+            inst.busy_at_sample = area;
+            if matches!(
+                inst.state,
+                Lifecycle::Ready | Lifecycle::Draining | Lifecycle::Terminating
+            ) {
                 busy += delta as f64;
                 servers += f64::from(inst.concurrency);
             }
@@ -312,27 +351,31 @@ impl Simulation {
         w.dropped = 0;
         w.failed = 0;
         w.latency.reset();
-        self.queue.schedule(now + NS, super::Event::Sample);
+        self.schedule_in(NS, super::Event::Sample);
         self.report_second(arrived, ready);
     }
 }
 
 /// A reader of the per-instance view with its own memory: utilization and routed requests in
-/// each row are measured since this reader's previous `fill`.
+/// each row are measured since this reader's previous `fill`. Its memory is the rows of that
+/// fill (id order), so it follows the instances shown, not every instance ever created.
 #[derive(Debug, Clone, Default)]
 pub struct ViewReader {
-    busy: Vec<u64>,
-    routed: Vec<u64>,
+    /// (id, busy area, routed) of each row of the previous fill, ascending ids.
+    previous: Vec<(u32, u64, u64)>,
+    next: Vec<(u32, u64, u64)>,
     time_ns: u64,
 }
 
 impl ViewReader {
     /// Fills `out` with one row of `VIEW_FIELDS` per instance that has not stopped (and those
-    /// stopped in the last `linger_s` seconds, so the page can fade them out).
+    /// stopped in the last `linger_s` seconds that are still kept, so the page can fade them
+    /// out).
     pub fn fill(&mut self, sim: &Simulation, out: &mut Vec<f32>, linger_s: f64) {
         out.clear();
+        self.next.clear();
         let now = sim.now_ns;
-        let linger_ns = (linger_s.max(0.0) * 1e9) as u64;
+        let linger_ns = super::clock::to_ns(linger_s);
         let shared = sim.routing.is_shared();
         let window = now.saturating_sub(self.time_ns).max(1);
         // Records come in ascending id order and the balancer's view is ascending too, so one
@@ -340,6 +383,7 @@ impl ViewReader {
         // N = 100,000).
         let view = &sim.discovery.view;
         let mut cursor = 0;
+        let mut previous = self.previous.iter().peekable();
         for inst in sim.fleet.records() {
             while cursor < view.len() && view[cursor] < inst.id {
                 cursor += 1;
@@ -352,19 +396,20 @@ impl ViewReader {
                 continue;
             }
             let lease = sim.registry.lease(inst.id);
-            let lease_left_s = if lease.state.discoverable() {
-                (lease.last_renewal_ns + sim.registry.ttl_ns()).saturating_sub(now) as f64 / 1e9
-            } else {
-                0.0
-            };
+            let lease_left_s = sim
+                .registry
+                .expires_at_ns(inst.id)
+                .map_or(0.0, |at| at.saturating_sub(now) as f64 / 1e9);
+            // Both lists are in id order: walk the previous one alongside.
+            while previous.next_if(|p| p.0 < inst.id).is_some() {}
+            let (busy_before, routed_before) = previous
+                .next_if(|p| p.0 == inst.id)
+                .map_or((0, 0), |p| (p.1, p.2));
             let area = inst.busy_area_ns(now);
-            let busy = slot(&mut self.busy, inst.id);
-            let utilization =
-                (area - (*busy).min(area)) as f64 / (window as f64 * f64::from(inst.concurrency));
-            *busy = area;
-            let routed_before = slot(&mut self.routed, inst.id);
-            let routed = inst.routed - (*routed_before).min(inst.routed);
-            *routed_before = inst.routed;
+            let utilization = (area - busy_before.min(area)) as f64
+                / (window as f64 * f64::from(inst.concurrency));
+            let routed = inst.routed - routed_before.min(inst.routed);
+            self.next.push((inst.id, area, inst.routed));
             let mut flags = 0;
             if inst.partitioned {
                 flags |= FLAG_PARTITIONED;
@@ -372,17 +417,16 @@ impl ViewReader {
             if inst.slow_factor < 1.0 {
                 flags |= FLAG_SLOW;
             }
-            if inst.ejected {
+            if sim.is_ejected(inst.id) {
                 flags |= FLAG_EJECTED;
             }
-            if !inst.hc_healthy {
+            if !sim.hc_healthy(inst.id) {
                 flags |= FLAG_UNHEALTHY;
             }
-            let in_view = if shared {
-                inst.state == Lifecycle::Ready
-            } else {
-                listed
-            };
+            if sim.peer_down(inst.id) {
+                flags |= FLAG_DOWN;
+            }
+            let in_view = if shared { inst.state.accepts() } else { listed };
             out.extend_from_slice(&view_row(&Row {
                 inst,
                 registry: lease.state,
@@ -393,6 +437,7 @@ impl ViewReader {
                 flags,
             }));
         }
+        std::mem::swap(&mut self.previous, &mut self.next);
         self.time_ns = now;
     }
 }

@@ -10,8 +10,8 @@
 //! fleet size; when their estimated memory passes `MEMORY_BUDGET`, every other copy is dropped
 //! (the first, at t = 0, always stays).
 
+use super::clock;
 use crate::error::Error;
-use crate::registry::seconds_to_ns;
 use crate::scenario::FaultKind;
 
 use super::{Breakpoints, Event, Simulation, Stop};
@@ -151,7 +151,7 @@ impl Replay {
         sim.scenario.edits = self.sim.scenario.edits.clone();
         for (index, f) in sim.scenario.faults.iter().enumerate().skip(cp.faults) {
             sim.queue.schedule(
-                seconds_to_ns(f.at_s),
+                clock::to_ns(f.at_s),
                 Event::Fault {
                     index: index as u32,
                 },
@@ -159,7 +159,7 @@ impl Replay {
         }
         for (index, e) in sim.scenario.edits.iter().enumerate().skip(cp.edits) {
             sim.queue.schedule(
-                seconds_to_ns(e.at_s),
+                clock::to_ns(e.at_s),
                 Event::Edit {
                     index: index as u32,
                 },
@@ -204,11 +204,6 @@ impl Replay {
         }
         result
     }
-
-    /// Read access that may refresh derived state (the hash balancers' key view).
-    pub fn sim_mut_for_reading(&mut self) -> &mut Simulation {
-        &mut self.sim
-    }
 }
 
 impl Simulation {
@@ -221,7 +216,7 @@ impl Simulation {
             .iter()
             .map(|&id| self.fleet[id].queue.len())
             .sum();
-        let n = self.fleet.records().count();
+        let n = self.fleet.kept();
         let b = &self.scenario.balancer;
         let balancer = match b.algorithm {
             crate::scenario::Algorithm::RingHash => {

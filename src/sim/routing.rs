@@ -1,46 +1,147 @@
 //! Picking an instance for each request: through the balancer and the discovery view it sees
 //! (possibly stale by `registry.refresh_s`, filtered by the balancer's own health knowledge),
-//! with one client retry on a refused connection; or, in shared-queue mode, straight to an
-//! idle instance or the one central queue. Also the hash balancers' key ownership, which the
-//! page draws and the log reports when the view changes.
+//! with retries by `retries` / `retry_on` (see `balance::retry`); or, in shared-queue mode,
+//! straight to an idle instance or the one central queue. Every attempt ends in a success or
+//! one of the failures of `balance::Failure`, which the balancer's health knowledge hears
+//! about (`health.rs`). Also the hash balancers' key ownership, which the page draws and the
+//! log reports when the view changes.
 
-use crate::balance::{Endpoint, LoadView};
-use crate::rng::SimRng;
+use crate::balance::{Backoff, Endpoint, Failure, LoadView};
 
-use super::{Fleet, Lifecycle, LogEvent, Request, Routing, Simulation};
+use super::service::QueueFull;
+use super::{Event, Fleet, LogEvent, Request, Routing, Simulation};
 
 impl Simulation {
-    pub(super) fn route(&mut self, request: Request) {
-        self.ensure_view();
-        let max_attempts = 1 + self.scenario.balancer.retries;
-        let mut previous: Option<u32> = None;
-        for attempt in 0..max_attempts {
-            let Some(id) = self.pick(request.key, previous) else {
+    /// Sends a request (its attempt `request.attempt`, sent now) through the balancer.
+    pub(super) fn route(&mut self, mut request: Request) {
+        loop {
+            self.ensure_view();
+            let Some(id) = self.pick(request.key, request.previous) else {
+                // No host to try: Envoy answers 503 "no healthy upstream", nginx 502 "no live
+                // upstreams", at once and without a retry.
                 self.fail_request();
                 return;
             };
-            if self.fleet[id].state == Lifecycle::Ready {
-                self.record_success(id);
-                self.deliver(id, request);
-                return;
-            }
-            // Sent to an instance the (stale) view still lists, but which is gone or leaving:
-            // the connection is refused. The attempt counts against that instance.
-            let inst = &mut self.fleet[id];
-            inst.routed += 1;
-            inst.failed += 1;
-            self.record_failure(id);
-            if attempt + 1 < max_attempts {
-                self.stats.retries += 1;
-                previous = Some(id);
+            self.on_selected(id);
+            let failure = if self.fleet[id].state.accepts() {
+                match self.deliver(id, request) {
+                    Ok(()) => return,
+                    Err(QueueFull) => Failure::Overloaded,
+                }
+            } else {
+                // Sent to an instance the (stale) view still lists, but which is gone or
+                // leaving: the connection is refused. The attempt counts against that instance.
+                let inst = &mut self.fleet[id];
+                inst.routed += 1;
+                inst.failed += 1;
+                Failure::Refused
+            };
+            match self.fail_attempt(id, request, failure) {
+                Some(next) => request = next,
+                None => return,
             }
         }
-        self.fail_request();
+    }
+
+    /// An attempt failed later than it was sent (a timeout, or a reset when its instance
+    /// crashed): retried now, after a back-off, or failed for the client.
+    pub(super) fn attempt_failed(&mut self, id: u32, request: Request, failure: Failure) {
+        if let Some(next) = self.fail_attempt(id, request, failure) {
+            if self.routing.is_shared() {
+                self.route_shared(next);
+            } else {
+                self.route(next);
+            }
+        }
+    }
+
+    /// The accounting of a failed attempt at `id`. Returns the next attempt when it is to be
+    /// sent at once; a retry after a back-off is scheduled; otherwise the request ends as a
+    /// drop (503 from a full queue), a timeout or a failure.
+    fn fail_attempt(&mut self, id: u32, request: Request, failure: Failure) -> Option<Request> {
+        let b = &self.scenario.balancer;
+        let retries_left = request.attempt < b.retries && !self.routing.is_shared();
+        let retry = retries_left && failure.retried_by(b.retry_on);
+        self.record_failure(id, failure, !retries_left);
+        if retry {
+            self.stats.retries += 1;
+            let mut next = request;
+            next.attempt += 1;
+            next.previous = id;
+            next.sent_ns = self.now_ns;
+            let wait = self.retry_backoff_ns(next.attempt);
+            if wait == 0 {
+                return Some(next);
+            }
+            self.schedule_retry(next, self.now_ns.saturating_add(wait));
+            return None;
+        }
+        let r = &mut self.stats;
+        match failure {
+            Failure::Overloaded => {
+                r.requests.dropped += 1;
+                r.window.dropped += 1;
+            }
+            Failure::Timeout => {
+                r.requests.failed += 1;
+                r.requests.timed_out += 1;
+                r.window.failed += 1;
+            }
+            Failure::Refused | Failure::Reset => {
+                r.requests.failed += 1;
+                r.window.failed += 1;
+            }
+        }
+        None
+    }
+
+    /// Envoy's jittered back-off before retry `n` (1-based), 0 when `retry_backoff_s` is 0.
+    fn retry_backoff_ns(&mut self, n: u32) -> u64 {
+        let base_ms = (self.scenario.balancer.retry_backoff_s * 1000.0).round() as u64;
+        if base_ms == 0 {
+            return 0;
+        }
+        let bound = Backoff::bound_ms(base_ms, n);
+        (self.retry_rng.next_u64() % bound) * 1_000_000
+    }
+
+    fn schedule_retry(&mut self, request: Request, at_ns: u64) {
+        let slot = match self.retrying.free.pop() {
+            Some(slot) => {
+                self.retrying.slots[slot as usize] = Some(request);
+                slot
+            }
+            None => {
+                self.retrying.slots.push(Some(request));
+                (self.retrying.slots.len() - 1) as u32
+            }
+        };
+        self.retrying.pending += 1;
+        self.queue.schedule(at_ns, Event::Retry { slot });
+    }
+
+    pub(super) fn on_retry(&mut self, slot: u32) {
+        let Some(mut request) = self
+            .retrying
+            .slots
+            .get_mut(slot as usize)
+            .and_then(Option::take)
+        else {
+            return;
+        };
+        self.retrying.free.push(slot);
+        self.retrying.pending -= 1;
+        request.sent_ns = self.now_ns;
+        if self.routing.is_shared() {
+            self.route_shared(request);
+        } else {
+            self.route(request);
+        }
     }
 
     /// Asks the balancer; a retry avoids the previous instance where the view has another
     /// (Envoy's `previous_hosts` retry predicate, which re-picks a few times).
-    fn pick(&mut self, key: u32, avoid: Option<u32>) -> Option<u32> {
+    fn pick(&mut self, key: u32, avoid: u32) -> Option<u32> {
         if self.fleet.tracking() {
             self.flush_load_changes();
         }
@@ -60,7 +161,7 @@ impl Simulation {
                 balancer.pick(u64::from(key), &load, &mut self.balancer_rng, self.now_ns)?;
             let id = *view.get(index)?;
             chosen = Some(id);
-            if avoid != Some(id) || view.len() < 2 {
+            if avoid != id || view.len() < 2 {
                 break;
             }
         }
@@ -68,7 +169,7 @@ impl Simulation {
     }
 
     /// One central FIFO feeding every ready instance: the M/M/c reference. `queue_limit` bounds
-    /// the central queue.
+    /// the central queue. It has no balancer, so nothing is retried.
     pub(super) fn route_shared(&mut self, request: Request) {
         loop {
             let Routing::Shared { idle, .. } = &mut self.routing else {
@@ -77,9 +178,10 @@ impl Simulation {
             let Some(id) = idle.pop_front() else { break };
             let inst = &mut self.fleet[id];
             inst.idle_listed = false;
-            if inst.state == Lifecycle::Ready && inst.in_service < inst.concurrency {
+            if inst.state.accepts() && inst.in_service < inst.concurrency {
                 inst.routed += 1;
-                self.start_service(id, request);
+                self.start_service(id, request, false);
+                self.arm_timeout(id);
                 // Still a free server: it stays available, behind the others.
                 self.list_idle(id);
                 return;
@@ -89,8 +191,9 @@ impl Simulation {
             .fleet
             .alive
             .iter()
-            .any(|&id| self.fleet[id].state == Lifecycle::Ready);
+            .any(|&id| self.fleet[id].state.accepts());
         let limit = self.scenario.instances.queue_limit as usize;
+        // Abandoned requests still hold their place in the queue (they will be served).
         let Routing::Shared { queue, .. } = &mut self.routing else {
             return;
         };
@@ -98,10 +201,37 @@ impl Simulation {
             self.fail_request();
         } else if queue.len() < limit {
             queue.push_back(request);
+            self.arm_central_timeout();
         } else {
             self.stats.requests.dropped += 1;
             self.stats.window.dropped += 1;
         }
+    }
+
+    /// Shared-queue mode: instance `id` takes the central queue's next request if it has a
+    /// free server. Returns whether it took one.
+    pub(super) fn take_from_shared(&mut self, id: u32) -> bool {
+        let inst = &self.fleet[id];
+        if !inst.state.accepts() || inst.in_service >= inst.concurrency {
+            return false;
+        }
+        let Routing::Shared {
+            queue, abandoned, ..
+        } = &mut self.routing
+        else {
+            return false;
+        };
+        let Some(request) = queue.pop_front() else {
+            return false;
+        };
+        let gave_up = *abandoned > 0;
+        if gave_up {
+            *abandoned -= 1;
+            self.fleet[id].abandoned += 1;
+        }
+        self.start_service(id, request, gave_up);
+        self.arm_timeout(id);
+        true
     }
 
     /// Shared-queue mode: puts a ready instance with a free server on the idle list (once).
@@ -110,14 +240,13 @@ impl Simulation {
             return;
         };
         let inst = &mut self.fleet[id];
-        if !inst.idle_listed && inst.state == Lifecycle::Ready && inst.in_service < inst.concurrency
-        {
+        if !inst.idle_listed && inst.state.accepts() && inst.in_service < inst.concurrency {
             inst.idle_listed = true;
             idle.push_back(id);
         }
     }
 
-    fn ensure_view(&mut self) {
+    pub(super) fn ensure_view(&mut self) {
         let refresh_live = self.scenario.registry.refresh_s <= 0.0;
         let registry_moved =
             refresh_live && self.registry.version() != self.discovery.registry_version;
@@ -134,7 +263,8 @@ impl Simulation {
         } else {
             self.discovery.discovered.clone()
         };
-        let view = self.filter_balancer_side(base);
+        self.sync_base(base);
+        let view = self.filter_balancer_side(&self.discovery.base);
         self.discovery.registry_version = self.registry.version();
         self.discovery.dirty = false;
         if view == self.discovery.view {
@@ -151,6 +281,7 @@ impl Simulation {
             let id = self.discovery.view[i];
             self.fleet[id].view_index = i as u32;
         }
+        self.release_lingering();
         let endpoints: Vec<Endpoint> = self
             .discovery
             .view
@@ -181,7 +312,7 @@ impl Simulation {
 
     /// For hash-based balancers, the owner of each of a sample of keys (to measure how many
     /// keys move when the set of instances changes).
-    fn sampled_key_owners(&mut self) -> Option<Vec<Option<u32>>> {
+    fn sampled_key_owners(&self) -> Option<Vec<Option<u32>>> {
         let keys = self.scenario.traffic.keys;
         if keys == 0 || self.discovery.view.is_empty() {
             return None;
@@ -191,39 +322,30 @@ impl Simulation {
         self.owners_of((0..sample).map(|i| 1 + i * step))
     }
 
-    fn owners_of(&mut self, keys: impl Iterator<Item = u32>) -> Option<Vec<Option<u32>>> {
+    fn owners_of(&self, keys: impl Iterator<Item = u32>) -> Option<Vec<Option<u32>>> {
         if !self.scenario.balancer.algorithm.uses_keys() {
             return None;
         }
-        let Routing::Balanced(balancer) = &mut self.routing else {
+        let Routing::Balanced(balancer) = &self.routing else {
             return None;
         };
-        // Hash balancers ignore load and randomness; a scratch generator keeps the run's own
-        // stream untouched.
-        let mut scratch = SimRng::seed(0);
         let view = &self.discovery.view;
-        let load = FleetLoad {
-            view,
-            fleet: &self.fleet,
-            reported: &[],
-            delayed: false,
-        };
         Some(
             keys.map(|k| {
                 balancer
-                    .pick(u64::from(k), &load, &mut scratch, self.now_ns)
+                    .owner(u64::from(k))
                     .and_then(|ix| view.get(ix).copied())
             })
             .collect(),
         )
     }
 
-    /// The instance each of keys 1..=count would go to now (hash balancers only; None for
-    /// other balancers or an empty view). The page draws key ownership from this.
-    /// At most 100,000 keys are looked up.
-    pub fn key_owners(&mut self, count: u32) -> Vec<Option<u32>> {
+    /// The instance each of keys 1..=count goes to now, as the balancer knows the fleet (hash
+    /// balancers only; None for other balancers or an empty view). The page draws key
+    /// ownership from this; reading it changes nothing (a view change the balancer has not
+    /// seen yet shows from its next request on). At most 100,000 keys are looked up.
+    pub fn key_owners(&self, count: u32) -> Vec<Option<u32>> {
         let count = count.min(100_000);
-        self.ensure_view();
         self.owners_of(1..=count)
             .unwrap_or_else(|| vec![None; count as usize])
     }
@@ -232,7 +354,7 @@ impl Simulation {
         let d = &mut self.discovery;
         d.reported_load.clear();
         d.reported_load
-            .extend(d.view.iter().map(|&id| self.fleet[id].active()));
+            .extend(d.view.iter().map(|&id| self.fleet[id].live()));
         // A balancer that indexes the load gets the whole picture now, and (when it sees live
         // load) every change from here on.
         let delayed = self.scenario.balancer.load_delay_s > 0.0;
@@ -260,20 +382,21 @@ impl Simulation {
                     };
                     let ix = inst.view_index as usize;
                     if view.get(ix) == Some(&id) {
-                        b.load_changed(ix, inst.active());
+                        b.load_changed(ix, inst.live());
                     }
                 }
                 self.fleet.give_back(changed);
             }
             None => {
-                let loads: Vec<u32> = view.iter().map(|&id| self.fleet[id].active()).collect();
+                let loads: Vec<u32> = view.iter().map(|&id| self.fleet[id].live()).collect();
                 b.set_loads(&loads);
             }
         }
     }
 }
 
-/// The balancer's window on the instances' load.
+/// The balancer's window on the instances' load: the requests it has outstanding at each
+/// (Envoy's `rq_active`, nginx's `conns`), so work it gave up on by a timeout does not count.
 struct FleetLoad<'a> {
     view: &'a [u32],
     fleet: &'a Fleet,
@@ -287,7 +410,7 @@ impl LoadView for FleetLoad<'_> {
         if self.delayed {
             self.reported.get(index).copied().unwrap_or(0)
         } else {
-            self.fleet[self.view[index]].active()
+            self.fleet[self.view[index]].live()
         }
     }
 }

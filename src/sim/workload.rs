@@ -34,9 +34,11 @@ impl Workload {
         }
     }
 
-    /// Time to the next arrival, or None when the rate is zero.
+    /// Time to the next arrival in nanoseconds, as drawn (the clock turns it into an instant,
+    /// or none past the end of time: a rate of 1e-300 gives gaps far longer than any run), or
+    /// None when the rate is zero.
     #[inline]
-    pub fn next_gap_ns(&mut self) -> Option<u64> {
+    pub fn next_gap_ns(&mut self) -> Option<f64> {
         if self.rate_rps <= 0.0 {
             return None;
         }
@@ -45,8 +47,7 @@ impl Workload {
             Arrivals::Poisson => self.rng.exponential(mean_s),
             Arrivals::Uniform => mean_s,
         };
-        // At least 1 ns so that time always moves forward.
-        Some(((gap_s * 1e9) as u64).max(1))
+        Some(gap_s * 1e9)
     }
 
     /// New key settings from now on (the page's key view and hash balancers).
@@ -69,8 +70,11 @@ impl Workload {
         };
         Request {
             arrived_ns: now_ns,
+            sent_ns: now_ns,
             work,
             key,
+            attempt: 0,
+            previous: super::NO_INSTANCE,
         }
     }
 }

@@ -264,7 +264,7 @@ test('past LARGE_FLEET: heat map, histogram, busiest and idlest, counts by state
   assert.deepEqual(res.stats.idlest.map((e) => e.id), [2500, 33, 3000]);
   assert.ok(Math.abs(res.stats.busiest[0].util - 1) < 1e-6 && Math.abs(res.stats.idlest[1].util - 0.01) < 1e-6);
   assert.deepEqual(res.stats.histogram, hist);
-  assert.deepEqual(res.stats.counts, { starting: 10, ready: N - 20, draining: 0, stopped: 0, crashed: 10 });
+  assert.deepEqual(res.stats.counts, { starting: 10, ready: N - 20, draining: 0, terminating: 0, stopped: 0, crashed: 10 });
   assert.ok(res.red && res.red.n <= 36, `one small cell of utilisation 1: ${JSON.stringify(res.red)}`);
   assert.equal(res.hitRed, 4321);
   assert.equal(res.hitBlue, 2500);

@@ -25,8 +25,10 @@ after(async () => {
 });
 
 const SETUPS = [
+  // A base ejection time of 1 s, so every value in max_ejection_time_s's range that is at
+  // least it (Envoy refuses a maximum below the base) is a value the field allows.
   { name: 'round robin, health checks and outlier detection', tabs: ['serving', 'balancer', 'registry'], inspect: 2,
-    scenario: { balancer: { health_check: {}, outlier_detection: {} } } },
+    scenario: { balancer: { health_check: {}, outlier_detection: { base_ejection_s: 1 } } } },
   { name: 'power of two with delayed load', tabs: ['balancer'], scenario: { balancer: { algorithm: 'power_of_two', load_delay_s: 1 } } },
   { name: 'peak EWMA', tabs: ['balancer'], scenario: { balancer: { algorithm: 'peak_ewma' } } },
   { name: 'ring hash with Zipf keys', tabs: ['balancer'], scenario: { balancer: { algorithm: 'ring_hash' }, traffic: { keys: 100, key_distribution: 'zipf' } } },

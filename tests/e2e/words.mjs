@@ -11,9 +11,10 @@ export const ALLOWED_LATIN = new Set([
   'DesiredWithinRange', 'ScaleUpLimit', 'ScaleDownLimit', 'TooManyReplicas', 'TooFewReplicas', 'ScaleUpStabilized',
   'ScaleDownStabilized', 'ScalingDisabled', 'FailedGetResourceMetric', 'HPAConfigurableTolerance', 'CPU', 'request',
   'horizontal', 'pod', 'autoscaler', 'sync', 'period', 'behavior', 'containerConcurrency', 'minReplicaCount',
-  'Activator', 'Serving', 'PodAutoscaler', 'External', 'vLLM', 'production', 'stack',
+  'Activator', 'Serving', 'PodAutoscaler', 'External', 'vLLM', 'production', 'stack', 'preStop',
   // Envoy and nginx option names
   'RING_HASH', 'MAGLEV', 'RANDOM', 'ROUND_ROBIN', 'least_conn', 'least_request',
+  'max_fails', 'fail_timeout', 'proxy_next_upstream', 'always_eject_one_host', 'min_ring_size',
   // units
   'req',
   // symbols and formulas

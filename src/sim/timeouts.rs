@@ -1,0 +1,183 @@
+//! Request timeouts (`balancer.timeout_s`): an attempt not answered within it fails for the
+//! client (Envoy's route timeout, 15 s by default, `DEFAULT_ROUTE_TIMEOUT_MS` in
+//! source/common/router/config_impl.h; nginx's `proxy_read_timeout`, 60 s), counted in
+//! `requests.failed` and `requests.timed_out` — or retried, when `retry_on` covers timeouts.
+//!
+//! What happens to the abandoned work: it stays on the instance and is served when its turn
+//! comes, and the response is thrown away. On a timeout Envoy resets the upstream stream
+//! (router.cc `onResponseTimeout` → `resetStream`; over HTTP/1.1 it closes the connection),
+//! but a server notices a closed connection only when it next reads or writes that socket: a
+//! request already read is worked on to the end (an application handler does not poll its
+//! socket), and one still queued is read and served from the socket buffer. So timeouts do not
+//! relieve an overloaded instance — the wasted work is what makes retry storms hurt.
+//! Conservation keeps its form: `in_flight` counts requests a client still waits for, and
+//! `count_in_system` counts each instance's `live` requests (`active − abandoned`).
+//!
+//! Cost: every request of an instance gets the same timeout and its queue is in the order the
+//! attempts were sent, so the first request to time out is always its oldest live one. Each
+//! instance therefore keeps at most one pending timer, at that request's deadline; when it
+//! fires it marks what is overdue and sets itself for the next oldest. A completion never
+//! re-arms it (a timer that finds nothing due just moves on), so the event heap holds O(1)
+//! timer events per instance, not one per request. A change of `timeout_s` applies to requests
+//! already sent (Envoy fixes each request's timeout when it starts; the difference lasts one
+//! timeout at most) and re-arms every timer.
+
+use crate::balance::Failure;
+use crate::registry::seconds_to_ns;
+
+use super::{Event, Request, Routing, Simulation, TIMEOUT_CENTRAL};
+
+impl Simulation {
+    pub(super) fn timeout_ns(&self) -> u64 {
+        seconds_to_ns(self.scenario.balancer.timeout_s)
+    }
+
+    /// Sets instance `id`'s timer at its oldest live request's deadline, unless one is pending.
+    pub(super) fn arm_timeout(&mut self, id: u32) {
+        let timeout = self.timeout_ns();
+        if timeout == 0 || self.fleet[id].timeout_armed {
+            return;
+        }
+        let Some(oldest) = self.oldest_live_sent(id) else {
+            return;
+        };
+        let at = oldest.saturating_add(timeout).max(self.now_ns);
+        let inst = &mut self.fleet[id];
+        inst.timeout_armed = true;
+        inst.timeout_epoch = inst.timeout_epoch.wrapping_add(1);
+        let epoch = inst.timeout_epoch;
+        self.queue.schedule(
+            at,
+            Event::Timeout {
+                instance: id,
+                epoch,
+            },
+        );
+    }
+
+    /// When the oldest request of instance `id` whose client still waits was sent.
+    fn oldest_live_sent(&self, id: u32) -> Option<u64> {
+        let inst = &self.fleet[id];
+        let serving = inst
+            .serving
+            .iter()
+            .flatten()
+            .filter(|s| !s.abandoned)
+            .map(|s| s.request.sent_ns)
+            .min();
+        let waiting = inst
+            .queue
+            .get(inst.queue_abandoned as usize)
+            .map(|r| r.sent_ns);
+        match (serving, waiting) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    pub(super) fn on_timeout(&mut self, id: u32, epoch: u32) {
+        if id == TIMEOUT_CENTRAL {
+            return self.on_central_timeout(epoch);
+        }
+        let timeout = self.timeout_ns();
+        let now = self.now_ns;
+        let inst = &mut self.fleet[id];
+        if inst.timeout_epoch != epoch || !inst.timeout_armed {
+            return;
+        }
+        inst.timeout_armed = false;
+        if timeout == 0 {
+            return;
+        }
+        let overdue = |r: &Request| r.sent_ns.saturating_add(timeout) <= now;
+        let mut expired = Vec::new();
+        for s in inst.serving.iter_mut().flatten() {
+            if !s.abandoned && overdue(&s.request) {
+                s.abandoned = true;
+                expired.push(s.request);
+            }
+        }
+        while let Some(r) = inst.queue.get(inst.queue_abandoned as usize) {
+            if !overdue(r) {
+                break;
+            }
+            expired.push(*r);
+            inst.queue_abandoned += 1;
+        }
+        inst.abandoned += expired.len() as u32;
+        inst.failed += expired.len() as u64;
+        self.arm_timeout(id);
+        for request in expired {
+            self.attempt_failed(id, request, Failure::Timeout);
+        }
+    }
+
+    /// Every timer again, for a new `timeout_s` (or the switch into or out of shared mode).
+    pub(super) fn rearm_all_timeouts(&mut self) {
+        for i in 0..self.fleet.alive.len() {
+            let id = self.fleet.alive[i];
+            let inst = &mut self.fleet[id];
+            inst.timeout_armed = false;
+            inst.timeout_epoch = inst.timeout_epoch.wrapping_add(1);
+            self.arm_timeout(id);
+        }
+        self.central_timeout_armed = false;
+        self.central_timeout_epoch = self.central_timeout_epoch.wrapping_add(1);
+        self.arm_central_timeout();
+    }
+
+    // ---- the shared queue ------------------------------------------------------------------
+
+    pub(super) fn arm_central_timeout(&mut self) {
+        let timeout = self.timeout_ns();
+        if timeout == 0 || self.central_timeout_armed {
+            return;
+        }
+        let Routing::Shared {
+            queue, abandoned, ..
+        } = &self.routing
+        else {
+            return;
+        };
+        let Some(oldest) = queue.get(*abandoned).map(|r| r.sent_ns) else {
+            return;
+        };
+        self.central_timeout_armed = true;
+        self.central_timeout_epoch = self.central_timeout_epoch.wrapping_add(1);
+        self.queue.schedule(
+            oldest.saturating_add(timeout).max(self.now_ns),
+            Event::Timeout {
+                instance: TIMEOUT_CENTRAL,
+                epoch: self.central_timeout_epoch,
+            },
+        );
+    }
+
+    fn on_central_timeout(&mut self, epoch: u32) {
+        if epoch != self.central_timeout_epoch || !self.central_timeout_armed {
+            return;
+        }
+        self.central_timeout_armed = false;
+        let timeout = self.timeout_ns();
+        let now = self.now_ns;
+        let Routing::Shared {
+            queue, abandoned, ..
+        } = &mut self.routing
+        else {
+            return;
+        };
+        let mut expired = 0u64;
+        while let Some(r) = queue.get(*abandoned) {
+            if timeout == 0 || r.sent_ns.saturating_add(timeout) > now {
+                break;
+            }
+            *abandoned += 1;
+            expired += 1;
+        }
+        // The shared queue is the queueing reference: no balancer, no retries.
+        self.stats.requests.failed += expired;
+        self.stats.requests.timed_out += expired;
+        self.stats.window.failed += expired;
+        self.arm_central_timeout();
+    }
+}
