@@ -93,7 +93,15 @@ const MAX_LISTED_CHANGES: usize = 4096;
 
 #[derive(Clone)]
 pub(super) struct Fleet {
-    records: IdMap<Instance>,
+    /// The kept records, in slots: instances take the slots in the order they are created (a
+    /// forgotten one's slot goes to a later instance), so a walk in id order, as the page's view
+    /// does every frame, reads them nearly in memory order. Kept in the id map itself, a walk
+    /// missed the cache on every record (at N = 100,000 it took about ten times longer).
+    records: Vec<Instance>,
+    /// The slot of each kept id.
+    slot: IdMap<u32>,
+    /// Slots of forgotten records, to reuse.
+    free: Vec<u32>,
     next_id: u32,
     /// Ids of instances that have not stopped, ascending.
     pub alive: Vec<u32>,
@@ -120,7 +128,9 @@ pub(super) struct Fleet {
 impl Fleet {
     pub fn new() -> Fleet {
         Fleet {
-            records: IdMap::default(),
+            records: Vec::new(),
+            slot: IdMap::default(),
+            free: Vec::new(),
             next_id: 0,
             alive: Vec::new(),
             stopped: VecDeque::new(),
@@ -202,18 +212,43 @@ impl Fleet {
         self.next_id += 1;
         // Ids grow, so the alive list stays sorted.
         self.alive.push(instance.id);
-        self.records.insert(instance.id, instance);
+        let id = instance.id;
+        let at = match self.free.pop() {
+            Some(at) => {
+                self.records[at as usize] = instance;
+                at
+            }
+            None => {
+                self.records.push(instance);
+                (self.records.len() - 1) as u32
+            }
+        };
+        self.slot.insert(id, at);
     }
 
     #[inline]
     pub fn get(&self, id: u32) -> Option<&Instance> {
-        self.records.get(&id)
+        self.slot.get(&id).map(|&at| &self.records[at as usize])
+    }
+
+    #[inline]
+    fn record_mut(&mut self, id: u32) -> Option<&mut Instance> {
+        self.slot.get(&id).map(|&at| &mut self.records[at as usize])
+    }
+
+    /// Drops the record of `id` (its slot is reused by a later instance).
+    fn remove(&mut self, id: u32) {
+        if let Some(at) = self.slot.remove(&id) {
+            // the record's memory (its queue, its counters' buffers) goes now, not at reuse
+            self.records[at as usize] = self.blank.clone();
+            self.free.push(at);
+        }
     }
 
     #[inline]
     pub fn get_mut(&mut self, id: u32) -> Option<&mut Instance> {
         self.note(id);
-        self.records.get_mut(&id)
+        self.record_mut(id)
     }
 
     /// As `get_mut`, without noting a change of load: only for what no balancer reads (the
@@ -221,7 +256,7 @@ impl Fleet {
     /// does not make a load-indexing balancer re-read every load.
     #[inline]
     pub fn get_mut_quiet(&mut self, id: u32) -> Option<&mut Instance> {
-        self.records.get_mut(&id)
+        self.record_mut(id)
     }
 
     /// Instance `id` has just stopped: it leaves the alive list and joins the listed stopped
@@ -237,15 +272,15 @@ impl Fleet {
             return None;
         }
         let old = self.stopped.pop_front()?;
-        if let Some(inst) = self.records.get(&old) {
-            self.retired.add(inst);
+        if let Some(&at) = self.slot.get(&old) {
+            self.retired.add(&self.records[at as usize]);
         }
         Some(old)
     }
 
     /// Drops the record of a stopped instance that is no longer listed.
     pub fn forget(&mut self, id: u32) {
-        self.records.remove(&id);
+        self.remove(id);
     }
 
     pub fn linger(&mut self, id: u32) {
@@ -263,11 +298,13 @@ impl Fleet {
         kept.retain(|&id| {
             let keep = still_named(id);
             if !keep {
-                self.records.remove(&id);
                 gone.push(id);
             }
             keep
         });
+        for &id in &gone {
+            self.remove(id);
+        }
         self.lingering = kept;
         gone
     }
@@ -292,7 +329,7 @@ impl Fleet {
             (Some(_), None) => alive.next(),
             (None, None) => None,
         })
-        .filter_map(|id| self.records.get(&id))
+        .filter_map(|id| self.get(id))
     }
 
     /// Every record kept, in id order (the page's view).
@@ -307,7 +344,7 @@ impl Fleet {
 
     /// Records in memory (for the rewind's size estimate and tests).
     pub fn kept(&self) -> usize {
-        self.records.len()
+        self.slot.len()
     }
 }
 
@@ -315,7 +352,7 @@ impl std::ops::Index<u32> for Fleet {
     type Output = Instance;
     #[inline]
     fn index(&self, id: u32) -> &Instance {
-        self.records.get(&id).unwrap_or(&self.blank)
+        self.get(id).unwrap_or(&self.blank)
     }
 }
 
@@ -325,12 +362,13 @@ impl std::ops::IndexMut<u32> for Fleet {
         self.note(id);
         let Fleet {
             records,
+            slot,
             scratch,
             blank,
             ..
         } = self;
-        match records.get_mut(&id) {
-            Some(inst) => inst,
+        match slot.get(&id) {
+            Some(&at) => &mut records[at as usize],
             None => {
                 // A write to a forgotten instance changes nothing that is kept.
                 scratch.clone_from(blank);
@@ -406,5 +444,36 @@ mod tests {
         assert!(fleet.get(1).is_some() && fleet.get(0).is_none());
         fleet.release_lingering(|_| false);
         assert_eq!(fleet.kept(), LISTED_STOPPED + 1);
+    }
+
+    #[test]
+    fn a_forgotten_records_slot_serves_a_later_instance_without_mixing_them() {
+        let mut fleet = Fleet::new();
+        fleet.listed_cap = 1;
+        for id in 0..3 {
+            fleet.insert(Instance::new(id, 0, 1, 1, 1.0));
+            fleet.get_mut(id).unwrap().completed = u64::from(id) + 10;
+        }
+        assert_eq!(stop(&mut fleet, 0, 5), None);
+        let old = stop(&mut fleet, 1, 6).unwrap();
+        assert_eq!(old, 0);
+        fleet.forget(old);
+        assert_eq!(fleet.records.len(), 3, "no slot added yet");
+        fleet.insert(Instance::new(3, 7, 1, 1, 1.0));
+        assert_eq!(
+            fleet.records.len(),
+            3,
+            "the new instance took the forgotten slot"
+        );
+        assert!(fleet.get(0).is_none());
+        assert_eq!(fleet[0].completed, 0, "a forgotten id reads as the blank");
+        assert_eq!(fleet.get(3).unwrap().completed, 0);
+        fleet.get_mut(3).unwrap().completed = 42;
+        let seen: Vec<(u32, u64)> = fleet.records().map(|i| (i.id, i.completed)).collect();
+        assert_eq!(
+            seen,
+            vec![(1, 11), (2, 12), (3, 42)],
+            "id order, each its own record"
+        );
     }
 }
