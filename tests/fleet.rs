@@ -6,7 +6,7 @@ use fleetlab::scenario::{
     Algorithm, AutoscalerConfig, Edit, Fault, FaultKind, FormulaConfig, HealthCheckConfig,
     HpaConfig, OutlierConfig, PassiveHealthConfig, RateChange, RegistryFlavor, RetryOn, Scenario,
 };
-use fleetlab::sim::{LogEvent, Simulation};
+use fleetlab::sim::{LogEvent, Simulation, ViewReader, VIEW_FIELDS};
 
 fn base(rate_rps: f64, count: u32) -> Scenario {
     let mut s = Scenario::default();
@@ -257,6 +257,40 @@ fn a_partition_evicts_a_healthy_instance() {
         5,
         "its next heartbeat after recovery registers it again"
     );
+}
+
+/// (id, in_view) of each row of a freshly filled per-instance view.
+fn view_in_view(sim: &Simulation) -> Vec<(u32, f32)> {
+    let col = |name: &str| VIEW_FIELDS.iter().position(|f| *f == name).unwrap();
+    let (id, in_view) = (col("id"), col("in_view"));
+    let mut out = Vec::new();
+    ViewReader::default().fill(sim, &mut out, 0.0);
+    out.chunks(VIEW_FIELDS.len())
+        .map(|r| (r[id] as u32, r[in_view]))
+        .collect()
+}
+
+#[test]
+fn the_page_view_marks_exactly_the_instances_the_balancer_can_pick() {
+    // Partitioned instances are evicted within the lease TTL (as in the test above); the view's
+    // in_view column must say so for them and only them, first and last id included.
+    for (partitioned, expected) in [
+        (vec![2], [1.0, 1.0, 0.0, 1.0, 1.0]),
+        (vec![0, 4], [0.0, 1.0, 1.0, 1.0, 0.0]),
+    ] {
+        let mut s = base(400.0, 5);
+        s.duration_s = 200.0;
+        s.faults = partitioned
+            .iter()
+            .map(|&id| fault(50.0, FaultKind::Partition, id))
+            .collect();
+        let mut sim = Simulation::new(s).unwrap();
+        sim.advance(70.0);
+        assert_eq!(sim.details().in_view, 5 - partitioned.len() as u32);
+        let rows = view_in_view(&sim);
+        let want: Vec<(u32, f32)> = (0..5).zip(expected).collect();
+        assert_eq!(rows, want, "partitioned {partitioned:?}");
+    }
 }
 
 #[test]

@@ -1,424 +1,648 @@
-// The canvas: the balancer on the left, the instances in a grid on the right. Each frame it
-// reads the per-instance view (a Float32Array over wasm memory) and eases what it draws
-// towards it: positions and sizes tween when N changes, utilisation and queue lengths are
-// smoothed, new instances scale in, draining ones are hatched, stopped ones fade out.
-// Requests in flight are dots from the balancer to the instance they were routed to.
+// The fleet canvas (the interface the page codes against). Each frame update() reads the
+// per-instance view — a Float32Array over wasm memory, one row of `Simulation.view_fields()` per
+// instance, codes named by `codes()` — into typed arrays indexed by instance id (grown by
+// doubling, never per frame), eases what it shows (utilisation over about half a second on
+// screen and a simulated second, queues, fades, positions) and notes failures; draw() then draws
+// it one of three ways by fleet size:
+// - detail, up to DETAIL_LIMIT instances (fleet-detail.js): the balancer, rounded cells with text
+//   and queue bars, request dots, the failure overlay with the "✕ N failed — still in view!" badge;
+// - grid, up to LARGE_FLEET (fleet-pixels.js): the same look as pixels in an ImageData;
+// - heat map beyond (fleet-pixels.js): one cell per instance beside a panel with the utilisation
+//   histogram, the busiest and idlest instances and the counts by lifecycle state.
+// hit(), describe(), stats() and order answer from the same arrays. Text goes through
+// `t(key, params)`, with English defaults in EN; numbers through `fmt`. The easing is
+// presentation only: every number shown is the core's, smoothed.
 
-const LIFE = ['starting', 'ready', 'draining', 'stopped', 'crashed'];
-const REG = ['unregistered', 'up', 'suspect', 'evicted', 'deregistered'];
-// the flags' bits, as the core's codes() names them (these are the fallback for the old call)
-const FLAG = { partitioned: 1, slow: 2, ejected: 4, unhealthy: 8 };
+import { DOT_S, FAIL_BURST, FAIL_PULSE_S, FAIL_TRAVEL, HIST_BINS, PANEL_EVERY_S, TOP_K, px } from './fleet-style.js';
+import { drawDetail } from './fleet-detail.js';
+import { computeStats, drawGrid, drawHeatmap } from './fleet-pixels.js';
+
+export { utilColor } from './fleet-style.js';
+
+/** English number formats, used when the page passes no `fmt`. */
+const defaultFmt = (() => {
+  const f0 = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+  const f2 = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+  const p0 = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 0 });
+  const ok = (x) => x != null && Number.isFinite(x);
+  return {
+    num: (x) => (ok(x) ? f2.format(x) : '—'),
+    int: (x) => (ok(x) ? f0.format(x) : '—'),
+    pct: (x) => (ok(x) ? p0.format(x) : '—'),
+    ms: (s) => (ok(s) ? `${f2.format(s * 1000)} ms` : '—'),
+  };
+})();
+
+export const DETAIL_LIMIT = 200; // up to this many rows: vector drawing with text and dots
+export const LARGE_FLEET = 3000; // beyond this many rows: the heat map (back below 90 % of it)
 const MAX_DOTS = 350;
-const DOT_S = 0.45; // seconds a dot travels (real time)
-const DETAIL_LIMIT = 200; // above this: no per-instance text, no dots
+const MAX_FAIL_DOTS = 160;
+const MAX_MARKS = 64; // rings drawn for crashed or failing instances in the pixel views
+const STOP_FADE_S = 1.2;
+const UTIL_TAU_WALL = 0.5; // utilisation colours ease over about half a second on screen…
+const UTIL_TAU_SIM = 1; // …and, when update() is told the simulated time, over a simulated second
 
-const STOPS = [
-  [0, [59, 130, 196]],
-  [0.45, [47, 163, 107]],
-  [0.78, [224, 177, 0]],
-  [1, [214, 69, 65]],
-];
-export function utilColor(u, a = 1) {
-  u = Math.max(0, Math.min(1, u || 0));
-  let i = 1;
-  while (i < STOPS.length - 1 && u > STOPS[i][0]) i++;
-  const [u0, c0] = STOPS[i - 1];
-  const [u1, c1] = STOPS[i];
-  const t = (u - u0) / (u1 - u0);
-  const c = c0.map((x, k) => Math.round(x + (c1[k] - x) * t));
-  return `rgba(${c[0]},${c[1]},${c[2]},${a})`;
-}
+// The columns and codes this module reads; a name the core does not export is an error.
+const COLUMNS = ['id', 'lifecycle', 'registry', 'queue', 'in_service', 'concurrency', 'utilization', 'routed', 'completed', 'dropped',
+  'failed', 'weight', 'speed', 'lease_left_s', 'in_view', 'flags', 'kv_use', 'kv_blocks'];
+const LIFECYCLES = ['starting', 'ready', 'draining', 'terminating', 'stopped', 'crashed'];
+const REGISTRY_STATES = ['suspect', 'evicted'];
+const FLAGS = ['partitioned', 'slow', 'ejected', 'unhealthy', 'kv_full'];
+
+/** English text for every key this module uses ({name} = a parameter). */
+export const EN = {
+  'fleet.balancer': 'balancer',
+  'fleet.load_label': 'L = {rate} req/s',
+  'fleet.instance': '#{id}',
+  'fleet.queue': 'q {n}',
+  'fleet.kv': 'KV {pct}',
+  'fleet.weight': 'w{w}',
+  'fleet.speed': '×{s}',
+  'fleet.failed_badge': '✕ {n} failed',
+  'fleet.failed_in_view': 'still in view!',
+  'fleet.failed_out_of_view': 'out of view',
+  'fleet.not_in_view': 'not in view (yet)',
+  'fleet.evicted_out_of_view': 'evicted: out of view',
+  'fleet.no_instance_in_view': 'no instance in the balancer’s view',
+  'fleet.histogram_title': 'Utilisation of ready instances',
+  'fleet.histogram_count': '{n} ready',
+  'fleet.busiest': 'Busiest',
+  'fleet.idlest': 'Idlest',
+  'fleet.callout': '#{id} {util}',
+  'fleet.states_title': 'Instances by state',
+  'fleet.out_of_view_count': 'ready, not in view',
+  'fleet.ejected_count': 'ejected or unhealthy',
+  'fleet.instances_count': '{n} instances',
+};
+for (const s of LIFECYCLES) EN[`fleet.state.${s}`] = s;
+for (const s of REGISTRY_STATES) EN[`fleet.registry.${s}`] = s;
+for (const s of ['slow', 'partitioned']) EN[`fleet.flag.${s}`] = s; // the flags written in cells
 
 const ease = (dt, tau) => 1 - Math.exp(-dt / tau);
+const MODE_NAMES = ['detail', 'grid', 'heatmap'];
+const DETAIL = 0, GRID = 1, HEATMAP = 2;
 
 export class FleetView {
-  constructor(canvas, opts) {
-    // new FleetView(canvas, { fields, codes, t, fmt }) (the page's call) or the old (canvas, fields)
-    const fields = Array.isArray(opts) ? opts : opts.fields;
-    if (opts?.codes?.flags) Object.assign(FLAG, Object.fromEntries(opts.codes.flags));
+  /**
+   * @param {HTMLCanvasElement} canvas
+   * @param {{fields: string[], codes: {lifecycle: string[], registry: string[], flags: [string, number][]},
+   *          t?: (key: string, params?: object) => string, fmt?: {num, int, pct, ms}}} o
+   */
+  constructor(canvas, { fields, codes, t, fmt } = {}) {
+    if (!Array.isArray(fields) || !codes) throw new Error('FleetView needs { fields: Simulation.view_fields(), codes: codes() }');
     this.canvas = canvas;
+    // Its own compositing layer: redrawing the canvas every frame then repaints only the canvas,
+    // not the page around it (with software rendering, that repaint was most of a frame).
+    canvas.style.willChange = 'transform';
     this.ctx = canvas.getContext('2d');
-    this.F = Object.fromEntries(fields.map((f, i) => [f, i]));
+    this.t = t;
+    this.fmt = fmt ?? defaultFmt;
+    // column indices and codes by name
+    const F = {};
+    for (const name of COLUMNS) {
+      const i = fields.indexOf(name);
+      if (i < 0) throw new Error(`FleetView: the view has no column "${name}" (columns: ${fields.join(', ')})`);
+      F[name] = i;
+    }
+    this.F = F;
     this.nf = fields.length;
-    this.items = new Map(); // id -> tweened drawing state
-    this.order = []; // ids in drawing order
-    this.dots = [];
+    const code = (list, name, what) => {
+      const i = list.indexOf(name);
+      if (i < 0) throw new Error(`FleetView: the core names no ${what} "${name}" (it names: ${list.join(', ')})`);
+      return i;
+    };
+    this.lifeNames = codes.lifecycle.slice();
+    this.regNames = codes.registry.slice();
+    this.flagList = codes.flags.map(([name, bit]) => [name, bit]);
+    const L = {};
+    for (const s of LIFECYCLES) L[s] = code(codes.lifecycle, s, 'lifecycle state');
+    this.L = L;
+    this.R = { suspect: code(codes.registry, 'suspect', 'registry state'), evicted: code(codes.registry, 'evicted', 'registry state') };
+    const bits = Object.fromEntries(codes.flags);
+    for (const s of FLAGS) if (!(s in bits)) throw new Error(`FleetView: the core names no flag "${s}" (it names: ${Object.keys(bits).join(', ')})`);
+    this.B = { partitioned: bits.partitioned, slow: bits.slow, ejected: bits.ejected, unhealthy: bits.unhealthy, kv_full: bits.kv_full };
+    // lifecycle codes whose instances have a queue (starting, ready, draining, terminating)
+    this.hasQueue = new Uint8Array(this.lifeNames.length + 1);
+    for (const s of ['starting', 'ready', 'draining', 'terminating']) this.hasQueue[L[s]] = 1;
+    // leaving the fleet: draining (no new requests) or terminating (deregistered, its preStop
+    // hook running, still serving what stale caches send): both drawn hatched
+    this.leaving = new Uint8Array(this.lifeNames.length + 1);
+    for (const s of ['draining', 'terminating']) this.leaving[L[s]] = 1;
+
+    // page-set properties
     this.selected = null;
+    this.algorithm = '';
+    this.loadLabel = '';
     this.queueLimit = 1000;
+
     this.clock = 0;
+    this.gen = 1;
+    this.n = 0;
+    this.mode = DETAIL;
+    this.modeShown = -1;
+    this.reducedMotion = typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
+    this.cap = 0;
+    this.grow(64);
+    this.snap = new Float32Array(64 * this.nf);
+    this.orderBuf = new Int32Array(64);
+    this.prevOrder = new Int32Array(64);
+    this.prevN = 0;
+    this.orderView = null;
+    // request dots and failing-request dots (ring buffers, struct of arrays)
+    this.dotId = new Int32Array(MAX_DOTS); this.dotT = new Float32Array(MAX_DOTS); this.dotJ = new Float32Array(MAX_DOTS);
+    this.dotN = 0;
+    this.fdId = new Int32Array(MAX_FAIL_DOTS); this.fdT = new Float32Array(MAX_FAIL_DOTS); this.fdJ = new Float32Array(MAX_FAIL_DOTS);
+    this.fdN = 0;
+    this.marks = new Int32Array(MAX_MARKS);
+    this.markN = 0;
+    this.inViewCount = 0;
+    this.readyCount = 0;
+    // heat-map panel statistics
+    this.hist = new Int32Array(HIST_BINS);
+    this.counts = new Int32Array(this.lifeNames.length);
+    this.busiest = new Int32Array(TOP_K); this.busiestU = new Float32Array(TOP_K);
+    this.idlest = new Int32Array(TOP_K); this.idlestU = new Float32Array(TOP_K);
+    this.busiest.fill(-1); this.idlest.fill(-1);
+    this.statReady = 0; this.statOutOfView = 0; this.statEjected = 0;
+    this.panelAt = -1e9;
+    this.panelText = null;
+    // geometry, kept in one object mutated in place (g.cols is used for keyboard navigation)
+    this.g = { mode: DETAIL, cols: 1, rows: 1, cell: 0, offX: 0, offY: 0, lb: { x: 0, y: 0, w: 0, h: 0 }, panel: null, gridW: 0, gridH: 0 };
+    this.colX = new Int32Array(2); this.rowY = new Int32Array(2);
+    this.img = null; this.img32 = null; this.tiny = null;
+    this.layoutKey = '';
     this.hatch = null;
-    this.reducedMotion = matchMedia('(prefers-reduced-motion: reduce)').matches;
+    this.labelsAt = -1e9;
+    this.labels = null;
+    this.refreshLabels();
     this.resize();
-    new ResizeObserver(() => this.resize()).observe(canvas);
+    if (typeof ResizeObserver === 'function') new ResizeObserver(() => this.resize()).observe(canvas);
+  }
+
+  // ---------------------------------------------------------------- text
+  /** Translated text for `key`: the page's `t`, or the English default when it has none. */
+  tr(key, params) {
+    // a page catalog that can say whether it has the key (i18n.js's t.has) is asked only for
+    // keys it has: no "missing key" noise while the catalogs have not caught up
+    const t = this.t;
+    const s = t && (typeof t.has !== 'function' || t.has(key)) ? t(key, params) : key;
+    if (s != null && s !== key) return s;
+    const en = EN[key] ?? key.slice(key.lastIndexOf('.') + 1);
+    return params ? en.replace(/\{(\w+)\}/g, (_, k) => (params[k] ?? '')) : en;
+  }
+
+  /** Static labels, re-read twice a second (a language switch shows within half a second). */
+  refreshLabels() {
+    const L = {
+      balancer: this.tr('fleet.balancer'),
+      state: this.lifeNames.map((s) => this.tr(`fleet.state.${s}`)),
+      suspect: this.tr('fleet.registry.suspect'),
+      evicted: this.tr('fleet.registry.evicted'),
+      slow: this.tr('fleet.flag.slow'),
+      partitioned: this.tr('fleet.flag.partitioned'),
+      inView: this.tr('fleet.failed_in_view'),
+      outOfView: this.tr('fleet.failed_out_of_view'),
+      notInView: this.tr('fleet.not_in_view'),
+      evictedOut: this.tr('fleet.evicted_out_of_view'),
+      noneInView: this.tr('fleet.no_instance_in_view'),
+      pct: [],
+    };
+    for (let k = 0; k <= 100; k++) L.pct.push(this.fmt.pct(k / 100));
+    const key = JSON.stringify(L);
+    if (key !== this.labelsKey) {
+      this.labelsKey = key;
+      this.labels = L;
+      // per-instance strings are rebuilt on next use
+      this.idStr.fill(undefined); this.qStr.fill(undefined); this.tagStr.fill(undefined); this.badgeStr.fill(undefined);
+      this.panelAt = -1e9;
+    }
+    this.loadFor = undefined;
+    this.labelsAt = this.clock;
+  }
+
+  /** `loadLabel` as drawn: a string as given, a number (req/s) through `fleet.load_label`. */
+  get loadString() {
+    const v = this.loadLabel;
+    if (typeof v !== 'number') return v ?? '';
+    if (v !== this.loadFor) { this.loadFor = v; this.loadText = this.tr('fleet.load_label', { rate: this.fmt.num(v) }); }
+    return this.loadText;
+  }
+
+  idLabel(id) {
+    return this.idStr[id] ?? (this.idStr[id] = this.tr('fleet.instance', { id: String(id) }));
+  }
+
+  // ---------------------------------------------------------------- storage
+  /** Grows the per-id arrays to hold ids below `need` (doubling; the only allocation). */
+  grow(need) {
+    let cap = Math.max(64, this.cap);
+    while (cap < need) cap *= 2;
+    if (cap === this.cap) return;
+    const f32 = (old, fill = 0) => { const a = new Float32Array(cap); if (fill) a.fill(fill); if (old) a.set(old); return a; };
+    const f64 = (old, fill = 0) => { const a = new Float64Array(cap); if (fill) a.fill(fill); if (old) a.set(old); return a; };
+    this.util = f32(this.util); this.uw = f32(this.uw); this.q = f32(this.q); this.alpha = f32(this.alpha);
+    this.tx = f32(this.tx); this.ty = f32(this.ty); this.ts = f32(this.ts);
+    this.acc = f32(this.acc); this.failAt = f32(this.failAt, -1e9); this.failAcc = f32(this.failAcc); this.failLast = f32(this.failLast, -1e9);
+    this.stoppedAt = f64(this.stoppedAt, -1); this.failPrev = f64(this.failPrev);
+    const i32 = (old, fill) => { const a = new Int32Array(cap); a.fill(fill); if (old) a.set(old); return a; };
+    this.rowOf = i32(this.rowOf, -1); this.seen = i32(this.seen, 0);
+    const arr = (old) => { const a = new Array(cap); if (old) for (let i = 0; i < old.length; i++) a[i] = old[i]; return a; };
+    this.idStr = arr(this.idStr); this.qStr = arr(this.qStr); this.qVal = f32(this.qVal, -1);
+    this.tagStr = arr(this.tagStr); this.tagKey = f64(this.tagKey, -1); this.tagOff = f32(this.tagOff);
+    this.badgeStr = arr(this.badgeStr); this.badgeVal = f64(this.badgeVal, -1);
+    this.cap = cap;
+  }
+
+  /** Forgets every instance (a new simulation). Optional: update() also copes without it. */
+  reset() {
+    this.seen.fill(0);
+    this.rowOf.fill(-1);
+    this.n = this.prevN = 0;
+    this.dotN = this.fdN = this.markN = 0;
+    this.idStr.fill(undefined); this.qStr.fill(undefined); this.tagStr.fill(undefined); this.badgeStr.fill(undefined);
+    this.panelAt = -1e9;
   }
 
   resize() {
     const r = this.canvas.getBoundingClientRect();
-    const dpr = window.devicePixelRatio || 1;
-    this.W = Math.max(100, r.width);
-    this.H = Math.max(100, r.height);
+    const dpr = (typeof window !== 'undefined' && window.devicePixelRatio) || 1;
+    const W = Math.max(100, r.width || this.canvas.width / dpr);
+    const H = Math.max(100, r.height || this.canvas.height / dpr);
+    // setting the canvas size clears it: only when the size really changed
+    if (W === this.W && H === this.H && dpr === this.dpr && this.canvas.width === Math.round(W * dpr)) return;
+    this.dpr = dpr;
+    this.W = W;
+    this.H = H;
     this.canvas.width = Math.round(this.W * dpr);
     this.canvas.height = Math.round(this.H * dpr);
     this.ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    this.layoutDirty = true;
+    this.layoutKey = '';
+    this.fullRedraw = true;
+    this.panelAt = -1e9;
   }
 
-  /** Balancer box and grid area. */
-  geometry(n) {
-    const lbW = Math.min(110, Math.max(70, this.W * 0.12));
-    const gx = lbW + 44, gy = 12, gw = this.W - gx - 12, gh = this.H - 24;
-    let cols = Math.max(1, Math.round(Math.sqrt((n * gw) / gh)));
-    let rows = Math.ceil(n / cols);
-    // widen until it fits the height
-    while (rows * (gw / cols) > gh && cols < n) { cols++; rows = Math.ceil(n / cols); }
-    const cell = Math.min(gw / cols, gh / rows, 150);
-    const offX = gx + (gw - cell * cols) / 2;
-    const offY = gy + (gh - cell * rows) / 2;
-    return { lb: { x: 12, y: this.H / 2 - 36, w: lbW, h: 72 }, cols, rows, cell, offX, offY };
-  }
-
-  /**
-   * @param {Float32Array|null} view  rows × fields
-   * @param {number} n  rows
-   * @param {number} dt  real seconds since the last frame
-   * @param {boolean} advanced  whether simulated time moved (spawn dots only then)
-   */
-  update(view, n, dt, advanced) {
-    this.clock += dt;
-    const F = this.F, nf = this.nf;
-    const seen = new Set();
-    const order = [];
-    for (let r = 0; r < n; r++) {
-      const o = r * nf;
-      const id = view[o + F.id];
-      seen.add(id);
-      order.push(id);
-      let it = this.items.get(id);
-      if (!it) {
-        it = { id, x: 0, y: 0, s: 0, util: view[o + F.utilization] || 0, q: view[o + F.queue], alpha: 0, placed: false, stoppedAt: null, acc: 0 };
-        this.items.set(id, it);
-      }
-      it.life = view[o + F.lifecycle];
-      it.reg = view[o + F.registry];
-      it.queue = view[o + F.queue];
-      it.inService = view[o + F.in_service];
-      it.conc = view[o + F.concurrency];
-      it.rawUtil = view[o + F.utilization];
-      it.routed = view[o + F.routed];
-      it.completed = view[o + F.completed];
-      it.dropped = view[o + F.dropped];
-      it.failed = view[o + F.failed];
-      it.weight = view[o + F.weight];
-      it.speed = view[o + F.speed];
-      it.lease = view[o + F.lease_left_s];
-      it.inView = view[o + F.in_view];
-      it.flags = view[o + F.flags];
-      // model servers: KV-cache fill (fraction) and its size; the batch is in_service of concurrency
-      it.kv = view[o + F.kv_use] || 0;
-      it.kvBlocks = view[o + F.kv_blocks] || 0;
-      it.sat = view[o + F.saturation] || 0;
-      if (it.life === 3 && it.stoppedAt == null) it.stoppedAt = this.clock;
-      if (it.life !== 3) it.stoppedAt = null;
+  /** Ids in drawing order (an Int32Array view, reused while N is unchanged). */
+  get order() {
+    if (!this.orderView || this.orderView.buffer !== this.orderBuf.buffer || this.orderView.length !== this.n) {
+      this.orderView = this.orderBuf.subarray(0, this.n);
     }
-    for (const id of this.items.keys()) if (!seen.has(id)) this.items.delete(id);
-    this.order = order;
+    return this.orderView;
+  }
 
-    const g = this.geometry(Math.max(1, n));
-    this.g = g;
-    const kPos = ease(dt, 0.18), kUtil = ease(dt, 0.5), kQ = ease(dt, 0.12), kA = ease(dt, 0.2);
-    order.forEach((id, i) => {
-      const it = this.items.get(id);
+  // ---------------------------------------------------------------- update
+  /**
+   * @param {Float32Array} view  rows × fields (may be a view over wasm memory: it is copied)
+   * @param {number} rows
+   * @param {number} dt  real seconds since the last frame
+   * @param {boolean} advanced  whether simulated time moved (eases utilisation, spawns dots)
+   * @param {number} [simDt]  simulated seconds this frame covered: when given, utilisation is
+   *   smoothed over at least UTIL_TAU_SIM of simulated time as well as UTIL_TAU_WALL of real
+   *   time, so a slow simulation (large N) shows utilisation over a meaningful stretch of it
+   */
+  update(view, rows, dt, advanced, simDt) {
+    dt = dt > 0 ? Math.min(dt, 1) : 0;
+    this.clock += dt;
+    const nf = this.nf, F = this.F, L = this.L;
+    rows = view ? Math.max(0, Math.min(rows | 0, Math.floor(view.length / nf))) : 0;
+    const len = rows * nf;
+    if (this.snap.length < len) this.snap = new Float32Array(Math.max(len, this.snap.length * 2));
+    const s = this.snap;
+    if (view && view.length === len) s.set(view);
+    else for (let k = 0; k < len; k++) s[k] = view[k];
+    if (this.orderBuf.length < rows) {
+      let c = this.orderBuf.length;
+      while (c < rows) c *= 2;
+      this.orderBuf = new Int32Array(c);
+      this.prevOrder = new Int32Array(c);
+    }
+    let maxId = -1;
+    for (let o = F.id; o < len; o += nf) if (s[o] > maxId) maxId = s[o];
+    if (maxId >= this.cap) this.grow(maxId + 1);
+    // last frame's order becomes prevOrder (swap the buffers)
+    const prev = this.orderBuf;
+    this.orderBuf = this.prevOrder;
+    this.prevOrder = prev;
+    const prevN = this.n;
+    const order = this.orderBuf;
+    const gen = ++this.gen;
+    const clock = this.clock;
+    const kUtil = simDt >= 0 ? Math.min(ease(dt, UTIL_TAU_WALL), ease(simDt, UTIL_TAU_SIM)) : ease(dt, UTIL_TAU_WALL);
+    const kQ = ease(dt, 0.12), kA = ease(dt, 0.2);
+    const crashed = L.crashed, stopped = L.stopped, ready = L.ready;
+    const wantDots = advanced && rows <= DETAIL_LIMIT && !this.reducedMotion;
+    const util = this.util, uw = this.uw, q = this.q, alpha = this.alpha, seen = this.seen, rowOf = this.rowOf, stoppedAt = this.stoppedAt;
+    const failPrev = this.failPrev, failAt = this.failAt, failAcc = this.failAcc, marksBuf = this.marks;
+    const cId = F.id, cLife = F.lifecycle, cUtil = F.utilization, cFailed = F.failed, cView = F.in_view, cQueue = F.queue, cRouted = F.routed;
+    let inView = 0, readyN = 0, routedTotal = 0, marks = 0;
+    for (let r = 0; r < rows; r++) {
+      const o = r * nf;
+      const id = s[o + cId] | 0;
+      order[r] = id;
+      rowOf[id] = r;
+      const life = s[o + cLife];
+      const raw = s[o + cUtil];
+      const failed = s[o + cFailed];
+      const iv = s[o + cView] !== 0;
+      if (seen[id] !== gen - 1) {
+        // new to the view (or back after a gap): start from its values
+        util[id] = raw === raw ? raw : 0;
+        uw[id] = 0;
+        q[id] = s[o + cQueue];
+        alpha[id] = 0;
+        this.ts[id] = 0;
+        stoppedAt[id] = -1;
+        failPrev[id] = failed;
+        failAt[id] = -1e9;
+        failAcc[id] = 0;
+        this.acc[id] = 0;
+      } else {
+        if (advanced && raw === raw && kUtil > 0) {
+          // exponentially weighted, with the weight seen so far (uw) normalised out: until the
+          // instance has been watched for about τ it shows the mean of what was seen, not a
+          // mix with its first frame
+          uw[id] = uw[id] * (1 - kUtil) + kUtil;
+          util[id] += ((raw - util[id]) * kUtil) / uw[id];
+        }
+        q[id] += (s[o + cQueue] - q[id]) * kQ;
+        const rise = failed - failPrev[id];
+        if (rise > 0) {
+          failAt[id] = clock;
+          // refused at a dead instance still in view: about one red dot per 8 failures
+          if (iv && (life === crashed || life === stopped)) failAcc[id] = Math.min(6, failAcc[id] + rise / 8);
+        }
+        failPrev[id] = failed;
+      }
+      seen[id] = gen;
+      if (life === stopped) {
+        if (stoppedAt[id] < 0) stoppedAt[id] = clock;
+        alpha[id] = Math.max(0, 1 - (clock - stoppedAt[id]) / STOP_FADE_S);
+      } else {
+        stoppedAt[id] = -1;
+        alpha[id] += (1 - alpha[id]) * kA;
+      }
+      if (iv) inView++;
+      if (life === ready) readyN++;
+      routedTotal += s[o + cRouted];
+      if (marks < MAX_MARKS && (life === crashed || clock - failAt[id] < FAIL_PULSE_S)) marksBuf[marks++] = r;
+    }
+    // instances gone from the view
+    for (let i = 0; i < prevN; i++) {
+      const id = this.prevOrder[i];
+      if (seen[id] !== gen) rowOf[id] = -1;
+    }
+    this.n = rows;
+    this.markN = marks;
+    this.inViewCount = inView;
+    this.readyCount = readyN;
+
+    // mode, with hysteresis so that a fleet hovering at a threshold does not flicker
+    const m = this.mode;
+    if (rows > LARGE_FLEET || (m === HEATMAP && rows >= LARGE_FLEET * 0.9)) this.mode = HEATMAP;
+    else if (rows > DETAIL_LIMIT || (m === GRID && rows > DETAIL_LIMIT * 0.9)) this.mode = GRID;
+    else this.mode = DETAIL;
+    this.layout();
+
+    if (this.mode === DETAIL) this.updateDetail(dt, rows, routedTotal, wantDots);
+    else { this.dotN = 0; this.fdN = 0; }
+
+    if (clock - this.labelsAt >= PANEL_EVERY_S) this.refreshLabels();
+    const ds = this.canvas.dataset;
+    if (rows !== this.shownRows) { this.shownRows = rows; ds.instancesDrawn = String(rows); }
+    if (readyN !== this.shownReady) { this.shownReady = readyN; ds.instancesReady = String(readyN); }
+    if (this.mode !== this.modeShown) { this.modeShown = this.mode; ds.mode = MODE_NAMES[this.mode]; }
+  }
+
+  /** Detail view: tweened positions, request dots and failing-request dots. */
+  updateDetail(dt, rows, routedTotal, wantDots) {
+    const g = this.g, F = this.F, s = this.snap, nf = this.nf, order = this.orderBuf;
+    const kPos = ease(dt, 0.18);
+    for (let i = 0; i < rows; i++) {
+      const id = order[i];
       const tx = g.offX + (i % g.cols) * g.cell, ty = g.offY + Math.floor(i / g.cols) * g.cell;
-      if (!it.placed) { it.x = tx; it.y = ty; it.s = 0; it.placed = true; }
-      it.x += (tx - it.x) * kPos;
-      it.y += (ty - it.y) * kPos;
-      it.s += (g.cell - it.s) * kPos;
-      if (advanced && Number.isFinite(it.rawUtil)) it.util += (it.rawUtil - it.util) * kUtil;
-      it.q += (it.queue - it.q) * kQ;
-      const targetA = it.life === 3 ? Math.max(0, 1 - (this.clock - it.stoppedAt) / 1.2) : 1;
-      it.alpha += (targetA - it.alpha) * (it.life === 3 ? 1 : kA);
-    });
-
-    // dots
-    if (advanced && n <= DETAIL_LIMIT && !this.reducedMotion) {
-      let routedTotal = 0;
-      for (const id of order) routedTotal += this.items.get(id).routed;
-      const budget = Math.max(0, Math.min(MAX_DOTS - this.dots.length, Math.ceil(60 * dt * 8)));
+      if (this.ts[id] === 0 || this.snapAll) { this.tx[id] = tx; this.ty[id] = ty; if (this.snapAll) this.ts[id] = g.cell; }
+      this.tx[id] += (tx - this.tx[id]) * kPos;
+      this.ty[id] += (ty - this.ty[id]) * kPos;
+      this.ts[id] += (g.cell - this.ts[id]) * kPos;
+    }
+    this.snapAll = false;
+    // request dots: a share of each instance's routed requests, within a budget
+    if (wantDots) {
+      const budget = Math.max(0, Math.min(MAX_DOTS - this.dotN, Math.ceil(60 * dt * 8)));
       const scale = routedTotal > 0 ? Math.min(1, budget / routedTotal) : 0;
-      for (const id of order) {
-        const it = this.items.get(id);
-        it.acc += it.routed * scale;
-        while (it.acc >= 1 && this.dots.length < MAX_DOTS) {
-          it.acc -= 1;
-          this.dots.push({ id, t: Math.random() * dt, jitter: (Math.random() - 0.5) * 0.6 });
+      for (let i = 0; i < rows && scale > 0; i++) {
+        const id = order[i];
+        this.acc[id] += s[i * nf + F.routed] * scale;
+        while (this.acc[id] >= 1 && this.dotN < MAX_DOTS) {
+          this.acc[id] -= 1;
+          const k = this.dotN++;
+          this.dotId[k] = id; this.dotT[k] = Math.random() * dt; this.dotJ[k] = (Math.random() - 0.5) * 0.6;
         }
       }
-    } else if (n > DETAIL_LIMIT) {
-      this.dots.length = 0;
     }
-    for (const d of this.dots) d.t += dt;
-    this.dots = this.dots.filter((d) => d.t < DOT_S && this.items.has(d.id));
-    this.canvas.dataset.instancesDrawn = String(n);
-    this.canvas.dataset.instancesReady = String(order.filter((id) => this.items.get(id).life === 1).length);
+    // age the dots; drop finished ones and those whose instance left (swap-remove)
+    for (let k = 0; k < this.dotN;) {
+      this.dotT[k] += dt;
+      if (this.dotT[k] >= DOT_S || this.rowOf[this.dotId[k]] < 0) {
+        const last = --this.dotN;
+        this.dotId[k] = this.dotId[last]; this.dotT[k] = this.dotT[last]; this.dotJ[k] = this.dotJ[last];
+      } else k++;
+    }
+    // failing requests: red dots launched over time from the accumulated failures
+    if (!this.reducedMotion) {
+      for (let i = 0; i < rows; i++) {
+        const id = order[i];
+        if (this.failAcc[id] >= 1 && this.clock - this.failLast[id] >= 0.05 && this.fdN < MAX_FAIL_DOTS) {
+          this.failAcc[id] -= 1;
+          this.failLast[id] = this.clock;
+          const k = this.fdN++;
+          this.fdId[k] = id; this.fdT[k] = -Math.random() * 0.05; this.fdJ[k] = (Math.random() - 0.5) * 0.6;
+        }
+      }
+    }
+    for (let k = 0; k < this.fdN;) {
+      this.fdT[k] += dt;
+      if (this.fdT[k] >= FAIL_TRAVEL + FAIL_BURST || this.rowOf[this.fdId[k]] < 0) {
+        const last = --this.fdN;
+        this.fdId[k] = this.fdId[last]; this.fdT[k] = this.fdT[last]; this.fdJ[k] = this.fdJ[last];
+      } else k++;
+    }
   }
 
-  draw() {
-    const { ctx, W, H } = this;
+  // ---------------------------------------------------------------- layout
+  /** Recomputes the geometry when the size, the row count or the mode changed. */
+  layout() {
+    const n = Math.max(1, this.n), mode = this.mode, W = this.W, H = this.H, dpr = this.dpr;
+    const key = `${mode} ${n} ${W} ${H} ${dpr}`;
+    if (key === this.layoutKey) return;
+    this.layoutKey = key;
+    this.panelAt = -1e9;
+    this.fullRedraw = true;
     const g = this.g;
-    ctx.clearRect(0, 0, W, H);
-    if (!g) return;
-    const n = this.order.length;
-    const detail = n <= DETAIL_LIMIT;
-
-    // balancer
-    const lb = g.lb;
-    ctx.fillStyle = '#1d3b5c';
-    ctx.strokeStyle = '#7cc4ff';
-    ctx.lineWidth = 2;
-    roundRect(ctx, lb.x, lb.y, lb.w, lb.h, 10);
-    ctx.fill();
-    ctx.stroke();
-    ctx.fillStyle = '#e8f3ff';
-    ctx.font = '600 13px system-ui, sans-serif';
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'middle';
-    ctx.fillText('balancer', lb.x + lb.w / 2, lb.y + lb.h / 2 - 9);
-    ctx.font = '11px system-ui, sans-serif';
-    ctx.fillStyle = '#9fc3e6';
-    ctx.fillText(this.algorithm ?? '', lb.x + lb.w / 2, lb.y + lb.h / 2 + 9);
-    // incoming traffic: a short arrow into the balancer, labelled with L
-    const ax = lb.x + lb.w / 2;
-    ctx.strokeStyle = '#7cc4ff';
-    ctx.fillStyle = '#7cc4ff';
-    ctx.lineWidth = 2;
-    ctx.beginPath();
-    ctx.moveTo(ax, lb.y - 30);
-    ctx.lineTo(ax, lb.y - 8);
-    ctx.stroke();
-    ctx.beginPath();
-    ctx.moveTo(ax - 5, lb.y - 10); ctx.lineTo(ax + 5, lb.y - 10); ctx.lineTo(ax, lb.y - 3);
-    ctx.fill();
-    ctx.fillStyle = '#cfe3f7';
-    ctx.font = '600 12px system-ui, sans-serif';
-    ctx.textAlign = 'left';
-    ctx.fillText(this.loadLabel ?? '', 8, lb.y - 40);
-    ctx.textAlign = 'center';
-
-    const ox = lb.x + lb.w, oy = lb.y + lb.h / 2;
-    // faint fan of links when few instances
-    if (detail && n <= 60) {
-      ctx.strokeStyle = 'rgba(124,196,255,0.10)';
-      ctx.lineWidth = 1;
-      ctx.beginPath();
-      for (const id of this.order) {
-        const it = this.items.get(id);
-        if (it.life !== 1) continue;
-        ctx.moveTo(ox, oy);
-        ctx.lineTo(it.x + it.s * 0.06, it.y + it.s / 2);
-      }
-      ctx.stroke();
-    }
-
-    // dots
-    ctx.fillStyle = '#e3f1ff';
-    for (const d of this.dots) {
-      const it = this.items.get(d.id);
-      // a request sent to a crashed (or stopped) instance fails: red
-      ctx.fillStyle = it.life >= 3 ? '#ff4d4d' : '#e3f1ff';
-      const p = Math.max(0, d.t / DOT_S);
-      const e = 1 - (1 - p) * (1 - p);
-      const tx = it.x + it.s * 0.3, ty = it.y + it.s * (0.5 + d.jitter * 0.5);
-      const x = ox + (tx - ox) * e;
-      const y = oy + (ty - oy) * e + Math.sin(p * Math.PI) * d.jitter * 30;
-      ctx.globalAlpha = p < 0.85 ? 1 : (1 - p) / 0.15;
-      ctx.beginPath();
-      ctx.arc(x, y, 2.6, 0, Math.PI * 2);
-      ctx.fill();
-    }
-    ctx.globalAlpha = 1;
-
-    for (const id of this.order) this.drawCell(this.items.get(id), detail);
-    this.overlay?.(ctx, this); // e.g. faults.js: failure pulses and tags
-  }
-
-  drawCell(it, detail) {
-    const ctx = this.ctx;
-    const pad = Math.max(0.5, Math.min(6, it.s * 0.08));
-    const s = it.s;
-    const scale = it.life === 0 ? 0.85 + 0.15 * Math.min(1, s / (this.g.cell || 1)) : 1;
-    const w = (s - 2 * pad) * scale;
-    if (w <= 0.5 || it.alpha <= 0.01) return;
-    const x = it.x + (s - w) / 2, y = it.y + (s - w) / 2;
-    const r = Math.min(6, w * 0.15);
-    ctx.globalAlpha = it.alpha;
-
-    // body
-    if (it.life === 4) ctx.fillStyle = '#3a0d0d';
-    else if (it.life === 2) ctx.fillStyle = this.hatchPattern();
-    else if (it.life === 3) ctx.fillStyle = '#3c4654';
-    else if (it.life === 0) ctx.fillStyle = 'rgba(124,196,255,0.22)';
-    else ctx.fillStyle = utilColor(it.util);
-    if (w < 4) {
-      ctx.fillRect(x, y, w, w);
+    if (mode === DETAIL && g.mode !== DETAIL) this.snapAll = true; // from the pixel views: no tween from stale places
+    g.mode = mode;
+    let gx, gy, gw, gh;
+    if (mode === HEATMAP) {
+      const side = W >= 520;
+      const pw = side ? Math.round(Math.min(250, Math.max(185, W * 0.3))) : W - 16;
+      const ph = side ? H - 16 : Math.round(Math.min(200, Math.max(150, H * 0.3)));
+      g.panel = { x: 8, y: 8, w: pw, h: ph, side };
+      gx = side ? pw + 26 : 8; gy = side ? 10 : ph + 20;
+      gw = W - gx - 10; gh = H - gy - 10;
+      g.lb.x = g.lb.y = g.lb.w = g.lb.h = 0;
     } else {
-      roundRect(ctx, x, y, w, w, r);
-      ctx.fill();
+      const lbW = Math.min(110, Math.max(70, W * 0.12));
+      g.lb.x = 12; g.lb.y = H / 2 - 36; g.lb.w = lbW; g.lb.h = 72;
+      g.panel = null;
+      gx = lbW + 44; gy = 12; gw = W - gx - 12; gh = H - 24;
     }
+    gw = Math.max(10, gw); gh = Math.max(10, gh);
+    let cols = Math.max(1, Math.round(Math.sqrt((n * gw) / gh)));
+    let rows = Math.ceil(n / cols);
+    while (rows * (gw / cols) > gh && cols < n) { cols++; rows = Math.ceil(n / cols); }
+    const cell = Math.min(gw / cols, gh / rows, mode === DETAIL ? 150 : 60);
+    g.cols = cols; g.rows = rows; g.cell = cell;
+    g.offX = gx + (gw - cell * cols) / 2;
+    // centred, except under a panel on top (narrow canvases), where it follows the panel
+    g.offY = mode === HEATMAP && !g.panel.side ? gy : gy + (gh - cell * rows) / 2;
+    g.gridW = cell * cols; g.gridH = cell * rows;
+    if (mode === DETAIL) return;
 
-    // a model server: its batch slots along the top, its KV-cache fill along the bottom
-    if (it.kvBlocks > 0 && w >= 10 && it.life <= 2) this.drawReplica(it, x, y, w, detail);
-
-    // queue: a bar along the right edge, log scale, full = queue limit
-    if (w >= 6 && it.life <= 2) {
-      const frac = Math.min(1, Math.log1p(Math.max(0, it.q)) / Math.log1p(this.queueLimit));
-      if (detail) {
-        const bw = Math.max(4, w * 0.12);
-        const bx = x + w - bw - 3, by = y + 3, bh = w - 6;
-        ctx.fillStyle = 'rgba(10,16,24,0.55)';
-        ctx.fillRect(bx, by, bw, bh);
-        ctx.fillStyle = '#ffffff';
-        ctx.fillRect(bx, by + bh * (1 - frac), bw, bh * frac);
-      } else if (frac > 0.02) {
-        // small cells: the queue fills the cell from the bottom in white
-        ctx.fillStyle = 'rgba(255,255,255,0.85)';
-        ctx.fillRect(x + w * 0.6, y + w * (1 - frac), w * 0.4, w * frac);
+    // pixel views: cell edges in device pixels, relative to the image's corner
+    const c = cell * dpr;
+    g.imgX = Math.floor(g.offX * dpr); g.imgY = Math.floor(g.offY * dpr);
+    g.cellDev = c;
+    if (c < 1) {
+      // more instances than pixels: one pixel each, scaled down by drawImage
+      this.gap = 0;
+      if (!this.tiny || this.tiny.canvas.width !== cols || this.tiny.canvas.height !== rows) {
+        const cv = document.createElement('canvas');
+        cv.width = cols; cv.height = rows;
+        const cx = cv.getContext('2d');
+        this.tiny = { canvas: cv, ctx: cx, img: cx.createImageData(cols, rows) };
       }
+      this.img = this.tiny.img;
+      this.imgW = cols; this.imgH = rows;
+      if (this.colX.length < cols + 1) this.colX = new Int32Array(cols + 1);
+      if (this.rowY.length < rows + 1) this.rowY = new Int32Array(rows + 1);
+      for (let i = 0; i <= cols; i++) this.colX[i] = i;
+      for (let j = 0; j <= rows; j++) this.rowY[j] = j;
+    } else {
+      this.tiny = null;
+      this.gap = c >= 4 ? Math.max(1, Math.round(c * 0.08)) : 0;
+      if (this.colX.length < cols + 1) this.colX = new Int32Array(cols + 1);
+      if (this.rowY.length < rows + 1) this.rowY = new Int32Array(rows + 1);
+      const fx = g.offX * dpr - g.imgX, fy = g.offY * dpr - g.imgY;
+      for (let i = 0; i <= cols; i++) this.colX[i] = Math.floor(fx + i * c);
+      for (let j = 0; j <= rows; j++) this.rowY[j] = Math.floor(fy + j * c);
+      const w = Math.max(1, this.colX[cols]), h = Math.max(1, this.rowY[rows]);
+      if (!this.img || this.img.width !== w || this.img.height !== h) this.img = this.ctx.createImageData(w, h);
+      this.imgW = w; this.imgH = h;
     }
-
-    // borders for states
-    if (w >= 4) {
-      ctx.lineWidth = detail ? 2 : 1;
-      let stroke = null, dash = null;
-      if (it.life === 0) { stroke = '#7cc4ff'; dash = [4, 3]; }
-      else if (it.life === 4) stroke = '#d64541';
-      if (it.flags & FLAG.partitioned || (it.life === 1 && !it.inView)) { stroke = '#b57cff'; dash = [3, 3]; }
-      if (it.flags & (FLAG.ejected | FLAG.unhealthy)) stroke = '#ff9f1c';
-      if (this.selected === it.id) { stroke = '#ffffff'; dash = null; ctx.lineWidth = 3; }
-      if (stroke) {
-        ctx.strokeStyle = stroke;
-        ctx.setLineDash(dash ?? []);
-        roundRect(ctx, x, y, w, w, r);
-        ctx.stroke();
-        ctx.setLineDash([]);
-      }
-    }
-
-    if (detail && w >= 34) {
-      const big = w >= 70;
-      ctx.fillStyle = it.life === 1 ? '#0b1420' : '#e8eef5';
-      if (it.life === 1 && it.util < 0.3) ctx.fillStyle = '#ffffff';
-      ctx.textAlign = 'left';
-      ctx.textBaseline = 'top';
-      ctx.font = `600 ${big ? 13 : 10}px system-ui, sans-serif`;
-      ctx.fillText(`#${it.id}`, x + 4, y + 3);
-      // balancer weight and speed (capacity multiplier), shown only when not 1
-      const tag = [it.weight !== 1 && `w${it.weight}`, it.speed !== 1 && `×${Number(it.speed.toPrecision(3))}`].filter(Boolean).join(' ');
-      if (tag) ctx.fillText(tag, x + 4 + ctx.measureText(`#${it.id} `).width, y + 3);
-      ctx.font = `${big ? 12 : 9.5}px system-ui, sans-serif`;
-      const lines = [];
-      if (it.life === 1) lines.push(`${Math.round(it.util * 100)}%`);
-      else lines.push(LIFE[it.life] ?? '');
-      if (it.life <= 2) lines.push(`q ${Math.round(it.queue)}`);
-      if (it.kvBlocks > 0 && it.life <= 2) lines.push(`KV ${Math.round(it.kv * 100)}%`);
-      if (it.flags & FLAG.slow) lines.push('slow');
-      if (it.flags & FLAG.partitioned) lines.push('partitioned');
-      if (it.life === 1 && (it.reg === 2 || it.reg === 3)) lines.push(REG[it.reg]);
-      const lh = big ? 15 : 11;
-      const maxLines = Math.max(1, Math.floor((w - (big ? 22 : 16)) / lh));
-      lines.slice(0, maxLines).forEach((t, i) => ctx.fillText(t, x + 4, y + (big ? 20 : 15) + i * lh));
-      if (it.life === 4) {
-        ctx.strokeStyle = '#d64541';
-        ctx.lineWidth = 2;
-        ctx.beginPath();
-        ctx.moveTo(x + w * 0.3, y + w * 0.45); ctx.lineTo(x + w * 0.7, y + w * 0.85);
-        ctx.moveTo(x + w * 0.7, y + w * 0.45); ctx.lineTo(x + w * 0.3, y + w * 0.85);
-        ctx.stroke();
-      }
-    }
-    ctx.globalAlpha = 1;
+    this.img32 = new Uint32Array(this.img.data.buffer);
   }
 
-  /**
-   * Batch slots and KV fill of one replica: up to 16 slot marks (each standing for
-   * max_batch / marks sequences, filled as the batch is), and a bar as full as its cache.
-   */
-  drawReplica(it, x, y, w, detail) {
-    const ctx = this.ctx;
-    const inset = 3, bh = Math.max(3, Math.min(8, w * 0.07));
-    const full = it.flags & (FLAG.kv_full ?? 0);
-    // KV fill
-    const kx = x + inset, ky = y + w - bh - inset, kw = w * (detail ? 0.84 : 0.94) - 2 * inset;
-    ctx.fillStyle = 'rgba(10,16,24,0.55)';
-    ctx.fillRect(kx, ky, kw, bh);
-    ctx.fillStyle = full ? '#ff4d4d' : it.kv >= 0.8 ? '#ffb020' : '#c9f2ff';
-    ctx.fillRect(kx, ky, kw * Math.max(0, Math.min(1, it.kv)), bh);
-    // batch slots
-    const marks = Math.max(1, Math.min(16, it.conc));
-    const filled = it.conc > 0 ? Math.round((it.inService / it.conc) * marks) : 0;
-    const sy = ky - bh - 2, gap = 1, sw = (kw - gap * (marks - 1)) / marks;
-    if (sw < 1) return;
-    for (let i = 0; i < marks; i++) {
-      ctx.fillStyle = i < filled ? '#ffffff' : 'rgba(10,16,24,0.45)';
-      ctx.fillRect(kx + i * (sw + gap), sy, sw, bh);
+  /** The cell of grid index i in CSS pixels (x, y, size) into `out` (pixel views). */
+  cellRect(i, out) {
+    const g = this.g, cols = g.cols, dpr = this.dpr;
+    const col = i % cols, row = (i - col) / cols;
+    if (this.tiny) {
+      out.x = g.offX + col * g.cell; out.y = g.offY + row * g.cell; out.w = out.h = g.cell;
+    } else {
+      out.x = (g.imgX + this.colX[col]) / dpr; out.y = (g.imgY + this.rowY[row]) / dpr;
+      out.w = (this.colX[col + 1] - this.colX[col] - this.gap) / dpr;
+      out.h = (this.rowY[row + 1] - this.rowY[row] - this.gap) / dpr;
     }
+    return out;
   }
 
-  hatchPattern() {
-    if (!this.hatch) {
-      const c = document.createElement('canvas');
-      c.width = c.height = 8;
-      const x = c.getContext('2d');
-      x.fillStyle = '#3c4654';
-      x.fillRect(0, 0, 8, 8);
-      x.strokeStyle = '#6b7786';
-      x.lineWidth = 2.5;
-      x.beginPath();
-      x.moveTo(-2, 10); x.lineTo(10, -2);
-      x.moveTo(6, 10); x.lineTo(10, 6);
-      x.moveTo(-2, 2); x.lineTo(2, -2);
-      x.stroke();
-      this.hatch = this.ctx.createPattern(c, 'repeat');
-    }
-    return this.hatch;
+  // ---------------------------------------------------------------- draw
+  draw() {
+    if (this.mode === DETAIL) drawDetail(this);
+    else if (this.mode === GRID) drawGrid(this);
+    else drawHeatmap(this);
+    this.fullRedraw = false;
   }
 
+  queueFrac(q) {
+    const lim = this.queueLimit;
+    if (!(lim > 0)) return q > 0.5 ? 1 : 0;
+    return Math.min(1, Math.log1p(Math.max(0, q)) / Math.log1p(lim));
+  }
+
+  // ---------------------------------------------------------------- queries
   /** Instance id under canvas coordinates (CSS px), or null. */
   hit(px, py) {
-    for (const id of this.order) {
-      const it = this.items.get(id);
-      if (px >= it.x && px < it.x + it.s && py >= it.y && py < it.y + it.s) return id;
+    const g = this.g, n = this.n;
+    if (!(n > 0)) return null;
+    if (this.mode === DETAIL) {
+      for (let i = 0; i < n; i++) {
+        const id = this.orderBuf[i];
+        const x = this.tx[id], y = this.ty[id], s = this.ts[id];
+        if (px >= x && px < x + s && py >= y && py < y + s) return id;
+      }
+      return null;
     }
-    return null;
+    const col = Math.floor((px - g.offX) / g.cell), row = Math.floor((py - g.offY) / g.cell);
+    if (col < 0 || col >= g.cols || row < 0) return null;
+    const i = row * g.cols + col;
+    return i < n ? this.orderBuf[i] : null;
   }
 
   describe(id) {
-    const it = this.items.get(id);
-    if (!it) return null;
-    const flags = Object.entries(FLAG).filter(([, b]) => it.flags & b).map(([k]) => k);
+    if (id == null || !(id >= 0) || id >= this.cap) return null;
+    const r = this.rowOf[id];
+    if (r < 0 || r >= this.n) return null;
+    const s = this.snap, o = r * this.nf, F = this.F;
+    const flags = s[o + F.flags];
     return {
       id,
-      life: LIFE[it.life] ?? '?',
-      registry: REG[it.reg] ?? '?',
-      queue: it.queue,
-      inService: it.inService,
-      util: it.util,
-      completed: it.completed,
-      dropped: it.dropped,
-      failed: it.failed,
-      speed: it.speed,
-      lease: it.lease,
-      inView: !!it.inView,
-      flags,
+      lifecycle: this.lifeNames[s[o + F.lifecycle]] ?? null,
+      registry: this.regNames[s[o + F.registry]] ?? null,
+      queue: s[o + F.queue],
+      inService: s[o + F.in_service],
+      util: this.util[id],
+      routed: s[o + F.routed],
+      completed: s[o + F.completed],
+      dropped: s[o + F.dropped],
+      failed: s[o + F.failed],
+      weight: s[o + F.weight],
+      speed: s[o + F.speed],
+      leaseLeft: s[o + F.lease_left_s],
+      inView: s[o + F.in_view] !== 0,
+      flags: this.flagList.filter(([, bit]) => flags & bit).map(([name]) => name),
     };
   }
-}
 
-function roundRect(ctx, x, y, w, h, r) {
-  ctx.beginPath();
-  ctx.moveTo(x + r, y);
-  ctx.arcTo(x + w, y, x + w, y + h, r);
-  ctx.arcTo(x + w, y + h, x, y + h, r);
-  ctx.arcTo(x, y + h, x, y, r);
-  ctx.arcTo(x, y, x + w, y, r);
-  ctx.closePath();
+  /**
+   * What the heat map's panel shows, as data (for tests and for a text alternative):
+   * mode, histogram of ready instances' utilisation, counts by lifecycle name, busiest and
+   * idlest ({id, util}), ready instances out of the balancer's view, ejected or unhealthy.
+   */
+  stats() {
+    if (this.mode !== HEATMAP) computeStats(this);
+    const top = (ids, us) => [...ids].map((id, k) => ({ id, util: us[k] })).filter((e) => e.id >= 0);
+    return {
+      mode: MODE_NAMES[this.mode],
+      histogram: [...this.hist],
+      counts: Object.fromEntries(this.lifeNames.map((name, c) => [name, this.counts[c]])),
+      busiest: top(this.busiest, this.busiestU),
+      idlest: top(this.idlest, this.idlestU),
+      ready: this.statReady,
+      outOfView: this.statOutOfView,
+      ejected: this.statEjected,
+    };
+  }
+
+  /** The canvas as drawn, on the page's background, as a PNG. */
+  toPNG() {
+    const c = document.createElement('canvas');
+    c.width = this.canvas.width;
+    c.height = this.canvas.height;
+    const x = c.getContext('2d');
+    x.fillStyle = getComputedStyle(this.canvas.parentElement ?? this.canvas).backgroundColor || '#101a26';
+    if (/rgba\(.*,\s*0\)$|transparent/.test(x.fillStyle)) x.fillStyle = '#101a26';
+    x.fillRect(0, 0, c.width, c.height);
+    x.drawImage(this.canvas, 0, 0);
+    return new Promise((ok, fail) => c.toBlob((b) => (b ? ok(b) : fail(new Error('toBlob gave nothing'))), 'image/png'));
+  }
 }

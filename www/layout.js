@@ -6,6 +6,7 @@ import { h } from './dom.js';
 import { t, fmt, lang, LANGS } from './i18n.js';
 import { logKinds } from './core.js';
 import { Inspector } from './inspector.js';
+import { LARGE_FLEET } from './fleet-view.js';
 import { ExplainPanel } from './explain-panel.js';
 import { EventLog } from './event-log.js';
 import { Charts, CHARTS, AUTOSCALER_CHART, SERVING_CHARTS } from './charts.js';
@@ -56,9 +57,16 @@ export function stage(app) {
   app.fleetSummary = h('p', { class: 'stage-sub', role: 'status' });
   app.servingPanel = new ServingPanel();
   app.featureSlot = h('div', { class: 'feature-slot' });
-  const legend = h('ul', { class: 'legend', 'aria-label': t('legend.label') },
-    h('li', null, h('span', { class: 'lg-grad', 'aria-hidden': 'true' }), h('span', null, t('legend.util'))),
-    ['start', 'drain', 'crash', 'part', 'queue', 'dot', 'fail'].map((k) => h('li', null, h('span', { class: `sw sw-${k}`, 'aria-hidden': 'true' }), t(`legend.${k}`))));
+  const grad = () => h('li', null, h('span', { class: 'lg-grad', 'aria-hidden': 'true' }), h('span', null, t('legend.util')));
+  const item = (sw, key) => h('li', null, ...sw.split(' ').map((s) => h('span', { class: `sw sw-${s}`, 'aria-hidden': 'true' })), t(key));
+  const legend = h('ul', { class: 'legend legend-cells', 'aria-label': t('legend.label') }, grad(),
+    ['start', 'drain', 'crash', 'part', 'queue', 'dot', 'fail'].map((k) => item(k, `legend.${k}`)));
+  // the heat map's own key (style.css shows it, instead of the list above, while the canvas is a heat map)
+  const mapLegend = h('div', { class: 'legend-map' },
+    h('p', { class: 'legend-intro' }, t('legend.map_intro', { n: fmt.int(LARGE_FLEET) })),
+    h('ul', { class: 'legend', 'aria-label': t('legend.label') }, item('map-cell', 'legend.map_cell'), grad(),
+      ...[['part-map', 'out'], ['ej', 'ejected'], ['drain', 'leaving'], ['crash-ring', 'crash'], ['busy idle', 'rings'], ['panel', 'panel']]
+        .map(([sw, k]) => item(sw, `legend.map_${k}`))));
   app.stage = h('section', { class: 'stage card', id: 'stage', 'data-show': 'fleet', 'aria-labelledby': 'h-fleet' },
     h('div', { class: 'card-head' }, h('h2', { id: 'h-fleet' }, t('fleet.title')),
       h('button', { type: 'button', class: 'small ghost', onclick: () => app.saveFleetPng() }, t('export.fleet_png'))),
@@ -68,7 +76,7 @@ export function stage(app) {
     timebar(app),
     app.featureSlot,
     app.servingPanel.el,
-    h('details', { class: 'legend-box' }, h('summary', null, t('legend.title')), legend));
+    h('details', { class: 'legend-box' }, h('summary', null, t('legend.title')), legend, mapLegend));
   return app.stage;
 }
 

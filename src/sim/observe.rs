@@ -485,8 +485,17 @@ impl ViewReader {
         let linger_ns = super::clock::to_ns(linger_s);
         let shared = sim.routing.is_shared();
         let window = now.saturating_sub(self.time_ns).max(1);
+        // Records come in ascending id order and the balancer's view is ascending too, so one
+        // cursor walks the view alongside (a binary search per row cost a fifth of the fill at
+        // N = 100,000).
+        let view = &sim.discovery.view;
+        let mut cursor = 0;
         let mut previous = self.previous.iter().peekable();
         for inst in sim.fleet.records() {
+            while cursor < view.len() && view[cursor] < inst.id {
+                cursor += 1;
+            }
+            let listed = cursor < view.len() && view[cursor] == inst.id;
             let recently_stopped = inst
                 .stopped_ns
                 .is_some_and(|s| s.saturating_add(linger_ns) >= now);
@@ -539,11 +548,7 @@ impl ViewReader {
                 }
                 None => (0.0, 0.0, 0.0),
             };
-            let in_view = if shared {
-                inst.state.accepts()
-            } else {
-                sim.discovery.view.binary_search(&inst.id).is_ok()
-            };
+            let in_view = if shared { inst.state.accepts() } else { listed };
             out.extend_from_slice(&view_row(&Row {
                 inst,
                 registry: lease.state,

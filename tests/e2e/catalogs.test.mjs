@@ -50,6 +50,16 @@ test('every literal key the JS asks for is in the catalog', () => {
   assert.deepEqual(missing, []);
 });
 
+test("every text the fleet canvas draws is a catalog key, its English default the catalog's", async () => {
+  // the canvas falls back to its own English (fleet-view.js's EN) only for a page without
+  // catalogs; the page's catalogs must hold every one of its keys, in both languages
+  const { EN } = await import(join(root, 'www', 'fleet-view.js'));
+  for (const [k, v] of Object.entries(EN)) {
+    assert.ok(k in en && k in zh, `${k} is in both catalogs`);
+    assert.equal(en[k], v, `en ${k}`);
+  }
+});
+
 test('the Chinese catalog is Chinese and the English one English', () => {
   const strip = (s) => String(s).replace(/\{\w+\}/g, '').replace(/--[\w-]+/g, '');
   for (const [k, v] of Object.entries(zh)) assert.deepEqual(englishWords(strip(v)), [], `zh-CN ${k}: ${v}`);
