@@ -7,8 +7,10 @@
 //!
 //! Copies are taken every `EVENTS_PER_CHECKPOINT` events or `SECONDS_PER_CHECKPOINT` simulated
 //! seconds, whichever comes first, so a rewind re-simulates a bounded amount of work at any
-//! fleet size; when their estimated memory passes `MEMORY_BUDGET`, every other copy is dropped
-//! (the first, at t = 0, always stays).
+//! fleet size; when their estimated memory passes `MEMORY_BUDGET`, every other copy between
+//! the first (t = 0) and the newest is dropped. The newest always stays: dropping it would make
+//! the next copy due at once, and at 100,000 instances (two copies already past the budget)
+//! the run would copy itself after every event.
 
 use super::clock;
 use crate::error::Error;
@@ -32,6 +34,9 @@ struct Checkpoint {
 pub struct Replay {
     sim: Simulation,
     checkpoints: Vec<Checkpoint>,
+    /// Copies taken so far (tests check the pace).
+    copies: u64,
+    memory_budget: usize,
     /// The furthest time this run's present timeline has reached.
     horizon_ns: u64,
 }
@@ -48,6 +53,8 @@ impl Replay {
             horizon_ns: sim.now_ns,
             sim,
             checkpoints: vec![first],
+            copies: 1,
+            memory_budget: MEMORY_BUDGET,
         }
     }
 
@@ -112,13 +119,16 @@ impl Replay {
             bytes: self.sim.approx_bytes(),
             sim: self.sim.clone(),
         });
+        self.copies += 1;
         while self.checkpoints.len() > 2
-            && self.checkpoints.iter().map(|c| c.bytes).sum::<usize>() > MEMORY_BUDGET
+            && self.checkpoints.iter().map(|c| c.bytes).sum::<usize>() > self.memory_budget
         {
+            let newest = self.checkpoints.len() - 1;
             let mut i = 0;
             self.checkpoints.retain(|_| {
+                let keep = i == 0 || i == newest || i % 2 == 0;
                 i += 1;
-                i == 1 || i % 2 == 0
+                keep
             });
         }
     }
@@ -256,5 +266,52 @@ impl Simulation {
             + llm
             + picks
             + 64 * 1024
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    /// The copy at t = 0, then at most one per EVENTS_PER_CHECKPOINT events (or 30 s).
+    fn at_most(r: &Replay) -> u64 {
+        2 + r.sim().events_processed() / EVENTS_PER_CHECKPOINT + r.sim().now_ns / 30_000_000_000
+    }
+
+    fn advance(r: &mut Replay, events: u64) {
+        let stop = r.advance_until(u64::MAX, events, Breakpoints::default());
+        assert_eq!(stop, Stop::Budget);
+        let taken = r.sim().events_processed();
+        assert!(
+            r.copies <= at_most(r),
+            "{} copies after {taken} events",
+            r.copies
+        );
+    }
+
+    #[test]
+    fn over_the_memory_budget_the_newest_copy_stays_and_copies_keep_their_pace() {
+        // Every copy is over a budget of one byte, as copies of 100,000 instances are over
+        // 64 MB.
+        let scenario =
+            Scenario::from_json(r#"{"duration_s": 100000, "traffic": {"rate_rps": 450}}"#).unwrap();
+        let mut replay = Replay::new(Simulation::new(scenario).unwrap());
+        replay.memory_budget = 1;
+        // Past the third copy (where thinning first drops one), then event by event: a copy per
+        // event shows at once instead of running for minutes.
+        advance(&mut replay, 2 * EVENTS_PER_CHECKPOINT + 10);
+        for _ in 0..100 {
+            advance(&mut replay, 1);
+        }
+        advance(&mut replay, EVENTS_PER_CHECKPOINT + EVENTS_PER_CHECKPOINT / 2);
+        let taken = replay.sim().events_processed();
+        assert_eq!(replay.checkpoints(), 2, "the first and the newest");
+        let newest = &replay.checkpoints.last().unwrap().sim;
+        assert!(
+            newest.events_processed() + EVENTS_PER_CHECKPOINT > taken,
+            "the newest copy ({} events) is within one period of now ({taken})",
+            newest.events_processed()
+        );
     }
 }
