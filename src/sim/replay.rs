@@ -304,7 +304,10 @@ mod tests {
         for _ in 0..100 {
             advance(&mut replay, 1);
         }
-        advance(&mut replay, EVENTS_PER_CHECKPOINT + EVENTS_PER_CHECKPOINT / 2);
+        advance(
+            &mut replay,
+            EVENTS_PER_CHECKPOINT + EVENTS_PER_CHECKPOINT / 2,
+        );
         let taken = replay.sim().events_processed();
         assert_eq!(replay.checkpoints(), 2, "the first and the newest");
         let newest = &replay.checkpoints.last().unwrap().sim;
