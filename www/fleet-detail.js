@@ -66,7 +66,7 @@ export function drawBalancer(v) {
 export function drawDetail(v) {
   const { ctx, W, H, g } = v;
   ctx.clearRect(0, 0, W, H);
-  const n = v.n, order = v.orderBuf, s = v.snap, nf = v.nf, F = v.F, L = v.L;
+  const n = v.n, slots = v.slotBuf, s = v.snap, nf = v.nf, F = v.F, L = v.L;
   drawBalancer(v);
   const lb = g.lb;
   const ox = lb.x + lb.w, oy = lb.y + lb.h / 2;
@@ -77,23 +77,23 @@ export function drawDetail(v) {
     ctx.beginPath();
     for (let i = 0; i < n; i++) {
       if (s[i * nf + F.lifecycle] !== L.ready) continue;
-      const id = order[i];
+      const sl = slots[i];
       ctx.moveTo(ox, oy);
-      ctx.lineTo(v.tx[id] + v.ts[id] * 0.06, v.ty[id] + v.ts[id] / 2);
+      ctx.lineTo(v.tx[sl] + v.ts[sl] * 0.06, v.ty[sl] + v.ts[sl] / 2);
     }
     ctx.stroke();
   }
   // request dots; one sent to a crashed or stopped instance fails: red
   for (let k = 0; k < v.dotN; k++) {
-    const id = v.dotId[k];
-    const r = v.rowOf[id];
+    const sl = v.dotSlot[k];
+    const r = v.rowOf[sl];
     if (r < 0) continue;
     const life = s[r * nf + F.lifecycle];
     ctx.fillStyle = life === L.crashed || life === L.stopped ? '#ff4d4d' : '#e3f1ff';
     const p = Math.max(0, v.dotT[k] / DOT_S);
     const e = 1 - (1 - p) * (1 - p);
     const j = v.dotJ[k];
-    const tx = v.tx[id] + v.ts[id] * 0.3, ty = v.ty[id] + v.ts[id] * (0.5 + j * 0.5);
+    const tx = v.tx[sl] + v.ts[sl] * 0.3, ty = v.ty[sl] + v.ts[sl] * (0.5 + j * 0.5);
     const x = ox + (tx - ox) * e;
     const y = oy + (ty - oy) * e + Math.sin(p * Math.PI) * j * 30;
     ctx.globalAlpha = p < 0.85 ? 1 : (1 - p) / 0.15;
@@ -134,17 +134,17 @@ function drawReplica(v, s, o, x, y, w) {
 
 export function drawCell(v, i) {
   const ctx = v.ctx, s = v.snap, o = i * v.nf, F = v.F, L = v.L, B = v.B, labels = v.labels;
-  const id = v.orderBuf[i];
+  const id = v.orderBuf[i], sl = v.slotBuf[i]; // per-instance state is kept by slot
   const life = s[o + F.lifecycle];
-  const size = v.ts[id];
+  const size = v.ts[sl];
   const pad = Math.max(0.5, Math.min(6, size * 0.08));
   const scale = life === L.starting ? 0.85 + 0.15 * Math.min(1, size / (v.g.cell || 1)) : 1;
   const w = (size - 2 * pad) * scale;
-  const alpha = v.alpha[id];
+  const alpha = v.alpha[sl];
   if (w <= 0.5 || alpha <= 0.01) return;
-  const x = v.tx[id] + (size - w) / 2, y = v.ty[id] + (size - w) / 2;
+  const x = v.tx[sl] + (size - w) / 2, y = v.ty[sl] + (size - w) / 2;
   const r = Math.min(6, w * 0.15);
-  const util = v.util[id];
+  const util = v.util[sl];
   const flags = s[o + F.flags], inView = s[o + F.in_view] !== 0;
   ctx.globalAlpha = alpha;
 
@@ -159,7 +159,7 @@ export function drawCell(v, i) {
 
   // queue: a bar along the right edge, log scale, full = queue limit
   if (w >= 6 && v.hasQueue[life]) {
-    const frac = v.queueFrac(v.q[id]);
+    const frac = v.queueFrac(v.q[sl]);
     const bw = Math.max(4, w * 0.12);
     const bx = x + w - bw - 3, by = y + 3, bh = w - 6;
     ctx.fillStyle = 'rgba(10,16,24,0.55)';
@@ -195,21 +195,21 @@ export function drawCell(v, i) {
     ctx.textAlign = 'left';
     ctx.textBaseline = 'top';
     ctx.font = big ? FONT_ID_BIG : FONT_ID;
-    const idText = v.idLabel(id);
+    const idText = v.slotLabel(sl, id);
     ctx.fillText(idText, x + 4, y + 3);
     // balancer weight and speed (capacity multiplier), shown only when not 1
     const weight = s[o + F.weight], speed = s[o + F.speed];
     if (weight !== 1 || speed !== 1) {
       const key = (weight * 1e6 + speed) * 2 + (big ? 1 : 0);
-      if (v.tagKey[id] !== key || v.tagStr[id] === undefined) {
-        v.tagKey[id] = key;
+      if (v.tagKey[sl] !== key || v.tagStr[sl] === undefined) {
+        v.tagKey[sl] = key;
         const parts = [];
         if (weight !== 1) parts.push(v.tr('fleet.weight', { w: v.fmt.num(weight) }));
         if (speed !== 1) parts.push(v.tr('fleet.speed', { s: v.fmt.num(Number(speed.toPrecision(3))) }));
-        v.tagStr[id] = parts.join(' ');
-        v.tagOff[id] = ctx.measureText(idText).width + 4; // in the id's font, set above
+        v.tagStr[sl] = parts.join(' ');
+        v.tagOff[sl] = ctx.measureText(idText).width + 4; // in the id's font, set above
       }
-      ctx.fillText(v.tagStr[id], x + 4 + v.tagOff[id], y + 3, Math.max(1, w - 8 - v.tagOff[id]));
+      ctx.fillText(v.tagStr[sl], x + 4 + v.tagOff[sl], y + 3, Math.max(1, w - 8 - v.tagOff[sl]));
     }
     ctx.font = big ? FONT_LINE_BIG : FONT_LINE;
     const lh = big ? 15 : 11;
@@ -220,8 +220,8 @@ export function drawCell(v, i) {
     line++;
     if (v.hasQueue[life] && line < maxLines) {
       const qv = Math.round(s[o + F.queue]);
-      if (v.qVal[id] !== qv || v.qStr[id] === undefined) { v.qVal[id] = qv; v.qStr[id] = v.tr('fleet.queue', { n: v.fmt.int(qv) }); }
-      ctx.fillText(v.qStr[id], x + 4, y0 + lh * line++, tw);
+      if (v.qVal[sl] !== qv || v.qStr[sl] === undefined) { v.qVal[sl] = qv; v.qStr[sl] = v.tr('fleet.queue', { n: v.fmt.int(qv) }); }
+      ctx.fillText(v.qStr[sl], x + 4, y0 + lh * line++, tw);
     }
     if (v.hasQueue[life] && s[o + F.kv_blocks] > 0 && line < maxLines) {
       ctx.fillText(v.tr('fleet.kv', { pct: v.fmt.pct(s[o + F.kv_use]) }), x + 4, y0 + lh * line++, tw);
@@ -250,10 +250,10 @@ export function drawFailures(v, ox, oy) {
   const ctx = v.ctx, s = v.snap, nf = v.nf, F = v.F, L = v.L, B = v.B, labels = v.labels;
   for (let k = 0; k < v.fdN; k++) {
     const t = v.fdT[k];
-    const id = v.fdId[k];
-    if (t < 0 || v.rowOf[id] < 0) continue;
-    const size = v.ts[id], j = v.fdJ[k];
-    const tx = v.tx[id] + Math.max(1, size * 0.08), ty = v.ty[id] + size * (0.5 + j * 0.5);
+    const sl = v.fdSlot[k];
+    if (t < 0 || v.rowOf[sl] < 0) continue;
+    const size = v.ts[sl], j = v.fdJ[k];
+    const tx = v.tx[sl] + Math.max(1, size * 0.08), ty = v.ty[sl] + size * (0.5 + j * 0.5);
     if (t < FAIL_TRAVEL) {
       const p = t / FAIL_TRAVEL;
       const e = 1 - (1 - p) * (1 - p);
@@ -280,14 +280,14 @@ export function drawFailures(v, ox, oy) {
   }
   const pulse = v.reducedMotion ? 1 : 0.5 + 0.5 * Math.sin(v.clock * 12);
   for (let i = 0; i < v.n; i++) {
-    const id = v.orderBuf[i], o = i * nf;
-    const size = v.ts[id];
+    const sl = v.slotBuf[i], o = i * nf;
+    const size = v.ts[sl];
     const pad = Math.max(0.5, Math.min(6, size * 0.08));
     const w = size - 2 * pad;
-    const alpha = v.alpha[id];
+    const alpha = v.alpha[sl];
     if (w <= 1 || alpha <= 0.01) continue;
-    const x = v.tx[id] + pad, y = v.ty[id] + pad;
-    const since = v.clock - v.failAt[id];
+    const x = v.tx[sl] + pad, y = v.ty[sl] + pad;
+    const since = v.clock - v.failAt[sl];
     const life = s[o + F.lifecycle], inView = s[o + F.in_view] !== 0;
     ctx.globalAlpha = alpha;
     if (since < FAIL_PULSE_S) {
@@ -300,11 +300,11 @@ export function drawFailures(v, ox, oy) {
     }
     if (w >= 60 && life === L.crashed) {
       const failed = s[o + F.failed];
-      if (v.badgeVal[id] !== failed || v.badgeStr[id] === undefined) {
-        v.badgeVal[id] = failed;
-        v.badgeStr[id] = v.tr('fleet.failed_badge', { n: v.fmt.int(failed) });
+      if (v.badgeVal[sl] !== failed || v.badgeStr[sl] === undefined) {
+        v.badgeVal[sl] = failed;
+        v.badgeStr[sl] = v.tr('fleet.failed_badge', { n: v.fmt.int(failed) });
       }
-      drawTag(ctx, x, y + w, w, v.badgeStr[id], inView ? labels.inView : labels.outOfView, inView ? '#d92d20' : '#5b6775');
+      drawTag(ctx, x, y + w, w, v.badgeStr[sl], inView ? labels.inView : labels.outOfView, inView ? '#d92d20' : '#5b6775');
     } else if (w >= 60 && life === L.ready && !inView && !(s[o + F.flags] & (B.ejected | B.unhealthy))) {
       drawTag(ctx, x, y + w, w, s[o + F.registry] === v.R.evicted ? labels.evictedOut : labels.notInView, null, '#6d28d9');
     }

@@ -20,20 +20,20 @@ import { drawBalancer } from './fleet-detail.js';
 export function pixelOf(v, i, map) {
   const s = v.snap, o = i * v.nf, F = v.F, L = v.L;
   const life = s[o + F.lifecycle];
-  const id = v.orderBuf[i];
+  const sl = v.slotBuf[i];
   if (life === L.ready) {
     if (map) {
       // on the heat map the balancer's blind spots take a colour of their own
       if (s[o + F.in_view] === 0) return P.outOfView;
       if (s[o + F.flags] & (v.B.ejected | v.B.unhealthy)) return P.ejected;
     }
-    return UTIL_PX[lutIndex(v.util[id])];
+    return UTIL_PX[lutIndex(v.util[sl])];
   }
   if (life === L.starting) return map ? P.startingMap : P.starting;
   if (v.leaving[life]) return P.draining;
   if (life === L.crashed) return P.crashed;
   if (life === L.stopped) {
-    const a = Math.round(255 * v.alpha[id]);
+    const a = Math.round(255 * v.alpha[sl]);
     return px(P.stopped[0], P.stopped[1], P.stopped[2], a);
   }
   return 0;
@@ -73,7 +73,7 @@ export function decorateCells(v) {
     if (w < 4 || h < 4) continue;
     const o = i * nf;
     const life = s[o + F.lifecycle], flags = s[o + F.flags];
-    const id = v.orderBuf[i];
+    const sl = v.slotBuf[i];
     if (v.leaving[life]) {
       for (let y = y0; y < y1; y++) {
         const row = y * W;
@@ -81,7 +81,7 @@ export function decorateCells(v) {
       }
     }
     if (w >= 6 && v.hasQueue[life]) {
-      const frac = v.queueFrac(v.q[id]);
+      const frac = v.queueFrac(v.q[sl]);
       if (frac > 0.02) {
         const qx = x0 + Math.round(w * 0.6), qy = y1 - Math.max(1, Math.round(h * frac));
         for (let y = qy; y < y1; y++) img.fill(P.queue, y * W + qx, y * W + x1);
@@ -144,8 +144,7 @@ export function drawMarks(v, map) {
   for (let k = 0; k < v.markN; k++) {
     const i = v.marks[k];
     if (i >= v.n) continue;
-    const id = v.orderBuf[i];
-    const since = v.clock - v.failAt[id];
+    const since = v.clock - v.failAt[v.slotBuf[i]];
     const life = s[i * nf + F.lifecycle];
     v.cellRect(i, r);
     const grow = Math.max(2, Math.min(6, 3 / Math.max(0.3, r.w) + 2));
@@ -162,8 +161,9 @@ export function drawMarks(v, map) {
     }
   }
   const sel = v.selected;
-  if (sel != null && sel >= 0 && sel < v.cap && v.rowOf[sel] >= 0) {
-    v.cellRect(v.rowOf[sel], r);
+  const selRow = sel != null && sel >= 0 ? v.rowOfId(sel) : -1;
+  if (selRow >= 0) {
+    v.cellRect(selRow, r);
     const grow = map ? 3 : 1;
     ctx.strokeStyle = '#0b1420';
     ctx.lineWidth = 4;
@@ -207,8 +207,9 @@ export function drawHeatmap(v) {
       const ids = busiest ? v.busiest : v.idlest;
       const color = busiest ? C.selected : C.idlest, dash = busiest ? DASH_NONE : DASH_IDLE;
       const id = ids[k];
-      if (id < 0 || id >= v.cap || v.rowOf[id] < 0) continue;
-      v.cellRect(v.rowOf[id], r);
+      const row = id < 0 ? -1 : v.rowOfId(id);
+      if (row < 0) continue;
+      v.cellRect(row, r);
       ctx.strokeStyle = '#0b1420';
       ctx.lineWidth = 3.5;
       ctx.setLineDash(DASH_NONE);
@@ -263,7 +264,7 @@ export function computeStats(v) {
     if (s[o + F.in_view] === 0) out++;
     if (s[o + F.flags] & (B.ejected | B.unhealthy)) ej++;
     const id = order[i];
-    const u = v.util[id];
+    const u = v.util[v.slotBuf[i]];
     hist[Math.min(HIST_BINS - 1, Math.max(0, Math.floor(u * HIST_BINS)))]++;
     if (u > bu[TOP_K - 1]) {
       let k = TOP_K - 1;

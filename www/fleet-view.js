@@ -144,14 +144,16 @@ export class FleetView {
     this.cap = 0;
     this.grow(64);
     this.snap = new Float32Array(64 * this.nf);
-    this.orderBuf = new Int32Array(64);
+    this.orderBuf = new Int32Array(64); // ids by row (ascending, as the core lists them)
     this.prevOrder = new Int32Array(64);
+    this.slotBuf = new Int32Array(64); // slot by row
+    this.prevSlot = new Int32Array(64);
     this.prevN = 0;
     this.orderView = null;
     // request dots and failing-request dots (ring buffers, struct of arrays)
-    this.dotId = new Int32Array(MAX_DOTS); this.dotT = new Float32Array(MAX_DOTS); this.dotJ = new Float32Array(MAX_DOTS);
+    this.dotSlot = new Int32Array(MAX_DOTS); this.dotT = new Float32Array(MAX_DOTS); this.dotJ = new Float32Array(MAX_DOTS);
     this.dotN = 0;
-    this.fdId = new Int32Array(MAX_FAIL_DOTS); this.fdT = new Float32Array(MAX_FAIL_DOTS); this.fdJ = new Float32Array(MAX_FAIL_DOTS);
+    this.fdSlot = new Int32Array(MAX_FAIL_DOTS); this.fdT = new Float32Array(MAX_FAIL_DOTS); this.fdJ = new Float32Array(MAX_FAIL_DOTS);
     this.fdN = 0;
     this.marks = new Int32Array(MAX_MARKS);
     this.markN = 0;
@@ -228,12 +230,23 @@ export class FleetView {
     return this.loadText;
   }
 
+  /** "instance 7" for the instance in slot `sl` (cached while it stays in the view). */
+  slotLabel(sl, id) {
+    return this.idStr[sl] ?? (this.idStr[sl] = this.tr('fleet.instance', { id: String(id) }));
+  }
+
+  /** The same for an id, drawn or not. */
   idLabel(id) {
-    return this.idStr[id] ?? (this.idStr[id] = this.tr('fleet.instance', { id: String(id) }));
+    const r = this.rowOfId(id);
+    return r >= 0 ? this.slotLabel(this.slotBuf[r], id) : this.tr('fleet.instance', { id: String(id) });
   }
 
   // ---------------------------------------------------------------- storage
-  /** Grows the per-id arrays to hold ids below `need` (doubling; the only allocation). */
+  /**
+   * Grows the per-slot arrays to hold `need` slots (doubling; the only allocation). A slot holds
+   * one instance's eased state while it is in the view and is reused after it leaves, so memory
+   * follows the largest fleet shown, not the ids an autoscaler's churn has used up.
+   */
   grow(need) {
     let cap = Math.max(64, this.cap);
     while (cap < need) cap *= 2;
@@ -250,13 +263,48 @@ export class FleetView {
     this.idStr = arr(this.idStr); this.qStr = arr(this.qStr); this.qVal = f32(this.qVal, -1);
     this.tagStr = arr(this.tagStr); this.tagKey = f64(this.tagKey, -1); this.tagOff = f32(this.tagOff);
     this.badgeStr = arr(this.badgeStr); this.badgeVal = f64(this.badgeVal, -1);
+    // free slots: never used ones highest first (the first instances take 0, 1, …) under
+    // those given back; slots given back this frame wait in `pending` until the next, so a
+    // request dot still flying to a departed instance never lands on a newcomer
+    const free = new Int32Array(cap);
+    let k = 0;
+    for (let sl = cap - 1; sl >= this.cap; sl--) free[k++] = sl;
+    if (this.free) { free.set(this.free.subarray(0, this.freeN), k); k += this.freeN; }
+    const pending = new Int32Array(cap);
+    if (this.pending) pending.set(this.pending.subarray(0, this.pendingN));
+    this.free = free; this.freeN = k; this.pending = pending; this.pendingN ??= 0;
     this.cap = cap;
+  }
+
+  /** A slot for an instance new to the view. */
+  takeSlot() {
+    if (this.freeN === 0) this.grow(this.cap + 1);
+    return this.free[--this.freeN];
+  }
+
+  /** Gives back the slot of an instance that left the view; its cached text goes with it. */
+  releaseSlot(sl) {
+    this.rowOf[sl] = -1;
+    this.seen[sl] = 0;
+    this.idStr[sl] = this.qStr[sl] = this.tagStr[sl] = this.badgeStr[sl] = undefined;
+    this.pending[this.pendingN++] = sl;
+  }
+
+  /** The row of instance `id` in the view drawn (rows are in id order), or -1. */
+  rowOfId(id) {
+    const order = this.orderBuf;
+    let lo = 0, hi = this.n - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1, v = order[mid];
+      if (v === id) return mid;
+      if (v < id) lo = mid + 1; else hi = mid - 1;
+    }
+    return -1;
   }
 
   /** Forgets every instance (a new simulation). Optional: update() also copes without it. */
   reset() {
-    this.seen.fill(0);
-    this.rowOf.fill(-1);
+    for (let i = 0; i < this.n; i++) this.releaseSlot(this.slotBuf[i]);
     this.n = this.prevN = 0;
     this.dotN = this.fdN = this.markN = 0;
     this.idStr.fill(undefined); this.qStr.fill(undefined); this.tagStr.fill(undefined); this.badgeStr.fill(undefined);
@@ -312,18 +360,30 @@ export class FleetView {
     if (this.orderBuf.length < rows) {
       let c = this.orderBuf.length;
       while (c < rows) c *= 2;
-      this.orderBuf = new Int32Array(c);
-      this.prevOrder = new Int32Array(c);
+      const keep = (a) => { const b = new Int32Array(c); b.set(a.subarray(0, this.n)); return b; };
+      this.orderBuf = keep(this.orderBuf); this.prevOrder = new Int32Array(c);
+      this.slotBuf = keep(this.slotBuf); this.prevSlot = new Int32Array(c);
     }
-    let maxId = -1;
-    for (let o = F.id; o < len; o += nf) if (s[o] > maxId) maxId = s[o];
-    if (maxId >= this.cap) this.grow(maxId + 1);
-    // last frame's order becomes prevOrder (swap the buffers)
-    const prev = this.orderBuf;
-    this.orderBuf = this.prevOrder;
-    this.prevOrder = prev;
+    // last frame's rows become prev (swap the buffers)
+    let swap = this.orderBuf; this.orderBuf = this.prevOrder; this.prevOrder = swap;
+    swap = this.slotBuf; this.slotBuf = this.prevSlot; this.prevSlot = swap;
     const prevN = this.n;
-    const order = this.orderBuf;
+    const order = this.orderBuf, slots = this.slotBuf, prevOrder = this.prevOrder, prevSlot = this.prevSlot;
+    // Both frames list ids in ascending order: one walk carries each instance's slot over, gives
+    // back the slots of those gone and (after the walk, so no slot changes hands within a frame)
+    // finds slots for the new ones.
+    for (let k = 0; k < this.pendingN; k++) this.free[this.freeN++] = this.pending[k];
+    this.pendingN = 0;
+    let p = 0, fresh = 0;
+    for (let r = 0; r < rows; r++) {
+      const id = s[r * nf + F.id] | 0;
+      while (p < prevN && prevOrder[p] < id) this.releaseSlot(prevSlot[p++]);
+      if (p < prevN && prevOrder[p] === id) slots[r] = prevSlot[p++];
+      else { slots[r] = -1; fresh++; }
+      order[r] = id;
+    }
+    while (p < prevN) this.releaseSlot(prevSlot[p++]);
+    if (fresh > 0) for (let r = 0; r < rows; r++) if (slots[r] < 0) slots[r] = this.takeSlot();
     const gen = ++this.gen;
     const clock = this.clock;
     const kUtil = simDt >= 0 ? Math.min(ease(dt, UTIL_TAU_WALL), ease(simDt, UTIL_TAU_SIM)) : ease(dt, UTIL_TAU_WALL);
@@ -331,64 +391,59 @@ export class FleetView {
     const crashed = L.crashed, stopped = L.stopped, ready = L.ready;
     const wantDots = advanced && rows <= DETAIL_LIMIT && !this.reducedMotion;
     const util = this.util, uw = this.uw, q = this.q, alpha = this.alpha, seen = this.seen, rowOf = this.rowOf, stoppedAt = this.stoppedAt;
+    const ts = this.ts, acc = this.acc;
     const failPrev = this.failPrev, failAt = this.failAt, failAcc = this.failAcc, marksBuf = this.marks;
-    const cId = F.id, cLife = F.lifecycle, cUtil = F.utilization, cFailed = F.failed, cView = F.in_view, cQueue = F.queue, cRouted = F.routed;
+    const cLife = F.lifecycle, cUtil = F.utilization, cFailed = F.failed, cView = F.in_view, cQueue = F.queue, cRouted = F.routed;
     let inView = 0, readyN = 0, routedTotal = 0, marks = 0;
     for (let r = 0; r < rows; r++) {
       const o = r * nf;
-      const id = s[o + cId] | 0;
-      order[r] = id;
-      rowOf[id] = r;
+      const sl = slots[r]; // the per-instance arrays are indexed by slot
+      rowOf[sl] = r;
       const life = s[o + cLife];
       const raw = s[o + cUtil];
       const failed = s[o + cFailed];
       const iv = s[o + cView] !== 0;
-      if (seen[id] !== gen - 1) {
+      if (seen[sl] !== gen - 1) {
         // new to the view (or back after a gap): start from its values
-        util[id] = raw === raw ? raw : 0;
-        uw[id] = 0;
-        q[id] = s[o + cQueue];
-        alpha[id] = 0;
-        this.ts[id] = 0;
-        stoppedAt[id] = -1;
-        failPrev[id] = failed;
-        failAt[id] = -1e9;
-        failAcc[id] = 0;
-        this.acc[id] = 0;
+        util[sl] = raw === raw ? raw : 0;
+        uw[sl] = 0;
+        q[sl] = s[o + cQueue];
+        alpha[sl] = 0;
+        ts[sl] = 0;
+        stoppedAt[sl] = -1;
+        failPrev[sl] = failed;
+        failAt[sl] = -1e9;
+        failAcc[sl] = 0;
+        acc[sl] = 0;
       } else {
         if (advanced && raw === raw && kUtil > 0) {
           // exponentially weighted, with the weight seen so far (uw) normalised out: until the
           // instance has been watched for about τ it shows the mean of what was seen, not a
           // mix with its first frame
-          uw[id] = uw[id] * (1 - kUtil) + kUtil;
-          util[id] += ((raw - util[id]) * kUtil) / uw[id];
+          uw[sl] = uw[sl] * (1 - kUtil) + kUtil;
+          util[sl] += ((raw - util[sl]) * kUtil) / uw[sl];
         }
-        q[id] += (s[o + cQueue] - q[id]) * kQ;
-        const rise = failed - failPrev[id];
+        q[sl] += (s[o + cQueue] - q[sl]) * kQ;
+        const rise = failed - failPrev[sl];
         if (rise > 0) {
-          failAt[id] = clock;
+          failAt[sl] = clock;
           // refused at a dead instance still in view: about one red dot per 8 failures
-          if (iv && (life === crashed || life === stopped)) failAcc[id] = Math.min(6, failAcc[id] + rise / 8);
+          if (iv && (life === crashed || life === stopped)) failAcc[sl] = Math.min(6, failAcc[sl] + rise / 8);
         }
-        failPrev[id] = failed;
+        failPrev[sl] = failed;
       }
-      seen[id] = gen;
+      seen[sl] = gen;
       if (life === stopped) {
-        if (stoppedAt[id] < 0) stoppedAt[id] = clock;
-        alpha[id] = Math.max(0, 1 - (clock - stoppedAt[id]) / STOP_FADE_S);
+        if (stoppedAt[sl] < 0) stoppedAt[sl] = clock;
+        alpha[sl] = Math.max(0, 1 - (clock - stoppedAt[sl]) / STOP_FADE_S);
       } else {
-        stoppedAt[id] = -1;
-        alpha[id] += (1 - alpha[id]) * kA;
+        stoppedAt[sl] = -1;
+        alpha[sl] += (1 - alpha[sl]) * kA;
       }
       if (iv) inView++;
       if (life === ready) readyN++;
       routedTotal += s[o + cRouted];
-      if (marks < MAX_MARKS && (life === crashed || clock - failAt[id] < FAIL_PULSE_S)) marksBuf[marks++] = r;
-    }
-    // instances gone from the view
-    for (let i = 0; i < prevN; i++) {
-      const id = this.prevOrder[i];
-      if (seen[id] !== gen) rowOf[id] = -1;
+      if (marks < MAX_MARKS && (life === crashed || clock - failAt[sl] < FAIL_PULSE_S)) marksBuf[marks++] = r;
     }
     this.n = rows;
     this.markN = marks;
@@ -414,56 +469,56 @@ export class FleetView {
 
   /** Detail view: tweened positions, request dots and failing-request dots. */
   updateDetail(dt, rows, routedTotal, wantDots) {
-    const g = this.g, F = this.F, s = this.snap, nf = this.nf, order = this.orderBuf;
+    const g = this.g, F = this.F, s = this.snap, nf = this.nf, slots = this.slotBuf;
     const kPos = ease(dt, 0.18);
     for (let i = 0; i < rows; i++) {
-      const id = order[i];
+      const sl = slots[i];
       const tx = g.offX + (i % g.cols) * g.cell, ty = g.offY + Math.floor(i / g.cols) * g.cell;
-      if (this.ts[id] === 0 || this.snapAll) { this.tx[id] = tx; this.ty[id] = ty; if (this.snapAll) this.ts[id] = g.cell; }
-      this.tx[id] += (tx - this.tx[id]) * kPos;
-      this.ty[id] += (ty - this.ty[id]) * kPos;
-      this.ts[id] += (g.cell - this.ts[id]) * kPos;
+      if (this.ts[sl] === 0 || this.snapAll) { this.tx[sl] = tx; this.ty[sl] = ty; if (this.snapAll) this.ts[sl] = g.cell; }
+      this.tx[sl] += (tx - this.tx[sl]) * kPos;
+      this.ty[sl] += (ty - this.ty[sl]) * kPos;
+      this.ts[sl] += (g.cell - this.ts[sl]) * kPos;
     }
     this.snapAll = false;
-    // request dots: a share of each instance's routed requests, within a budget
+    // request dots (each holds its instance's slot): a share of each instance's routed requests, within a budget
     if (wantDots) {
       const budget = Math.max(0, Math.min(MAX_DOTS - this.dotN, Math.ceil(60 * dt * 8)));
       const scale = routedTotal > 0 ? Math.min(1, budget / routedTotal) : 0;
       for (let i = 0; i < rows && scale > 0; i++) {
-        const id = order[i];
-        this.acc[id] += s[i * nf + F.routed] * scale;
-        while (this.acc[id] >= 1 && this.dotN < MAX_DOTS) {
-          this.acc[id] -= 1;
+        const sl = slots[i];
+        this.acc[sl] += s[i * nf + F.routed] * scale;
+        while (this.acc[sl] >= 1 && this.dotN < MAX_DOTS) {
+          this.acc[sl] -= 1;
           const k = this.dotN++;
-          this.dotId[k] = id; this.dotT[k] = Math.random() * dt; this.dotJ[k] = (Math.random() - 0.5) * 0.6;
+          this.dotSlot[k] = sl; this.dotT[k] = Math.random() * dt; this.dotJ[k] = (Math.random() - 0.5) * 0.6;
         }
       }
     }
     // age the dots; drop finished ones and those whose instance left (swap-remove)
     for (let k = 0; k < this.dotN;) {
       this.dotT[k] += dt;
-      if (this.dotT[k] >= DOT_S || this.rowOf[this.dotId[k]] < 0) {
+      if (this.dotT[k] >= DOT_S || this.rowOf[this.dotSlot[k]] < 0) {
         const last = --this.dotN;
-        this.dotId[k] = this.dotId[last]; this.dotT[k] = this.dotT[last]; this.dotJ[k] = this.dotJ[last];
+        this.dotSlot[k] = this.dotSlot[last]; this.dotT[k] = this.dotT[last]; this.dotJ[k] = this.dotJ[last];
       } else k++;
     }
     // failing requests: red dots launched over time from the accumulated failures
     if (!this.reducedMotion) {
       for (let i = 0; i < rows; i++) {
-        const id = order[i];
-        if (this.failAcc[id] >= 1 && this.clock - this.failLast[id] >= 0.05 && this.fdN < MAX_FAIL_DOTS) {
-          this.failAcc[id] -= 1;
-          this.failLast[id] = this.clock;
+        const sl = slots[i];
+        if (this.failAcc[sl] >= 1 && this.clock - this.failLast[sl] >= 0.05 && this.fdN < MAX_FAIL_DOTS) {
+          this.failAcc[sl] -= 1;
+          this.failLast[sl] = this.clock;
           const k = this.fdN++;
-          this.fdId[k] = id; this.fdT[k] = -Math.random() * 0.05; this.fdJ[k] = (Math.random() - 0.5) * 0.6;
+          this.fdSlot[k] = sl; this.fdT[k] = -Math.random() * 0.05; this.fdJ[k] = (Math.random() - 0.5) * 0.6;
         }
       }
     }
     for (let k = 0; k < this.fdN;) {
       this.fdT[k] += dt;
-      if (this.fdT[k] >= FAIL_TRAVEL + FAIL_BURST || this.rowOf[this.fdId[k]] < 0) {
+      if (this.fdT[k] >= FAIL_TRAVEL + FAIL_BURST || this.rowOf[this.fdSlot[k]] < 0) {
         const last = --this.fdN;
-        this.fdId[k] = this.fdId[last]; this.fdT[k] = this.fdT[last]; this.fdJ[k] = this.fdJ[last];
+        this.fdSlot[k] = this.fdSlot[last]; this.fdT[k] = this.fdT[last]; this.fdJ[k] = this.fdJ[last];
       } else k++;
     }
   }
@@ -576,9 +631,9 @@ export class FleetView {
     if (!(n > 0)) return null;
     if (this.mode === DETAIL) {
       for (let i = 0; i < n; i++) {
-        const id = this.orderBuf[i];
-        const x = this.tx[id], y = this.ty[id], s = this.ts[id];
-        if (px >= x && px < x + s && py >= y && py < y + s) return id;
+        const sl = this.slotBuf[i];
+        const x = this.tx[sl], y = this.ty[sl], s = this.ts[sl];
+        if (px >= x && px < x + s && py >= y && py < y + s) return this.orderBuf[i];
       }
       return null;
     }
@@ -589,9 +644,9 @@ export class FleetView {
   }
 
   describe(id) {
-    if (id == null || !(id >= 0) || id >= this.cap) return null;
-    const r = this.rowOf[id];
-    if (r < 0 || r >= this.n) return null;
+    if (id == null || !(id >= 0)) return null;
+    const r = this.rowOfId(id);
+    if (r < 0) return null;
     const s = this.snap, o = r * this.nf, F = this.F;
     const flags = s[o + F.flags];
     return {
@@ -600,7 +655,7 @@ export class FleetView {
       registry: this.regNames[s[o + F.registry]] ?? null,
       queue: s[o + F.queue],
       inService: s[o + F.in_service],
-      util: this.util[id],
+      util: this.util[this.slotBuf[r]],
       routed: s[o + F.routed],
       completed: s[o + F.completed],
       dropped: s[o + F.dropped],

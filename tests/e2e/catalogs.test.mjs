@@ -37,6 +37,12 @@ test('both field catalogs have the same entries, with label, help and names', ()
   }
 });
 
+test('every balancer the core names has its explanation (the page shows algo.<name> next to the picker)', () => {
+  const names = Object.keys(fen['balancer.algorithm'].names);
+  assert.ok(names.length >= 13, `names: ${names}`);
+  for (const n of names) assert.ok(en[`algo.${n}`] && zh[`algo.${n}`], `algo.${n}`);
+});
+
 test('every literal key the JS asks for is in the catalog', () => {
   const www = join(root, 'www');
   const missing = [];

@@ -230,6 +230,42 @@ test('the grid view draws N = 1,000 separate cells coloured by utilisation', asy
   await page.close();
 });
 
+test('autoscaler churn: memory follows the fleet shown, not the ids used up; state follows each instance', async () => {
+  const page = await blankPage();
+  const r = await page.evaluate(() => {
+    const { fv, fields, codes, makeView, canvas } = window.T;
+    const fleet = new fv.FleetView(canvas, { fields, codes });
+    // instance 0 stays all along, its utilisation alternating 0 and 1 each frame; 39 others
+    // come and go, one id replaced per frame, each reading (id mod 10) / 10: after 20,000
+    // frames the ids reach 20,038
+    const FRAMES = 20000;
+    let newest = null, newestUtil = null;
+    for (let k = 0; k < FRAMES; k++) {
+      const rows = [{ id: 0, utilization: k % 2 }];
+      for (let id = k + 1; id < k + 40; id++) rows.push({ id, utilization: (id % 10) / 10 });
+      fleet.update(makeView(rows), rows.length, 0.05, true, 0.05);
+      if (k % 1000 === 0) fleet.draw();
+      newest = rows.at(-1).id;
+      newestUtil = (newest % 10) / 10;
+    }
+    fleet.draw();
+    return {
+      cap: fleet.cap, drawn: canvas.dataset.instancesDrawn, order: [...fleet.order].slice(0, 3),
+      zero: fleet.describe(0).util, newest: fleet.describe(newest).util, newestUtil, gone: fleet.describe(5),
+    };
+  });
+  assert.equal(r.drawn, '40');
+  assert.deepEqual(r.order, [0, 20000, 20001], 'rows in id order: the last frame holds 0 and 20,000 to 20,038');
+  // at most the rows of two frames at once (those leaving are given back a frame later)
+  assert.ok(r.cap <= 128, `per-instance storage for ${r.cap} instances, for a fleet of 40`);
+  // an exponential average of 0, 1, 0, 1, … settles between the two (it keeps its history)
+  assert.ok(r.zero > 0.3 && r.zero < 0.7, `instance 0's eased utilisation ${r.zero}`);
+  // a newcomer starts from its own reading, not from the slot's previous owner
+  assert.ok(Math.abs(r.newest - r.newestUtil) < 1e-6, `newest ${r.newest} vs ${r.newestUtil}`);
+  assert.equal(r.gone, null, 'an instance gone from the view is not described');
+  await page.close();
+});
+
 test('past LARGE_FLEET: heat map, histogram, busiest and idlest, counts by state; hit() finds the cell drawn', async () => {
   const page = await blankPage();
   // Ready instances at bin centres of the 20-bin histogram, three clear busiest and idlest,
