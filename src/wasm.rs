@@ -330,6 +330,25 @@ impl Simulation {
         self.replay.edit(&path, value).map_err(js_error)
     }
 
+    /// Text typed for the field at `path` (any field, list entries included, live or not) as
+    /// the value to use, parsed and checked as `edit` would; throws the structured error.
+    pub fn parse_field(&self, path: JsValue, text: JsValue) -> Result<JsValue, JsValue> {
+        let (Some(path), Some(text)) = (path.as_string(), text.as_string()) else {
+            return Err(js_error(Error::of(
+                "path",
+                ErrorKind::WrongType {
+                    expected: "a field path and the text typed".into(),
+                },
+                None,
+            )));
+        };
+        self.inner()
+            .scenario()
+            .parse_typed(&path, &text)
+            .map(|v| to_js(&v))
+            .map_err(js_error)
+    }
+
     pub fn set_instances(&mut self, count: JsValue) -> Result<(), JsValue> {
         let v = edit_value(&count, "instances.count").map_err(js_error)?;
         self.replay.edit("instances.count", v).map_err(js_error)

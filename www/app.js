@@ -84,7 +84,7 @@ export class App {
     } catch (e) {
       if (e.kind !== 'not_live') throw e;
       const d = this.sim.description();
-      setPath(d, path, typeof value === 'string' ? textToJson(value) : value);
+      setPath(d, path, typeof value === 'string' ? this.sim.parse_field(path, value) : value);
       this.load(d);
       return;
     }
@@ -721,10 +721,4 @@ function setPath(obj, path, value) {
   node[parts[parts.length - 1]] = value;
 }
 
-function textToJson(s) {
-  const x = String(s).trim();
-  if (x === '') return null;
-  const n = Number(x);
-  return Number.isFinite(n) ? n : x;
-}
 

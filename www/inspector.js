@@ -7,7 +7,6 @@ import { t, fmt, field } from './i18n.js';
 import { row } from './core.js';
 import { NumberField } from './controls.js';
 import { errorText, hintText } from './errors.js';
-import { textValue } from './settings.js';
 
 export class Inspector {
   /**
@@ -48,8 +47,9 @@ export class Inspector {
       path, label: field(path).label, hint: hintText(r?.range, r?.unit),
       apply: (typed) => {
         const cur = this.override();
-        // inside an object the core reads numbers, not text (noted in notes/page-requests.md)
-        this.o.sim().edit('instances.overrides[]', { instance: this.id, weight: cur.weight, speed: cur.speed, [key]: textValue(typed) });
+        // the core parses the text (as the N box's), then takes the whole entry
+        const value = this.o.sim().parse_field(path, typed);
+        this.o.sim().edit('instances.overrides[]', { instance: this.id, weight: cur.weight, speed: cur.speed, [key]: value });
         this.o.changed();
       },
       keeping: () => fmt.num(this.override()[key]),

@@ -38,7 +38,7 @@ export function controls(app) {
   app.forms = {};
   const pane = (name, ...kids) => h('div', { class: 'tabpane', role: 'tabpanel', id: `pane-${name}`, 'aria-labelledby': `tab-${name}`, hidden: true }, kids);
   const form = (name) => {
-    const f = new SettingsForm({ panel: name, edit: (p, v) => app.edit(p, v), extra: (p) => (p === 'seed' ? seedButton(app) : fieldPresets(app, p)) });
+    const f = new SettingsForm({ panel: name, edit: (p, v) => app.edit(p, v), parse: (p, text) => app.sim.parse_field(p, text), extra: (p) => (p === 'seed' ? seedButton(app) : fieldPresets(app, p)) });
     app.forms[name] = f;
     return h('details', { class: 'settings', 'data-settings': name }, h('summary', null, t(`settings.${name}`)), f.el);
   };

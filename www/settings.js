@@ -38,19 +38,12 @@ export function valueWords(path, v, kind) {
   return fmt.num(v);
 }
 
-/** Typed text as the JSON value a list entry or a new run needs (the core checks it). */
-export function textValue(text) {
-  const s = String(text).trim();
-  if (s === '') return null;
-  const n = Number(s);
-  return Number.isFinite(n) ? n : s;
-}
-
 export class SettingsForm {
   /**
    * @param {object} o
    * @param {string} o.panel  serving | balancer | registry | autoscaler
    * @param {(path: string, value: any) => void} o.edit  applies (or throws the core's error)
+   * @param {(path: string, text: string) => any} o.parse  typed text as the field's value (the core parses)
    * @param {(path: string) => HTMLElement|null} [o.extra]  extra content after a field's control
    */
   constructor(o) {
@@ -236,7 +229,7 @@ export class SettingsForm {
           path: c.path, label: cf.label, hint: hintText(c.range, c.unit),
           apply: (text) => {
             const list = entries();
-            list[i][name] = textValue(text);
+            list[i][name] = c.nullable && text.trim() === '' ? null : this.o.parse(c.path, text);
             apply(list);
           },
           keeping: () => valueWords(c.path, getPath(this.current, r.path)?.[i]?.[name], kind),

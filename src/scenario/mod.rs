@@ -1131,6 +1131,29 @@ impl Scenario {
         Ok(())
     }
 
+    /// Text a person typed for the field at `path` (list indices allowed, as in
+    /// `instances.overrides[].speed`), as the JSON value an edit, a list entry or a new run
+    /// takes: parsed as a whole field's typed text is (thousands separators accepted, empty and
+    /// non-numbers refused) and checked against the field's rules, so text means the same in
+    /// every box on the page, and settings that cannot change live are parsed here too.
+    pub fn parse_typed(&self, path: &str, text: &str) -> Result<serde_json::Value, Error> {
+        let kind = path
+            .starts_with("autoscaler.")
+            .then(|| self.autoscaler.kind());
+        let spec = schema::field(path, kind).ok_or_else(|| {
+            Error::of(
+                path,
+                ErrorKind::UnknownField {
+                    allowed: Vec::new(),
+                },
+                None,
+            )
+        })?;
+        let mut value = parse::from_text(spec, text)?;
+        parse::check_value(spec, &mut value, path, kind)?;
+        Ok(value)
+    }
+
     /// Applies one live change to these settings, checked as the scenario file is: `value`
     /// may be text typed by a person into a number field (parsed here). On error nothing
     /// changes. Returns what changed.
@@ -1299,4 +1322,58 @@ fn is_prime(n: u32) -> bool {
         d += 1;
     }
     true
+}
+
+#[cfg(test)]
+mod typed_text_tests {
+    use super::*;
+    use serde_json::Value;
+
+    #[test]
+    fn typed_text_means_the_same_in_a_list_entry_and_in_a_setting_that_is_not_live() {
+        let sc = Scenario::default();
+        // a list entry's number with a thousands separator, as the N box accepts it
+        assert_eq!(
+            sc.parse_typed("instances.overrides[].weight", " 1,000 ")
+                .unwrap(),
+            Value::from(1000)
+        );
+        assert_eq!(
+            sc.parse_typed("instances.overrides[3].speed", "0.5")
+                .unwrap(),
+            Value::from(0.5)
+        );
+        // a setting that cannot change live: parsed all the same
+        assert_eq!(sc.parse_typed("seed", "42").unwrap(), Value::from(42));
+        // JavaScript's Number() would read these; the core does not
+        for (text, kind) in [
+            ("0x10", "not_a_number"),
+            ("", "empty"),
+            ("1e400", "out_of_range"),
+        ] {
+            let e = sc.parse_typed("duration_s", text).unwrap_err();
+            let json = serde_json::to_value(&e).unwrap();
+            assert_eq!(json["kind"], kind, "{text:?}: {e}");
+            assert!(e.to_string().contains("duration_s"), "{e}");
+        }
+        // the field's own range applies: a negative speed is refused with the range
+        let e = sc
+            .parse_typed("instances.overrides[].speed", "-1")
+            .unwrap_err();
+        assert_eq!(
+            serde_json::to_value(&e).unwrap()["kind"],
+            "out_of_range",
+            "{e}"
+        );
+        // an autoscaler field exists only for its kinds
+        assert!(sc
+            .parse_typed("autoscaler.target_utilization_pct", "50")
+            .is_err());
+        let mut hpa = Scenario::default();
+        hpa.apply_edit("autoscaler", serde_json::json!({"kind": "hpa"}))
+            .unwrap();
+        assert!(hpa
+            .parse_typed("autoscaler.target_utilization_pct", "50")
+            .is_ok());
+    }
 }
