@@ -12,7 +12,8 @@
 //! autoscalers side by side on one request stream and weighs cost against latency;
 //! [`metrics`] measures latency and keeps the time series; [`theory`] has the closed forms
 //! (the seed's L/N and ceil(L/C), M/M/1, M/D/1, M/M/c) the measurements are checked against;
-//! [`verdict`] says which of two runs of the same requests served them better.
+//! [`verdict`] says which of two runs of the same requests served them better, and ranks two
+//! to four such runs by the same rule.
 //! `wasm.rs` is the only file that knows wasm-bindgen: a thin facade for the page.
 
 pub mod autoscale;

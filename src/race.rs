@@ -7,7 +7,9 @@
 //! [`verdict`] weighs cost against latency and losses, as an operator would: first serve
 //! (lose no more requests than the best variant, within 0.1 % of arrivals), then be fast (a
 //! p99 within 25 % of the best among those), then be cheap (the fewest instance-seconds among
-//! those). It is a pure function of each variant's numbers, so the page calls it too.
+//! those). It is a pure function of each variant's numbers, so the page calls it too. The race
+//! also carries the comparison's [`crate::verdict::ranking`] (lost requests, then latency and
+//! time to first token, cost aside), the rule the page's comparison of balancers words.
 
 use std::fmt;
 
@@ -24,6 +26,9 @@ pub const MAX_VARIANTS: usize = 4;
 pub const LOSS_SLACK: f64 = 0.001;
 /// A p99 within this factor of the best counts as equally fast.
 pub const P99_SLACK: f64 = 1.25;
+/// Instance-seconds within this share of the winner's are the same cost: a tie, which goes to
+/// the first listed (a race of balancers on a fixed fleet costs the same in every lane).
+pub const COST_TIE: f64 = 0.005;
 
 /// One variant's numbers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -107,6 +112,9 @@ pub enum Standing {
     Best,
     /// Served as well and as fast, but used `extra` more instance-seconds (0.35 = 35 %).
     Costlier { extra: f64 },
+    /// Served as well and as fast for the same instance-seconds (within `COST_TIE`, `extra`
+    /// more): a tie with the best, which is named because it is listed first.
+    Tied { extra: f64 },
     /// Lost no more, but its p99 was `ratio` × the best p99 among those.
     Slower { ratio: f64 },
     /// Lost `loss` of the requests where the best lost `best`.
@@ -160,12 +168,15 @@ pub fn verdict(contenders: &[Contender]) -> Verdict {
                 Standing::Best
             } else if fast[i] {
                 let w = winner.map_or(1.0, |w| contenders[w].instance_seconds);
-                Standing::Costlier {
-                    extra: if w > 0.0 {
-                        c.instance_seconds / w - 1.0
-                    } else {
-                        0.0
-                    },
+                let extra = if w > 0.0 {
+                    c.instance_seconds / w - 1.0
+                } else {
+                    0.0
+                };
+                if extra < COST_TIE {
+                    Standing::Tied { extra }
+                } else {
+                    Standing::Costlier { extra }
                 }
             } else if serves[i] {
                 Standing::Slower {
@@ -203,9 +214,7 @@ impl fmt::Display for Verdict {
         for (name, s) in self.names.iter().zip(&self.standings) {
             match *s {
                 Standing::Best => {}
-                // The same cost (a race of balancers on a fixed fleet): a tie, which goes to
-                // the first listed.
-                Standing::Costlier { extra } if extra * 100.0 < 0.5 => write!(
+                Standing::Tied { .. } => write!(
                     f,
                     "; {name} did as well for the same instance-seconds (a tie: the first listed is named)"
                 )?,
@@ -304,6 +313,8 @@ pub struct LaneServing {
     /// Prompt tokens found in the replicas' prefix caches (not computed again).
     pub cached_prompt_tokens: u64,
     pub prefill_tokens: u64,
+    /// Cached prompt tokens as a share of all prompt tokens admitted.
+    pub cached_prompt_share: f64,
 }
 
 /// One finished variant.
@@ -312,6 +323,8 @@ pub struct Lane {
     pub contender: Contender,
     pub autoscaler: &'static str,
     pub balancer: &'static str,
+    /// Time in system of the requests that arrived after the warm-up.
+    pub latency_s: LatencyStats,
     /// Model servers only (`instances.model: llm`).
     pub serving: Option<LaneServing>,
     pub arrival_digest: String,
@@ -322,6 +335,8 @@ pub struct Lane {
 pub struct Race {
     pub lanes: Vec<Lane>,
     pub verdict: Verdict,
+    /// The comparison's ranking of the same lanes (see `verdict::ranking`).
+    pub ranking: crate::verdict::Ranking,
 }
 
 /// Runs the variants to their end (named as given), sampling the replicas every `every_s`.
@@ -334,6 +349,7 @@ pub fn run(variants: &[(String, Scenario)], every_s: f64) -> Result<Race, Error>
         1.0
     };
     let mut lanes = Vec::new();
+    let mut measures = Vec::new();
     for (name, scenario) in variants {
         let kind = scenario.autoscaler.kind();
         let mut sim = Simulation::new(scenario.clone())?;
@@ -358,13 +374,16 @@ pub fn run(variants: &[(String, Scenario)], every_s: f64) -> Result<Race, Error>
                 output_tokens_per_s: s.output_tokens_per_s,
                 cached_prompt_tokens: s.cached_prompt_tokens,
                 prefill_tokens: s.prefill_tokens,
+                cached_prompt_share: s.cached_prompt_share,
             }),
             _ => None,
         };
+        measures.push(crate::verdict::RunMeasures::from_summary(&summary));
         lanes.push(Lane {
             contender: Contender::from_summary(name, &summary),
             autoscaler: kind,
             balancer: scenario.balancer.algorithm.name(),
+            latency_s: summary.latency_s,
             serving,
             arrival_digest: sim.details().arrival_digest,
             replicas,
@@ -373,6 +392,7 @@ pub fn run(variants: &[(String, Scenario)], every_s: f64) -> Result<Race, Error>
     let contenders: Vec<Contender> = lanes.iter().map(|l| l.contender.clone()).collect();
     Ok(Race {
         verdict: verdict(&contenders),
+        ranking: crate::verdict::ranking(&measures),
         lanes,
     })
 }
@@ -426,8 +446,21 @@ mod tests {
             text.contains("A served as well but used 67% more"),
             "{text}"
         );
-        // Equal cost is a tie, not "0% more".
-        let tie = verdict(&[c("A", 0, 1.0, 600.0), c("B", 0, 1.1, 600.0)]).to_string();
+        // Equal cost is a tie, not "0% more"; 0.4 % more is within the tie, 0.6 % is not.
+        let v = verdict(&[
+            c("A", 0, 1.0, 600.0),
+            c("B", 0, 1.1, 600.0),
+            c("C", 0, 1.0, 602.4),
+            c("D", 0, 1.0, 603.6),
+        ]);
+        assert_eq!(v.standings[1], Standing::Tied { extra: 0.0 });
+        assert!(
+            matches!(v.standings[2], Standing::Tied { extra } if (extra - 0.004).abs() < 1e-12)
+        );
+        assert!(
+            matches!(v.standings[3], Standing::Costlier { extra } if (extra - 0.006).abs() < 1e-12)
+        );
+        let tie = v.to_string();
         assert!(tie.starts_with("A wins"), "{tie}");
         assert!(
             tie.contains("B did as well for the same instance-seconds"),

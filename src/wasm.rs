@@ -616,33 +616,32 @@ pub fn endpoint_picker_scores(
 /// `{lost, p99, mean, winner, trade_off}` (see `verdict`).
 #[wasm_bindgen]
 pub fn compare_verdict(a: JsValue, b: JsValue) -> Result<JsValue, JsValue> {
-    fn measures(v: &JsValue, field: &str) -> Result<crate::verdict::RunMeasures, Error> {
-        let doc = json_of(v, field)?;
-        let n = |p: &str| doc.pointer(p).and_then(|x| x.as_f64());
-        let count = |p: &str| n(p).filter(|x| *x >= 0.0).map(|x| x as u64);
-        match (
-            count("/requests/arrived"),
-            count("/requests/dropped"),
-            count("/requests/failed"),
-        ) {
-            (Some(arrived), Some(dropped), Some(failed)) => Ok(crate::verdict::RunMeasures {
-                arrived,
-                lost: dropped.saturating_add(failed),
-                mean_s: n("/latency_s/mean").unwrap_or(f64::NAN),
-                p99_s: n("/latency_s/p99").unwrap_or(f64::NAN),
-            }),
-            _ => Err(Error::of(
-                field,
-                ErrorKind::WrongType {
-                    expected: "a run summary".into(),
-                },
-                None,
-            )),
-        }
-    }
+    let measures = |v: &JsValue, field: &str| {
+        crate::verdict::RunMeasures::from_summary_json(&json_of(v, field)?, field)
+    };
     let a = measures(&a, "a").map_err(js_error)?;
     let b = measures(&b, "b").map_err(js_error)?;
     Ok(to_js(&crate::verdict::verdict(&a, &b)))
+}
+
+/// The same rule for two to four runs of the same requests (their `summary()` objects, in
+/// order): `{measures: [{measure, best, leaders, even}], winners, outcome: winner | tie | even |
+/// trade_off}` (see `verdict::ranking`; model servers add the TTFT measures).
+#[wasm_bindgen]
+pub fn compare_ranking(summaries: JsValue) -> Result<JsValue, JsValue> {
+    let result = (|| {
+        let list = json_of(&summaries, "summaries")?;
+        let items = list.as_array().cloned().unwrap_or_default();
+        let runs = items
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                crate::verdict::RunMeasures::from_summary_json(s, &format!("summaries[{i}]"))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(to_js(&crate::verdict::ranking(&runs)))
+    })();
+    result.map_err(js_error)
 }
 
 /// A fresh random seed for the page's "new seed" button (the only use of OS randomness).
@@ -725,7 +724,7 @@ pub fn race_check(scenarios: JsValue) -> Result<JsValue, JsValue> {
 
 /// The race's verdict from each variant's name and summary: `entries` is
 /// `[{name, summary: sim.summary()}, ...]`. Returns `{winner, standings: [{standing: best |
-/// costlier {extra} | slower {ratio} | lost_requests {loss, best}}], names, text}` (`text`
+/// costlier {extra} | tied {extra} | slower {ratio} | lost_requests {loss, best}}], names, text}` (`text`
 /// is the English sentence, for tools; the page words `standings`).
 #[wasm_bindgen]
 pub fn race_verdict(entries: JsValue) -> Result<JsValue, JsValue> {

@@ -400,6 +400,22 @@ fn compare_runs_one_scenario_under_several_balancers() {
             .unwrap()
     };
     assert!(cached(2) > cached(0) && cached(3) > cached(0), "{v}");
+    // The share the table prints, and the comparison's ranking with the TTFT measures.
+    for l in lanes {
+        let s = &l["serving"];
+        let all =
+            s["prefill_tokens"].as_f64().unwrap() + s["cached_prompt_tokens"].as_f64().unwrap();
+        let share = s["cached_prompt_tokens"].as_f64().unwrap() / all;
+        assert!((s["cached_prompt_share"].as_f64().unwrap() - share).abs() < 1e-12);
+        assert!(l["latency_s"]["p99"].as_f64().unwrap() > 0.0);
+    }
+    let measures: Vec<&str> = v["ranking"]["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["measure"].as_str().unwrap())
+        .collect();
+    assert_eq!(measures, ["lost", "p99", "mean", "ttft_mean", "ttft_p99"]);
     // Two files with --balancers, one name, or an unknown name: refused.
     let two = fleetlab(&["compare", &file, &file, "--balancers", list], "");
     assert_eq!(two.status.code(), Some(2));

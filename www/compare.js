@@ -1,20 +1,60 @@
-// Two balancers on the same scenario, side by side. Two extra simulations start from the
-// settings in force (same N, L, C, seed, weights; only the balancer differs) and run for a fixed
-// simulated time, a few milliseconds per frame so the page stays live. Arrivals come from
-// their own seeded stream, so both runs see identical requests. The verdict is the core's rule
-// (compare_verdict: loss, p99 and mean, with margins) worded here; results are marked stale as
-// soon as the scenario they were run on changes.
+// Two to four balancers on the same scenario, side by side. Extra simulations start from the
+// settings in force (same N, L, C, seed, weights; only the balancer differs) and run for a
+// fixed simulated time. Arrivals come from their own seeded stream, so every run sees
+// identical requests. One table holds each run's numbers (for model servers also time to first
+// token, time per output token, tokens/s and the share of prompt tokens found in cache); the
+// verdict is the core's rule (compare_ranking: loss, p99 and mean, and TTFT for model servers,
+// with margins) worded here. Results are marked stale as soon as the scenario they were run on
+// changes.
 import { h, fill, text } from './dom.js';
 import { t, fmt, nameOf, field } from './i18n.js';
 import { fleetlab, row } from './core.js';
 import { errorText } from './errors.js';
 import { KEYED } from './relevance.js';
+import { SideBySide } from './side-by-side.js';
 
-const FRAME_MS = 12;
-/** Request keys given to both runs when a hash balancer is compared on a run without keys. */
+/** Request keys given to every run when a hash balancer is compared on a run without keys. */
 const KEYS = 1000;
 export const DURATIONS = [60, 300, 1200];
-const METRICS = ['mean', 'p50', 'p95', 'p99', 'max'];
+const TAGS = ['a', 'b', 'c', 'd'];
+/** The first two balancers are always compared; the last two are optional. */
+const REQUIRED = 2;
+
+/** A table column: its catalog key, the summary's value and how it is written. */
+const col = (key, value, show) => ({ key, value, show });
+const LATENCY = ['mean', 'p50', 'p95', 'p99', 'max'].map((m) => col(`cmp.m.${m}`, (s) => s.latency_s[m], fmt.ms));
+const COUNTS = [
+  col('cmp.col.completed', (s) => s.requests.completed, fmt.int),
+  col('cmp.col.dropped', (s) => s.requests.dropped, fmt.int),
+  col('cmp.col.failed', (s) => s.requests.failed, fmt.int),
+];
+/** Model servers: latency mean and p99, then what a user of a model feels, then the counts. */
+const SERVING = [
+  LATENCY[0], LATENCY[3],
+  col('cmp.m.ttft_mean', (s) => s.ttft_s.mean, fmt.ms),
+  col('cmp.m.ttft_p99', (s) => s.ttft_s.p99, fmt.ms),
+  col('cmp.m.tpot_mean', (s) => s.tpot_s.mean, fmt.ms),
+  col('cmp.m.tokens', (s) => s.serving.output_tokens_per_s, fmt.num),
+  col('cmp.m.cached', (s) => s.serving.cached_prompt_share, fmt.pct1),
+];
+/** Which columns show each measure the core ranks on. */
+const MEASURE_COLUMNS = {
+  lost: ['cmp.col.dropped', 'cmp.col.failed'],
+  p99: ['cmp.m.p99'],
+  mean: ['cmp.m.mean'],
+  ttft_mean: ['cmp.m.ttft_mean'],
+  ttft_p99: ['cmp.m.ttft_p99'],
+};
+/** Each ranked measure's value in a summary, for the verdict's bars (lost: a count). */
+const MEASURE_VALUE = {
+  lost: (s) => s.requests.dropped + s.requests.failed,
+  p99: (s) => s.latency_s.p99,
+  mean: (s) => s.latency_s.mean,
+  ttft_mean: (s) => s.ttft_s.mean,
+  ttft_p99: (s) => s.ttft_s.p99,
+};
+
+const isModelServer = (s) => Boolean(s.ttft_s && s.tpot_s && s.serving);
 
 export class Compare {
   /**
@@ -24,46 +64,52 @@ export class Compare {
    */
   constructor(o) {
     this.o = o;
-    this.job = null;
-    this.result = null; // {algos, dur, summaries, verdict, key}
+    this.result = null; // {algos, dur, summaries, ranking, key, needKeys}
     const algos = row('balancer.algorithm').names;
-    const select = (id, label) => {
-      const sel = h('select', { id, onchange: () => { this.o.changed(); this.markStale(); } },
-        algos.map((a) => h('option', { value: a }, nameOf('balancer.algorithm', a))));
-      return [h('label', { for: id }, label), sel];
-    };
-    const [la, selA] = select('cmp-a', t('cmp.a'));
-    const [lb, selB] = select('cmp-b', t('cmp.b'));
-    this.selA = selA;
-    this.selB = selB;
-    this.selA.value = algos[0];
-    this.selB.value = algos[3] ?? algos[1];
+    const changed = () => { this.o.changed(); this.markStale(); };
+    this.selects = TAGS.map((tag, i) => h('select', { id: `cmp-${tag}`, onchange: changed },
+      i >= REQUIRED ? h('option', { value: '' }, t('cmp.none')) : null,
+      algos.map((a) => h('option', { value: a }, nameOf('balancer.algorithm', a)))));
+    const [selA, selB] = this.selects;
+    selA.value = algos[0];
+    selB.value = algos[3] ?? algos[1];
     this.selDur = h('select', { id: 'cmp-dur', onchange: () => this.o.changed() },
       DURATIONS.map((d) => h('option', { value: d }, fmt.s(d))));
     this.selDur.value = '300';
-    this.btn = h('button', { type: 'button', class: 'primary', id: 'cmp-run', onclick: () => (this.job ? this.cancel(t('cmp.stopped')) : this.run()) }, t('cmp.run'));
-    this.progress = h('progress', { max: 1, value: 0, 'aria-label': t('cmp.progress'), hidden: true });
-    this.status = h('span', { class: 'cmp-status', role: 'status' });
+    this.runner = new SideBySide({ id: 'cmp-run', runLabel: t('cmp.run'), progressLabel: t('cmp.progress'), onRun: () => this.run() });
     this.err = h('p', { class: 'err', role: 'alert' });
     this.results = h('div', { class: 'cmp-results', hidden: true });
     this.el = h('section', { class: 'card compare', id: 'compare', 'data-show': 'compare', 'aria-labelledby': 'h-compare' },
       h('h2', { id: 'h-compare' }, t('cmp.title')),
       h('p', { class: 'help' }, t('cmp.intro')),
-      h('div', { class: 'cmp-form' }, la, this.selA, lb, this.selB, h('label', { for: 'cmp-dur' }, t('cmp.duration')), this.selDur, this.btn, this.progress, this.status),
+      h('div', { class: 'cmp-form' },
+        this.selects.map((sel, i) => h('span', { class: 'cmp-pick' }, h('label', { for: sel.id }, t(`cmp.${TAGS[i]}`)), sel)),
+        h('span', { class: 'cmp-pick' }, h('label', { for: 'cmp-dur' }, t('cmp.duration')), this.selDur),
+        this.runner.btn, this.runner.progress, this.runner.status),
       this.err, this.results);
   }
 
-  /** "a,b,seconds" for the URL, and back. */
+  /** The balancers chosen, in order: A, B, then C and D when set. */
+  chosen() {
+    return this.selects.map((s) => s.value).filter(Boolean);
+  }
+
+  /** "a,b[,c[,d]],seconds" for the URL, and back (the two-balancer form of older links too). */
   get choice() {
-    return `${this.selA.value},${this.selB.value},${this.selDur.value}`;
+    return [...this.chosen(), this.selDur.value].join();
   }
 
   setChoice(s) {
-    const [a, b, d] = String(s ?? '').split(',');
+    const parts = String(s ?? '').split(',');
+    const last = parts[parts.length - 1];
+    const hasDur = parts.length > 1 && last !== '' && Number.isFinite(Number(last));
+    const picks = hasDur ? parts.slice(0, -1) : parts;
     const names = row('balancer.algorithm').names;
-    if (names.includes(a)) this.selA.value = a;
-    if (names.includes(b)) this.selB.value = b;
-    if (DURATIONS.includes(Number(d))) this.selDur.value = d;
+    this.selects.forEach((sel, i) => {
+      if (names.includes(picks[i])) sel.value = picks[i];
+      else if (i >= REQUIRED) sel.value = '';
+    });
+    if (hasDur && DURATIONS.includes(Number(last))) this.selDur.value = last;
   }
 
   /** Settings key of the scenario a result was run on. */
@@ -72,33 +118,20 @@ export class Compare {
     return JSON.stringify({ ...sc, balancer: { ...sc.balancer, algorithm: null } });
   }
 
-  cancel(msg = '') {
-    if (!this.job) return;
-    this.job.cancelled = true;
-    for (const s of this.job.sims) s.free();
-    this.job = null;
-    this.idle(msg);
-  }
+  cancel(msg = '') { this.runner.cancel(msg); }
 
   clear() {
-    this.cancel();
+    this.runner.clear();
     this.result = null;
     this.results.hidden = true;
-    text(this.status, '');
     text(this.err, '');
-  }
-
-  idle(msg) {
-    text(this.btn, t('cmp.run'));
-    this.progress.hidden = true;
-    text(this.status, msg);
   }
 
   run() {
     const base = this.o.sim().scenario();
     const dur = Number(this.selDur.value);
-    const algos = [this.selA.value, this.selB.value];
-    // keyed balancers need request keys; both runs get the same keys so the streams stay identical
+    const algos = this.chosen();
+    // keyed balancers need request keys; every run gets the same keys so the streams stay identical
     const needKeys = algos.some((a) => KEYED.includes(a)) && !(base.traffic.keys > 0);
     const sims = [];
     try {
@@ -115,40 +148,21 @@ export class Compare {
       return;
     }
     text(this.err, '');
-    const job = { sims, dur, algos, needKeys, key: this.key(), cancelled: false, t0: performance.now() };
-    this.job = job;
-    text(this.btn, t('cmp.stop'));
-    this.progress.hidden = false;
-    this.progress.value = 0;
-    text(this.status, t('cmp.running', { s: fmt.s(dur) }));
-    const step = () => {
-      if (job.cancelled) return;
-      const t0 = performance.now();
-      while (performance.now() - t0 < FRAME_MS) {
-        const s = sims.find((x) => x.now_s < dur - 1e-9);
-        if (!s) break;
-        s.advance_budget(dur - s.now_s, 40000);
-      }
-      this.progress.value = sims.reduce((acc, s) => acc + Math.min(dur, s.now_s), 0) / (2 * dur);
-      if (sims.every((s) => s.now_s >= dur - 1e-9)) this.finish(job);
-      else requestAnimationFrame(step);
-    };
-    requestAnimationFrame(step);
-  }
-
-  finish(job) {
-    const summaries = job.sims.map((s) => s.summary());
-    for (const s of job.sims) s.free();
-    this.job = null;
-    this.idle(t('cmp.done', { s: fmt.s(job.dur), took: fmt.s((performance.now() - job.t0) / 1000) }));
-    this.result = { algos: job.algos, dur: job.dur, summaries, verdict: fleetlab.compare_verdict(summaries[0], summaries[1]), key: job.key, needKeys: job.needKeys };
-    this.render();
+    const key = this.key();
+    this.runner.start(sims, dur, {
+      running: t('cmp.running', { s: fmt.s(dur), n: fmt.int(algos.length) }),
+      done: (summaries, took) => {
+        this.result = { algos, dur, summaries, ranking: fleetlab.compare_ranking(summaries), key, needKeys };
+        this.render();
+        return t('cmp.done', { n: fmt.int(algos.length), s: fmt.s(dur), took: fmt.s(took) });
+      },
+    });
   }
 
   /** Marks the result stale when the scenario (or the choice) no longer matches it. */
   markStale() {
-    if (!this.result) return;
-    const stale = this.result.key !== this.key() || this.result.algos[0] !== this.selA.value || this.result.algos[1] !== this.selB.value;
+    if (!this.result || !this.staleNote) return;
+    const stale = this.result.key !== this.key() || this.result.algos.join() !== this.chosen().join();
     if (String(stale) !== this.results.dataset.stale) {
       this.results.dataset.stale = String(stale);
       this.staleNote.hidden = !stale;
@@ -158,62 +172,95 @@ export class Compare {
   render() {
     const r = this.result;
     if (!r) { this.results.hidden = true; return; }
-    const [a, b] = r.algos;
-    const [sa, sb] = r.summaries;
     const name = (x) => nameOf('balancer.algorithm', x);
     this.staleNote = h('p', { class: 'stale', role: 'status', hidden: true }, t('cmp.stale'));
-    const col = (tag, algo, s) => h('div', { class: 'cmp-col', 'data-algorithm': algo, 'data-mean-s': s.latency_s.mean, 'data-p99-s': s.latency_s.p99 },
-      h('h3', null, h('span', { class: `cmp-tag cmp-${tag}` }, tag.toUpperCase()), ' ', name(algo)),
-      h('table', { class: 'cmp-table' },
-        h('caption', { class: 'vh' }, t('cmp.table_caption', { run: tag.toUpperCase(), algorithm: name(algo) })),
-        h('tbody', null, METRICS.map((m) => h('tr', null, h('th', { scope: 'row' }, t(`cmp.m.${m}`)), h('td', { 'data-metric': m }, fmt.ms(s.latency_s[m])))),
-          servingRows(s))),
-      h('p', { class: `cmp-counts${s.requests.dropped + s.requests.failed > 0 ? ' bad' : ''}` },
-        t('cmp.counts', { completed: fmt.int(s.requests.completed), dropped: fmt.int(s.requests.dropped), failed: fmt.int(s.requests.failed) })),
-      this.instanceBars(s.per_instance));
-    // model servers: time to first token is what a user waits for, so it is compared too
-    const pairs = [['mean', sa.latency_s.mean, sb.latency_s.mean], ['p99', sa.latency_s.p99, sb.latency_s.p99]];
-    if (sa.ttft_s && sb.ttft_s) pairs.push(['ttft_mean', sa.ttft_s.mean, sb.ttft_s.mean], ['ttft_p99', sa.ttft_s.p99, sb.ttft_s.p99]);
-    const bars = h('div', { class: 'cmp-bars' }, pairs.map(([m, va, vb]) => {
-      const top = Math.max(va, vb) || 1;
-      return h('div', { class: 'cmp-row' }, h('span', { class: 'cmp-metric' }, t(`cmp.m.${m}`)),
-        h('div', { class: 'cmp-pair' }, [['a', va], ['b', vb]].map(([tag, v]) => h('div', { class: 'cmp-line' },
-          h('span', { class: 'cmp-track' }, h('span', { class: `cmp-bar cmp-${tag}`, style: { width: `${Math.max(0.5, (v / top) * 100)}%` } })),
-          h('span', { class: 'cmp-val' }, `${tag.toUpperCase()} ${fmt.ms(v)}`)))));
-    }));
     fill(this.results,
       this.staleNote,
-      h('div', { class: 'cmp-cols' }, col('a', a, sa), col('b', b, sb)),
-      h('div', { class: 'cmp-verdict' }, h('h3', null, t('cmp.verdict')), bars,
+      this.table(r, name),
+      h('div', { class: 'cmp-verdict' }, h('h3', null, t('cmp.verdict')), this.bars(r),
         h('p', { class: 'explain', id: 'cmp-sentence' }, this.sentence(r, name))),
+      h('div', { class: 'cmp-cols' }, r.algos.map((a, i) => this.instanceBars(TAGS[i], name(a), r.summaries[i].per_instance))),
       r.needKeys ? h('p', { class: 'help' }, t('cmp.keys_added', { n: fmt.int(KEYS), keys: field('traffic.keys').label })) : null);
     this.results.hidden = false;
     this.results.dataset.stale = 'false';
     this.markStale();
   }
 
-  sentence(r, name) {
-    const [a, b] = r.algos;
-    const [sa, sb] = r.summaries;
-    const v = r.verdict;
-    const same = sa.requests.arrived === sb.requests.arrived;
-    const head = same ? t('cmp.same_requests', { n: fmt.int(sa.requests.arrived) }) : t('cmp.diff_requests', { a: fmt.int(sa.requests.arrived), b: fmt.int(sb.requests.arrived) });
-    if (a === b) return t.sentences(head, t('cmp.same_balancer'));
-    const who = (x) => (x === 'a' ? name(a) : x === 'b' ? name(b) : null);
-    const lost = (s) => fmt.pct1((s.requests.dropped + s.requests.failed) / Math.max(1, s.requests.arrived));
-    const facts = t('cmp.facts', {
-      ma: fmt.ms(sa.latency_s.mean), mb: fmt.ms(sb.latency_s.mean), pa: fmt.ms(sa.latency_s.p99), pb: fmt.ms(sb.latency_s.p99), la: lost(sa), lb: lost(sb),
+  /** One row per run; the cells of a measure the core ranked a run among the best on are marked. */
+  table(r, name) {
+    const cols = r.summaries.every(isModelServer) ? [...SERVING, ...COUNTS] : [...LATENCY, ...COUNTS];
+    const leads = (i, key) => r.ranking.measures.some((m) => !m.even && m.leaders.includes(i) && MEASURE_COLUMNS[m.measure]?.includes(key));
+    const head = h('tr', null, h('th', { scope: 'col' }, t('cmp.col.balancer')), cols.map((c) => h('th', { scope: 'col' }, t(c.key))));
+    const body = r.algos.map((a, i) => {
+      const s = r.summaries[i];
+      return h('tr', { 'data-algorithm': a, class: r.ranking.winners.includes(i) && r.ranking.outcome !== 'even' ? 'win' : '' },
+        h('th', { scope: 'row' }, h('span', { class: `cmp-tag cmp-${TAGS[i]}` }, TAGS[i].toUpperCase()), ' ', name(a)),
+        cols.map((c) => {
+          const v = c.value(s);
+          const lead = leads(i, c.key);
+          return h('td', { 'data-metric': c.key.replace(/^cmp\.(m|col)\./, ''), 'data-value': v, class: lead ? 'lead' : '' },
+            c.show(v), lead ? h('span', { class: 'vh' }, ` (${t('cmp.among_best')})`) : null);
+        }));
     });
-    if (v.winner !== 'even') return t.sentences(head, t('cmp.wins', { winner: who(v.winner), loser: who(v.winner === 'a' ? 'b' : 'a') }), facts);
-    if (v.trade_off) {
-      const better = ['lost', 'p99', 'mean'].filter((m) => v[m] !== 'even').map((m) => t(`cmp.better.${m}`, { who: who(v[m]) }));
-      return t.sentences(head, t('cmp.trade_off', { list: fmt.list(better) }), facts);
-    }
-    return t.sentences(head, t('cmp.even'), facts);
+    const caption = t('cmp.table_caption', { n: fmt.int(r.algos.length) });
+    // a region the keyboard can reach, so its sideways scroll is not for mice only
+    return h('div', { class: 'table-scroll cmp-scroll', tabindex: 0, role: 'region', 'aria-label': caption },
+      h('table', { class: 'cmp-table' }, h('caption', null, caption),
+        h('thead', null, head), h('tbody', null, body)));
   }
 
-  /** Per-instance utilisation as small bars. */
-  instanceBars(per) {
+  /** The measures the core ranked on, one bar per run; its leaders stand out. */
+  bars(r) {
+    return h('div', { class: 'cmp-bars' }, r.ranking.measures.map((m) => {
+      const values = r.summaries.map(MEASURE_VALUE[m.measure]);
+      const top = Math.max(...values) || 1;
+      const show = m.measure === 'lost' ? fmt.int : fmt.ms;
+      return h('div', { class: 'cmp-row', 'data-measure': m.measure }, h('span', { class: 'cmp-metric' }, t(`cmp.measure.${m.measure}`)),
+        h('div', { class: 'cmp-pair' }, values.map((v, i) => h('div', { class: `cmp-line${!m.even && m.leaders.includes(i) ? ' lead' : ''}` },
+          h('span', { class: 'cmp-track' }, h('span', { class: `cmp-bar cmp-${TAGS[i]}`, style: { width: `${Math.max(0.5, (v / top) * 100)}%` } })),
+          h('span', { class: 'cmp-val' }, `${TAGS[i].toUpperCase()} ${show(v)}`)))));
+    }));
+  }
+
+  sentence(r, name) {
+    const { summaries, algos, ranking } = r;
+    const n = summaries[0].requests.arrived;
+    const same = summaries.every((s) => s.requests.arrived === n);
+    const two = algos.length === 2;
+    const head = same
+      ? (two ? t('cmp.same_requests', { n: fmt.int(n) }) : t('cmp.same_requests_n', { count: fmt.int(algos.length), n: fmt.int(n) }))
+      : t('cmp.diff_requests_n', { list: fmt.list(summaries.map((s) => fmt.int(s.requests.arrived))) });
+    if (algos.every((a) => a === algos[0])) return t.sentences(head, t('cmp.same_balancer'));
+    const who = (ix) => fmt.list(ix.map((i) => `${TAGS[i].toUpperCase()} ${name(algos[i])}`));
+    const others = (ix) => algos.map((_, i) => i).filter((i) => !ix.includes(i));
+    const measures = fmt.list(ranking.measures.map((m) => t(`cmp.measure.${m.measure}`)));
+    let verdict;
+    switch (ranking.outcome) {
+      case 'winner':
+        verdict = two
+          ? t('cmp.wins', { winner: name(algos[ranking.winners[0]]), loser: name(algos[others(ranking.winners)[0]]), measures })
+          : t('cmp.wins_n', { winner: who(ranking.winners), others: who(others(ranking.winners)), measures });
+        break;
+      case 'tie':
+        verdict = t('cmp.tie', { list: who(ranking.winners), others: who(others(ranking.winners)), measures });
+        break;
+      case 'trade_off':
+        verdict = t('cmp.trade_off', { list: fmt.list(ranking.measures.filter((m) => !m.even).map((m) => t(`cmp.lead.${m.measure}`, { who: who(m.leaders) }))) });
+        break;
+      default:
+        verdict = two ? t('cmp.even') : t('cmp.even_n', { n: fmt.int(algos.length) });
+    }
+    if (!two) return t.sentences(head, verdict);
+    // two runs: the figures the verdict weighed, side by side
+    const [sa, sb] = summaries;
+    const lost = (s) => fmt.pct1((s.requests.dropped + s.requests.failed) / Math.max(1, s.requests.arrived));
+    return t.sentences(head, verdict, t('cmp.facts', {
+      ma: fmt.ms(sa.latency_s.mean), mb: fmt.ms(sb.latency_s.mean), pa: fmt.ms(sa.latency_s.p99), pb: fmt.ms(sb.latency_s.p99), la: lost(sa), lb: lost(sb),
+    }));
+  }
+
+  /** Per-instance utilisation of one run as small bars. */
+  instanceBars(tag, title, per) {
     const n = per.length;
     const W = 300, H = 60;
     const bw = W / Math.max(1, n);
@@ -224,21 +271,8 @@ export class Compare {
         const u = Math.max(0, Math.min(1, p.utilization));
         return h('svg:rect', { x: i * bw + (n <= 40 ? 1 : 0), width: Math.max(0.5, bw - (n <= 40 ? 2 : 0)), y: H - u * H, height: Math.max(0.5, u * H), class: p.dropped > 0 ? 'u drop' : 'u' });
       }));
-    return h('figure', { class: 'cmp-inst' }, h('figcaption', null, t('cmp.util_caption')), svg,
+    return h('figure', { class: 'cmp-inst', 'data-algorithm': title },
+      h('figcaption', null, h('span', { class: `cmp-tag cmp-${tag}` }, tag.toUpperCase()), ' ', t('cmp.util_caption', { algorithm: title })), svg,
       h('p', { class: 'cmp-counts' }, t('cmp.util_range', { min: fmt.pct(min), max: fmt.pct(max) })));
   }
-}
-
-/** A model-server run's rows: TTFT, TPOT and output tokens per second (none for a web fleet). */
-function servingRows(s) {
-  if (!s.ttft_s || !s.tpot_s) return [];
-  const row = (m, v) => h('tr', null, h('th', { scope: 'row' }, t(`cmp.m.${m}`)), h('td', { 'data-metric': m }, v));
-  return [
-    row('ttft_mean', fmt.ms(s.ttft_s.mean)),
-    row('ttft_p50', fmt.ms(s.ttft_s.p50)),
-    row('ttft_p99', fmt.ms(s.ttft_s.p99)),
-    row('tpot_mean', fmt.ms(s.tpot_s.mean)),
-    row('tpot_p99', fmt.ms(s.tpot_s.p99)),
-    row('tokens', fmt.num(s.serving?.output_tokens_per_s)),
-  ];
 }

@@ -7,8 +7,8 @@ import { h, fill, text } from './dom.js';
 import { t, fmt, nameOf, field, hasField } from './i18n.js';
 import { fleetlab, row } from './core.js';
 import { errorText } from './errors.js';
+import { SideBySide } from './side-by-side.js';
 
-const FRAME_MS = 12;
 const DURATIONS = [300, 900, 1500];
 const MAX_VARIANTS = 4;
 /** Simulated seconds per call: fewer than the one-second samples a simulation keeps (1,200). */
@@ -36,7 +36,6 @@ export class Race {
    */
   constructor(o) {
     this.o = o;
-    this.job = null;
     this.result = null;
     /** Each autoscaler kind's settings in the serving lesson, used while its spike is on screen. */
     this.tuned = null;
@@ -47,17 +46,15 @@ export class Race {
       this.boxes.map((b) => h('span', { class: 'check' }, b, h('label', { for: b.id }, nameOf('autoscaler.kind', b.value)))));
     this.selDur = h('select', { id: 'race-dur' }, DURATIONS.map((d) => h('option', { value: d }, fmt.s(d))));
     this.selDur.value = '1500';
-    this.btn = h('button', { type: 'button', class: 'primary', id: 'race-run', onclick: () => (this.job ? this.cancel(t('cmp.stopped')) : this.run()) }, t('race.run'));
+    this.runner = new SideBySide({ id: 'race-run', runLabel: t('race.run'), progressLabel: t('race.progress'), onRun: () => this.run() });
     this.btnSpike = h('button', { type: 'button', id: 'race-spike', onclick: () => this.loadSpike() }, t('race.load_spike'));
-    this.progress = h('progress', { max: 1, value: 0, 'aria-label': t('race.progress'), hidden: true });
-    this.status = h('span', { class: 'cmp-status', role: 'status' });
     this.err = h('p', { class: 'err', role: 'alert' });
     this.results = h('div', { class: 'race-results', hidden: true });
     this.el = h('section', { class: 'card race', id: 'race', 'data-show': 'race', 'aria-labelledby': 'h-race' },
       h('h2', { id: 'h-race' }, t('race.title')),
       h('p', { class: 'help' }, t('race.intro')),
       picks,
-      h('div', { class: 'cmp-form' }, h('label', { for: 'race-dur' }, t('cmp.duration')), this.selDur, this.btn, this.btnSpike, this.progress, this.status),
+      h('div', { class: 'cmp-form' }, h('label', { for: 'race-dur' }, t('cmp.duration')), this.selDur, this.runner.btn, this.btnSpike, this.runner.progress, this.runner.status),
       this.err, this.results);
   }
 
@@ -93,32 +90,19 @@ export class Race {
       const sc = this.o.sim().description();
       const jump = sc.traffic.changes?.[0];
       text(this.err, '');
-      text(this.status, t('race.spike_loaded', { from: fmt.rps(sc.traffic.rate_rps), to: fmt.rps(jump?.rate_rps), at: fmt.s(jump?.at_s), startup: fmt.s(sc.instances.startup_s) }));
+      text(this.runner.status, t('race.spike_loaded', { from: fmt.rps(sc.traffic.rate_rps), to: fmt.rps(jump?.rate_rps), at: fmt.s(jump?.at_s), startup: fmt.s(sc.instances.startup_s) }));
     } catch (e) {
       text(this.err, errorText(e));
     }
   }
 
-  cancel(msg = '') {
-    if (!this.job) return;
-    this.job.cancelled = true;
-    for (const s of this.job.sims) s.free();
-    this.job = null;
-    this.idle(msg);
-  }
+  cancel(msg = '') { this.runner.cancel(msg); }
 
   clear() {
-    this.cancel();
+    this.runner.clear();
     this.result = null;
     this.results.hidden = true;
-    text(this.status, '');
     text(this.err, '');
-  }
-
-  idle(msg) {
-    text(this.btn, t('race.run'));
-    this.progress.hidden = true;
-    text(this.status, msg);
   }
 
   /**
@@ -164,35 +148,21 @@ export class Race {
       return;
     }
     text(this.err, '');
-    const job = { sims, kinds, dur, key: this.key(), cancelled: false, t0: performance.now(), settings, series: sims.map(() => ({ t: [], y: [] })) };
-    this.job = job;
-    text(this.btn, t('cmp.stop'));
-    this.progress.hidden = false;
-    this.progress.value = 0;
-    text(this.status, t('race.running', { n: fmt.int(kinds.length), s: fmt.s(dur) }));
-    const step = () => {
-      if (job.cancelled) return;
-      const t0 = performance.now();
-      while (performance.now() - t0 < FRAME_MS) {
-        const i = sims.findIndex((x) => x.now_s < dur - 1e-9);
-        if (i < 0) break;
-        // at most CHUNK_S at a time: the simulation keeps its last samples only, and the
-        // race draws the whole run
-        sims[i].advance_budget(Math.min(dur - sims[i].now_s, CHUNK_S), 40000);
-        collect(sims[i], job.series[i]);
-      }
-      this.progress.value = sims.reduce((acc, s) => acc + Math.min(dur, s.now_s), 0) / (sims.length * dur);
-      if (sims.every((s) => s.now_s >= dur - 1e-9)) this.finish(job);
-      else requestAnimationFrame(step);
-    };
-    requestAnimationFrame(step);
+    const job = { kinds, dur, key: this.key(), settings, series: sims.map(() => ({ t: [], y: [] })) };
+    this.runner.start(sims, dur, {
+      running: t('race.running', { n: fmt.int(kinds.length), s: fmt.s(dur) }),
+      // at most CHUNK_S at a time: the simulation keeps its last samples only, and the race
+      // draws the whole run
+      chunkS: CHUNK_S,
+      advanced: (i) => collect(sims[i], job.series[i]),
+      done: (summaries, took) => {
+        this.finish(job, summaries);
+        return t('race.done', { n: fmt.int(kinds.length), s: fmt.s(dur), took: fmt.s(took) });
+      },
+    });
   }
 
-  finish(job) {
-    const summaries = job.sims.map((s) => s.summary());
-    for (const s of job.sims) s.free();
-    this.job = null;
-    this.idle(t('race.done', { n: fmt.int(job.kinds.length), s: fmt.s(job.dur), took: fmt.s((performance.now() - job.t0) / 1000) }));
+  finish(job, summaries) {
     const verdict = fleetlab.race_verdict(job.kinds.map((name, i) => ({ name, summary: summaries[i] })));
     this.result = { kinds: job.kinds, dur: job.dur, summaries, series: job.series, verdict, key: job.key, settings: job.settings };
     this.render();
@@ -250,6 +220,7 @@ export class Race {
     switch (st.standing) {
       case 'best': return t('race.st.best');
       case 'costlier': return t('race.st.costlier', { extra: fmt.pct(st.extra) });
+      case 'tied': return t('race.st.tied');
       case 'slower': return t('race.st.slower', { ratio: fmt.times(st.ratio) });
       default: return t('race.st.lost', { loss: fmt.pct1(st.loss), best: fmt.pct1(st.best) });
     }
@@ -258,7 +229,9 @@ export class Race {
   sentence(r, name) {
     const w = r.verdict.winner;
     if (w == null) return '';
-    return t('race.wins', { winner: name(r.kinds[w]) });
+    const tied = r.kinds.filter((k, i) => r.verdict.standings[i].standing === 'tied').map(name);
+    const wins = t('race.wins', { winner: name(r.kinds[w]) });
+    return tied.length ? t.sentences(wins, t('race.tie', { winner: name(r.kinds[w]), list: fmt.list(tied) })) : wins;
   }
 
   /** Ready replicas over time, one line per variant. */

@@ -1,6 +1,6 @@
 // The address keeps the whole view in its fragment:
 //   #scenario=<the run's description as JSON>&lang=zh-CN&speed=2&tab=balancer
-//    &lesson=<id>&step=<n>&t=<seconds>&compare=<a>,<b>,<seconds>&classroom=1
+//    &lesson=<id>&step=<n>&t=<seconds>&compare=<a>,<b>[,<c>[,<d>]],<seconds>&classroom=1
 // Every part is optional and unknown parts are ignored. The scenario is the core's
 // description() (starting settings + scheduled changes + clicked faults + recorded edits)
 // minus what equals the core's own defaults, so links stay short and replay the run exactly.

@@ -470,13 +470,7 @@ fn race_table(race: &fleetlab::race::Race) -> String {
         row(
             &mut out,
             "prompt tokens cached",
-            serving(&|s| {
-                let all = s.prefill_tokens + s.cached_prompt_tokens;
-                format!(
-                    "{:.1} %",
-                    100.0 * s.cached_prompt_tokens as f64 / all.max(1) as f64
-                )
-            }),
+            serving(&|s| format!("{:.1} %", 100.0 * s.cached_prompt_share)),
         );
     }
     if lanes
@@ -507,7 +501,18 @@ fn race_table(race: &fleetlab::race::Race) -> String {
         }
         out.push('\n');
     }
-    let _ = write!(out, "\nverdict: {}", race.verdict);
+    let _ = writeln!(out, "\nverdict: {}", race.verdict);
+    let names: Vec<&str> = lanes.iter().map(|l| l.contender.name.as_str()).collect();
+    let _ = write!(
+        out,
+        "comparison (loss, latency{}): {}",
+        if race.ranking.measures.len() > 3 {
+            ", time to first token"
+        } else {
+            ""
+        },
+        race.ranking.describe(&names)
+    );
     out
 }
 

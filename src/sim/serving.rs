@@ -103,6 +103,9 @@ pub struct ServingSummary {
     /// Prompt tokens computed in prefill steps, and prompt tokens found in the prefix cache.
     pub prefill_tokens: u64,
     pub cached_prompt_tokens: u64,
+    /// Cached prompt tokens as a share of all prompt tokens admitted (cached + computed): how
+    /// much prefill the prefix caches saved.
+    pub cached_prompt_share: f64,
     /// Time-averaged KV use and batch size of the replicas (mean over replicas of each one's
     /// average over its life).
     pub mean_kv_use: f64,
@@ -417,6 +420,11 @@ impl Simulation {
             output_tokens_per_s: 0.0,
             prefill_tokens: t.prefill_tokens,
             cached_prompt_tokens: t.cached_tokens,
+            cached_prompt_share: if t.prefill_tokens + t.cached_tokens > 0 {
+                t.cached_tokens as f64 / (t.prefill_tokens + t.cached_tokens) as f64
+            } else {
+                0.0
+            },
             mean_kv_use: per_replica(t.kv_mean),
             mean_batch: per_replica(t.batch_mean),
             preemptions: t.preemptions,

@@ -86,9 +86,10 @@ function layoutFaults(page) {
   });
 }
 
-async function axe(page, state) {
+/** axe-core on the whole page, or on the element `within` names. */
+async function axe(page, state, within = null) {
   await page.evaluate(axeSource);
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const result = await page.evaluate((sel) => window.axe.run(sel ? document.querySelector(sel) : document, { resultTypes: ['violations'] }), within);
   axeCounts.push([state, result.violations.length]);
   const summary = result.violations.map((v) => `${v.id} (${v.impact}) ×${v.nodes.length}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
   assert.deepEqual(summary, [], `axe-core in ${state}`);
@@ -191,4 +192,19 @@ test('the comparison and the HPA export: laid out and accessible', async () => {
   await page.locator('#compare').scrollIntoViewIfNeeded();
   await shot(page, 'layout-1366x800-zh-CN-compare');
   await page.context().close();
+});
+
+test('four model-server balancers compared on a phone: laid out and accessible', async () => {
+  const scenario = JSON.parse(readFileSync(join(root, 'examples/serving/prefix-heavy.json'), 'utf8'));
+  for (const lang of ['en', 'zh-CN']) {
+    const page = await openPage(browser, `${server.url}#lang=${lang}&scenario=${encodeURIComponent(JSON.stringify(scenario))}`, problems, { width: 390, height: 844 });
+    for (const [i, a] of ['round_robin', 'least_connections', 'endpoint_picker', 'cache_aware'].entries()) await page.locator(`#cmp-${'abcd'[i]}`).selectOption(a);
+    await page.locator('#cmp-dur').selectOption('60');
+    await page.locator('#cmp-run').click();
+    await page.waitForSelector('#cmp-sentence', { timeout: 60000 });
+    assert.deepEqual(await layoutFaults(page), [], `390x844-${lang} four balancers`);
+    // the comparison card only: the model-serving panel is another view's
+    await axe(page, `390x844-${lang} four model-server balancers compared`, '#compare');
+    await page.context().close();
+  }
 });

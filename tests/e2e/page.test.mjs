@@ -207,9 +207,9 @@ test('the comparison weighs loss, p99 and mean, and marks stale results', async 
   await page.waitForSelector('#cmp-sentence', { timeout: 60000 });
   const sentence = await page.locator('#cmp-sentence').textContent();
   assert.match(sentence, /Mean .* p99 .* lost/, sentence);
-  const v = await page.evaluate(() => window.fleetlab.app.compare.result.verdict);
-  if (v.winner === 'b') assert.match(sentence, /least connections.* did better than round robin/);
-  else if (v.trade_off) assert.match(sentence, /trade-off/);
+  const v = await page.evaluate(() => window.fleetlab.app.compare.result.ranking);
+  if (v.outcome === 'winner' && v.winners[0] === 1) assert.match(sentence, /least connections.* did better than round robin/);
+  else if (v.outcome === 'trade_off') assert.match(sentence, /trade-off/);
   assert.equal(await page.locator('.stale').isVisible(), false);
   await shot(page, 'page-compare-1366-en');
   await page.getByRole('textbox', { name: 'Instances (N)' }).fill('20');

@@ -80,3 +80,23 @@ test('the race in Chinese, on a phone', async () => {
   await shot(page, 'page-race-390-zh');
   await page.context().close();
 });
+
+test('an exact tie on cost is worded as a tie, not "0 % more"', async () => {
+  // 450 req/s on C = 100: the formula keeps ceil(4.5) = 5 instances, and an HPA pinned to
+  // 5..5 keeps 5, so both use exactly 5 × 300 instance-seconds and serve the same requests
+  const scenario = { traffic: { rate_rps: 450 }, autoscaler: { kind: 'hpa', min_replicas: 5, max_replicas: 5 } };
+  const page = await openPage(browser, `${server.url}#lang=en&scenario=${encodeURIComponent(JSON.stringify(scenario))}`, problems);
+  await page.evaluate(() => window.fleetlab.app.race.choose(['formula', 'hpa']));
+  await page.locator('#race-dur').selectOption('300');
+  await page.getByRole('button', { name: 'Run the race' }).click();
+  await page.waitForSelector('#race-sentence', { timeout: 120000 });
+  const r = await page.evaluate(() => window.fleetlab.app.race.result);
+  assert.deepEqual(r.kinds, ['formula', 'hpa']);
+  assert.equal(r.summaries[0].instance_seconds, r.summaries[1].instance_seconds, 'the same cost');
+  assert.deepEqual(r.verdict.standings.map((s) => s.standing), ['best', 'tied']);
+  const cell = await page.locator('.race-table tr[data-kind="hpa"] td[data-metric="standing"]').textContent();
+  assert.match(cell, /a tie/);
+  assert.doesNotMatch(cell, /0\s?% more/);
+  assert.match(await page.locator('#race-sentence').textContent(), /for the same instance-seconds: a tie/);
+  await page.context().close();
+});
