@@ -137,7 +137,8 @@ export class Compare {
     try {
       for (const algorithm of algos) {
         const sc = structuredClone(base);
-        sc.duration_s = Math.max(dur, sc.warmup_s + 1);
+        // the chosen time is measured: the scenario's warm-up (not measured) comes first
+        sc.duration_s = sc.warmup_s + dur;
         if (needKeys) sc.traffic.keys = KEYS;
         sc.balancer = { ...sc.balancer, algorithm };
         sims.push(new fleetlab.Simulation(sc));
@@ -149,12 +150,14 @@ export class Compare {
     }
     text(this.err, '');
     const key = this.key();
-    this.runner.start(sims, dur, {
-      running: t('cmp.running', { s: fmt.s(dur), n: fmt.int(algos.length) }),
+    const warm = base.warmup_s;
+    const words = { s: fmt.s(dur), n: fmt.int(algos.length), w: fmt.s(warm) };
+    this.runner.start(sims, warm + dur, {
+      running: t(warm > 0 ? 'cmp.running_warm' : 'cmp.running', words),
       done: (summaries, took) => {
         this.result = { algos, dur, summaries, ranking: fleetlab.compare_ranking(summaries), key, needKeys };
         this.render();
-        return t('cmp.done', { n: fmt.int(algos.length), s: fmt.s(dur), took: fmt.s(took) });
+        return t(warm > 0 ? 'cmp.done_warm' : 'cmp.done', { ...words, took: fmt.s(took) });
       },
     });
   }

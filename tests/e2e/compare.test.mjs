@@ -29,10 +29,13 @@ after(async () => {
   assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
 });
 
-/** The CLI's race of the four balancers on `scenario` cut to `seconds` (the page's duration). */
+/**
+ * The CLI's race of the four balancers on `scenario` measured for `seconds` (the page's
+ * duration is the measured time: the scenario's warm-up comes before it).
+ */
 function cli(scenario, seconds) {
   const file = join(mkdtempSync(join(tmpdir(), 'fleetlab-cmp-')), 'scenario.json');
-  writeFileSync(file, JSON.stringify({ ...scenario, duration_s: seconds }));
+  writeFileSync(file, JSON.stringify({ ...scenario, duration_s: (scenario.warmup_s ?? 0) + seconds }));
   return JSON.parse(execFileSync(join(root, 'target/release/fleetlab'), ['compare', file, '--balancers', FOUR.join(), '--json']).toString());
 }
 
