@@ -162,6 +162,16 @@ test('web balancers in model serving mode: the loads they saw, their own rule', 
   await page.context().close();
 });
 
+test('a request timeout applies to model servers in the page\'s core: timed out, counted, conservation holds', async () => {
+  const sc = { ...withBalancer('endpoint_picker'), balancer: { algorithm: 'endpoint_picker', timeout_s: 0.5 } };
+  const page = await openPage(browser, url(sc, '&lang=en'), problems);
+  await runAndPause(page, 8);
+  const r = await page.evaluate(() => window.fleetlab.sim.summary().requests);
+  assert.ok(r.timed_out > 0 && r.timed_out <= r.failed, JSON.stringify(r));
+  assert.equal(r.arrived, r.completed + r.dropped + r.failed + r.in_flight);
+  await page.context().close();
+});
+
 test('screenshots: the pick list and the replica chart at 390×844 and 1366×800, English and Chinese', async () => {
   for (const [w, hgt] of [[390, 844], [1366, 800]]) {
     for (const lang of ['en', 'zh-CN']) {
@@ -178,6 +188,8 @@ test('screenshots: the pick list and the replica chart at 390×844 and 1366×800
       await shot(page, `serving-history-${w}-${lang}`);
       await page.locator('.sv-picks').scrollIntoViewIfNeeded();
       await shot(page, `serving-why-${w}-${lang}`);
+      await page.locator('#sv-why table').scrollIntoViewIfNeeded();
+      await shot(page, `serving-why-table-${w}-${lang}`);
       await page.context().close();
     }
   }
