@@ -31,9 +31,15 @@
 //!   step ends, that step's tokens thrown away (`Replica::abort_sent_by`). Noticing the
 //!   disconnect is taken as instant (upstream it takes until the next write or the next poll
 //!   of the connection, milliseconds).
-//! - Retries follow `retry_on` as for web requests: a retry sends the same prompt again (to
-//!   another replica when there is one) and is prefilled from scratch, unless prefix caching
-//!   holds part of it.
+//! - Retries and outlier detection treat it as a web request's timeout: `retry_on` decides
+//!   whether the prompt is sent again (to another replica when there is one; it is prefilled
+//!   from scratch unless prefix caching holds part of it), and the instance is charged with a
+//!   failure. That is the non-streamed response (`stream: false`), whose headers come with the
+//!   whole answer. A streamed one sends its headers at once, and after response headers
+//!   Envoy neither retries nor charges outlier detection (`onResponseTimeout` records
+//!   `LocalOriginTimeout` only for an upstream request `awaitingHeaders()`), and nginx passes
+//!   a request to the next server only if nothing was sent to the client yet: not modelled (a
+//!   request carries no streaming flag).
 //!
 //! Cost: every request of an instance gets the same timeout and its queue is in the order the
 //! attempts were sent, so the first request to time out is always its oldest live one. Each
