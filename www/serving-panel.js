@@ -81,6 +81,7 @@ export class ServingPanel {
   reset() {
     this.chosen = null;
     this.listKey = null;
+    this.itemsKey = null;
     this.whyKey = null;
     this.histKey = null;
     this.chart.clear();
@@ -107,7 +108,7 @@ export class ServingPanel {
     const selected = this.o.selected?.() ?? null;
     const rows = s.replicas.slice(0, ROWS).map((r) => h('tr', { 'data-instance': r.instance, class: [r.saturated ? 'sat' : '', r.instance === selected ? 'sel' : ''].join(' ').trim() || null },
       h('th', { scope: 'row' },
-        h('button', { type: 'button', class: 'sv-pick-replica', 'data-instance': r.instance, 'aria-pressed': String(r.instance === selected), 'aria-label': t('serving.select_replica', { id: r.instance }), onclick: () => this.o.select?.(r.instance) }, `#${r.instance}`),
+        h('button', { type: 'button', class: 'sv-pick-replica', 'data-instance': r.instance, 'aria-pressed': String(r.instance === selected), 'aria-label': t('serving.select_replica', { id: r.instance }), ...press(() => this.o.select?.(r.instance), () => this.body.querySelector(`button[data-instance="${r.instance}"]`)) }, `#${r.instance}`),
         r.lifecycle !== 'ready' ? h('span', { class: 'sv-life' }, ` ${t(`serving.life.${r.lifecycle}`)}`) : null),
       h('td', null, bar(r.running / Math.max(1, r.max_batch), 'batch'), ` ${fmt.int(r.running)}/${fmt.int(r.max_batch)}`),
       h('td', null, bar(r.kv_use, r.kv_full ? 'kv full' : 'kv'), ` ${fmt.pct(r.kv_use)}`),
@@ -143,18 +144,24 @@ export class ServingPanel {
     const list = picks.filter((p) => !seen.has(p.request) && seen.add(p.request)).reverse(); // newest first
     const latest = list[0] ?? null;
     const shown = this.chosen == null ? latest : sim.pick_scores(this.chosen);
-    const key = JSON.stringify([list.map((p) => [p.request, p.t_s, p.winner]), shown?.request ?? null, this.chosen]);
+    const items = JSON.stringify(list.map((p) => [p.request, p.t_s, p.winner]));
+    const key = JSON.stringify([items, shown?.request ?? null, this.chosen]);
     if (key === this.listKey) return; // nothing new (a paused run's list never changes)
     this.listKey = key;
     this.follow.setAttribute('aria-pressed', String(this.chosen == null));
     this.follow.disabled = this.chosen == null;
-    keepFocus(this.list, () => fill(this.list, list.map((p) => h('li', null,
-      h('button', {
-        type: 'button', class: 'sv-pick', 'data-request': p.request, 'aria-pressed': String(p.request === shown?.request),
-        'aria-controls': 'sv-why', onclick: () => this.choose(p.request, false),
-      }, h('span', { class: 'sv-pick-n' }, t('serving.pick_n', { n: fmt.int(p.request) })),
-      h('span', { class: 'sv-pick-t' }, fmt.s(p.t_s)),
-      h('span', { class: 'sv-pick-w' }, p.winner == null ? t('serving.pick_none') : `→ #${p.winner}`))))));
+    // the buttons are rebuilt only when the picks kept change; a choice only moves aria-pressed
+    if (items !== this.itemsKey) {
+      this.itemsKey = items;
+      keepFocus(this.list, () => fill(this.list, list.map((p) => h('li', null,
+        h('button', {
+          type: 'button', class: 'sv-pick', 'data-request': p.request, 'aria-controls': 'sv-why',
+          ...press(() => this.choose(p.request, false), () => this.list.querySelector(`button[data-request="${p.request}"]`)),
+        }, h('span', { class: 'sv-pick-n' }, t('serving.pick_n', { n: fmt.int(p.request) })),
+        h('span', { class: 'sv-pick-t' }, fmt.s(p.t_s)),
+        h('span', { class: 'sv-pick-w' }, p.winner == null ? t('serving.pick_none') : `→ #${p.winner}`))))));
+    }
+    for (const b of this.list.querySelectorAll('button.sv-pick')) b.setAttribute('aria-pressed', String(Number(b.dataset.request) === shown?.request));
     if (!list.length) text(this.choice, '');
     else if (this.chosen == null) text(this.choice, t('serving.picks_following'));
     else if (shown) text(this.choice, t('serving.picks_chosen', { n: fmt.int(this.chosen), latest: fmt.int(latest.request) }));
@@ -230,6 +237,26 @@ export class ServingPanel {
           cols.map((c, i) => (i === 0 ? h('th', { scope: 'row' }, cell(e, c)) : h('td', null, cell(e, c))))))))),
       p.endpoints.length > rows.length ? h('p', { class: 'help' }, t('serving.more', { n: fmt.int(p.endpoints.length - rows.length) })) : null);
   }
+}
+
+/**
+ * Activation for buttons in lists the page redraws while the run goes on: a mouse press acts at
+ * once (a redraw between press and release would otherwise swallow the click) and focuses the
+ * button that stands for the same thing after the redraw (`again()`); keyboard and touch act
+ * on click, as usual (a touch may be the start of a scroll).
+ */
+function press(fn, again) {
+  let pressed = false;
+  return {
+    onpointerdown: (e) => {
+      pressed = e.pointerType === 'mouse' && e.button === 0;
+      if (!pressed) return;
+      e.preventDefault(); // no mouse-down focus on a button the redraw may have removed
+      fn();
+      again()?.focus({ preventScroll: true });
+    },
+    onclick: () => { if (!pressed) fn(); pressed = false; },
+  };
 }
 
 /** Runs `f`, which refills `box`, and gives focus back to the button it had (same data-*). */

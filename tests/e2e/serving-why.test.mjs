@@ -147,6 +147,12 @@ test('the selected replica\'s chart holds the core\'s replica_history(id); none 
   assert.deepEqual(data, [hist.t_s, hist.batch, hist.waiting, hist.kv_use]);
   assert.ok(hist.t_s.length >= 5);
   assert.match(await page.locator('#h-sv-history').textContent(), /Replica #2 over time/);
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.instance), '2', 'focus stays on the pressed button');
+  // by keyboard: the next replica's button, Enter
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => window.fleetlab.app.selected), 3);
+  await page.getByRole('button', { name: 'Select replica #2' }).click();
   assert.equal(await page.locator('#sv-history').isVisible(), true);
   const legend = await page.locator('#sv-history .u-legend').textContent();
   for (const s of ['batch', 'waiting', 'KV use']) assert.ok(legend.includes(s), s);
