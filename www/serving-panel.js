@@ -4,7 +4,7 @@
 // saturation with the detector's thresholds; TTFT and TPOT so far; the selected replica's KV
 // use, batch and waiting over time (sim.replica_history); and "why this replica?" as
 // kube-scheduler-simulator shows a pod's filter and score results: the recent picks the core
-// keeps (sim.pick_history), one chosen by click or keyboard (or the latest, followed until the
+// keeps (sim.pick_list, in brief), one chosen by click or keyboard (or the latest, followed until the
 // user chooses), and that pick's numbers per replica with the rule that decided. Every number
 // comes from the core; this file only words and draws them.
 import { h, fill, text } from './dom.js';
@@ -139,11 +139,10 @@ export class ServingPanel {
 
   /** The kept picks as a list to choose from, and the chosen (or latest) pick's numbers. */
   renderPicks(sim) {
-    const picks = sim.pick_history() ?? [];
-    const seen = new Set();
-    const list = picks.filter((p) => !seen.has(p.request) && seen.add(p.request)).reverse(); // newest first
+    // the kept picks in brief (one per request), newest first; the one shown in full
+    const list = (sim.pick_list() ?? []).reverse();
     const latest = list[0] ?? null;
-    const shown = this.chosen == null ? latest : sim.pick_scores(this.chosen);
+    const shown = this.chosen == null ? (latest && sim.pick_scores(latest.request)) : sim.pick_scores(this.chosen);
     const items = JSON.stringify(list.map((p) => [p.request, p.t_s, p.winner]));
     const key = JSON.stringify([items, shown?.request ?? null, this.chosen]);
     if (key === this.listKey) return; // nothing new (a paused run's list never changes)

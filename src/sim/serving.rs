@@ -38,6 +38,15 @@ pub struct ReplicaHistory {
     pub waiting: Vec<f64>,
 }
 
+/// One kept pick in brief: the request's number, when it was routed and the replica chosen
+/// (the list the page offers to choose from, without every endpoint's numbers).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PickBrief {
+    pub request: u64,
+    pub t_s: f64,
+    pub winner: Option<u32>,
+}
+
 /// What the simulation measures of model serving beyond the web metrics.
 #[derive(Clone)]
 pub(super) struct ServingStats {
@@ -503,6 +512,25 @@ impl Simulation {
             .as_ref()
             .map(|p| p.iter().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// The kept picks in brief, oldest first, one per request (a retried request's first pick,
+    /// the one `pick_scores` gives).
+    pub fn pick_list(&self) -> Vec<PickBrief> {
+        let Some(picks) = self.picks.as_ref() else {
+            return Vec::new();
+        };
+        let mut out: Vec<PickBrief> = Vec::with_capacity(picks.len());
+        for p in picks {
+            if out.iter().all(|b| b.request != p.request) {
+                out.push(PickBrief {
+                    request: p.request,
+                    t_s: p.t_s,
+                    winner: p.winner,
+                });
+            }
+        }
+        out
     }
 
     /// The scores behind the pick for request number `request`, if still kept.
