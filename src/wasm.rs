@@ -517,6 +517,12 @@ impl Simulation {
         to_js(&self.inner().pick_history())
     }
 
+    /// The kept picks in brief, oldest first, one per request: `[{request, t_s, winner}]`
+    /// (what "why this replica?" lists; `pick_scores` gives one's numbers).
+    pub fn pick_list(&self) -> JsValue {
+        to_js(&self.inner().pick_list())
+    }
+
     /// The same for request number `request` (1 = the run's first), if still kept; else null.
     pub fn pick_scores(&self, request: f64) -> JsValue {
         if !(request >= 1.0 && request.fract() == 0.0) {

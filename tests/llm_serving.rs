@@ -288,6 +288,17 @@ fn the_scores_behind_a_pick_are_the_pickers_own_formula() {
     assert_eq!(last, *history.last().unwrap());
     assert_eq!(last.request, sim.requests().arrived);
     assert_eq!(sim.pick_scores(last.request), Some(last.clone()));
+    // The list the page offers: the same picks in brief, one per request.
+    let brief: Vec<(u64, f64, Option<u32>)> = sim
+        .pick_list()
+        .iter()
+        .map(|b| (b.request, b.t_s, b.winner))
+        .collect();
+    let full: Vec<(u64, f64, Option<u32>)> = history
+        .iter()
+        .map(|p| (p.request, p.t_s, p.winner))
+        .collect();
+    assert_eq!(brief, full);
     for pick in &history {
         let waiting: Vec<u32> = pick.endpoints.iter().map(|e| e.waiting).collect();
         let kv: Vec<f64> = pick.endpoints.iter().map(|e| e.kv_use).collect();

@@ -119,3 +119,33 @@ fn switching_the_autoscaler_kind_replays() {
     );
     assert_eq!(summary(&replay), summary(&sim));
 }
+
+#[test]
+fn a_rewind_gives_back_the_picks_and_replica_histories_of_that_moment() {
+    // "Why this replica?" after a rewind reads the kept picks of the rewound time, and the
+    // replica chart its samples: exactly those of a run simulated straight to that time.
+    let s = Scenario::from_json(
+        r#"{"seed": 3, "duration_s": 120, "traffic": {"rate_rps": 20, "prefix": {"share": 0.8}},
+            "instances": {"count": 3, "model": "llm"}, "balancer": {"algorithm": "endpoint_picker"}}"#,
+    )
+    .unwrap();
+    let mut replay = Replay::new(Simulation::new(s.clone()).unwrap());
+    replay.advance_until(120_000_000_000, u64::MAX, Breakpoints::NONE);
+    for t in [7.25, 61.5, 33.0] {
+        assert!(replay.seek((t * 1e9) as u64, u64::MAX));
+        let expected = straight(s.clone(), t);
+        assert_eq!(
+            replay.sim().pick_history(),
+            expected.pick_history(),
+            "picks at {t} s"
+        );
+        assert_eq!(replay.sim().pick_history().len(), 16);
+        for id in 0..3 {
+            assert_eq!(
+                replay.sim().replica_history(id),
+                expected.replica_history(id),
+                "replica {id} at {t} s"
+            );
+        }
+    }
+}

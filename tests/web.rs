@@ -252,6 +252,12 @@ fn facade_gives_the_model_serving_readouts() {
         .unwrap();
     assert_eq!(winner["total"].as_f64(), Some(best));
     assert_eq!(as_json(facade.pick_history()).as_array().unwrap().len(), 16);
+    // The list the page offers, in brief: the last one is the last pick.
+    let list = as_json(facade.pick_list());
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 16);
+    assert_eq!(list[15]["request"], pick["request"]);
+    assert_eq!(list[15]["winner"], pick["winner"]);
     assert!(facade.pick_scores(0.5).is_null());
     // The default lengths: the Azure conversation trace's table, mean 1190.11 prompt tokens.
     let lengths = as_json(wasm::token_lengths(JsValue::UNDEFINED).unwrap());

@@ -60,6 +60,7 @@ export class App {
     this.viewDirty = true;
     this.notice = '';
     this.charts?.clear();
+    this.servingPanel?.reset();
     this.feed.reset();
     this.keyView?.reset();
     if (!lesson) this.syncBreakpoints();
@@ -416,12 +417,16 @@ export class App {
 
   render() {
     this.charts?.destroy();
+    // the serving panel is rebuilt too (a language switch): it keeps the pick the user chose
+    const chosen = this.servingPanel?.chosen ?? null;
+    this.servingPanel?.chart.destroy();
     const root = document.getElementById('app');
     this.alert = h('div', { class: 'banner banner-error', role: 'alert', hidden: true });
     fill(root, header(this), this.alert, h('main', { class: 'layout', id: 'main' },
       stage(this), side(this), controls(this), charts(this), comparison(this), race(this)), footer(this));
     document.body.classList.toggle('classroom', this.classroom);
     document.documentElement.classList.toggle('classroom', this.classroom);
+    this.servingPanel.chosen = chosen;
     this.makeFleetView();
     this.charts.mount();
     this.feature(this.featured);

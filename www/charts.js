@@ -286,3 +286,78 @@ function drawMarks(u, marks, withScale) {
   }
   ctx.restore();
 }
+
+/**
+ * One model-server replica over time, from the core's replica_history(id): batch and waiting
+ * requests on the left axis, KV-cache use (a fraction, labelled in percent) on the right.
+ * The data given to uPlot is the core's columns unchanged.
+ */
+export class ReplicaChart {
+  constructor() {
+    this.holder = h('div', { class: 'chart' });
+    this.plot = null;
+    this.data = null;
+    this.ro = new ResizeObserver(() => this.resize());
+    this.ro.observe(this.holder);
+  }
+
+  make() {
+    const count = (u, v) => (v == null ? '—' : fmt.int(v));
+    const share = (u, v) => (v == null ? '—' : fmt.pct(v));
+    const opts = {
+      width: Math.max(180, Math.floor(this.holder.getBoundingClientRect().width || 300)),
+      height: 170,
+      cursor: { drag: { x: false, y: false }, points: { size: 6 } },
+      legend: { live: true },
+      scales: {
+        x: { time: false },
+        y: { range: (u, lo, hi) => [0, hi > 0 ? hi * 1.12 : 1] },
+        kv: { range: [0, 1.05] },
+      },
+      axes: [
+        { ...AXIS, label: t('chart.axis.time'), labelSize: 18, size: 32, values: (u, vals) => vals.map((v) => fmt.num(v)) },
+        { ...AXIS, label: t('chart.axis.sequences'), labelSize: 18, size: 44, values: (u, vals) => vals.map((v) => fmt.num(v)) },
+        { ...AXIS, scale: 'kv', side: 1, label: t('chart.axis.kv_pct'), labelSize: 18, size: 44, grid: { show: false }, values: (u, vals) => vals.map((v) => fmt.pct(v)) },
+      ],
+      series: [
+        { label: t('chart.s.time'), value: (u, v) => (v == null ? '—' : fmt.s(v)) },
+        { label: t('chart.s.batch'), stroke: '#1f6feb', width: 2, points: { show: false }, value: count, paths: uPlot.paths.stepped({ align: 1 }) },
+        { label: t('chart.s.waiting'), stroke: '#b86e00', width: 1.5, dash: [5, 3], points: { show: false }, value: count, paths: uPlot.paths.stepped({ align: 1 }) },
+        { label: t('chart.s.kv_use'), stroke: '#0f766e', width: 2, fill: 'rgba(15,118,110,0.10)', scale: 'kv', points: { show: false }, value: share },
+      ],
+    };
+    this.plot = new uPlot(opts, [[], [], [], []], this.holder);
+  }
+
+  /** @param {{t_s: number[], batch: number[], waiting: number[], kv_use: number[]}} hist */
+  update(hist) {
+    this.data = [hist.t_s, hist.batch, hist.waiting, hist.kv_use];
+    if (!this.plot) {
+      if (!this.holder.isConnected) return;
+      this.make();
+    }
+    this.plot.setData(this.data);
+    // uPlot redraws (and resets its legend to the cursor) after this task: show the last sample then
+    const plot = this.plot;
+    requestAnimationFrame(() => {
+      if (plot === this.plot && hist.t_s.length && !(plot.cursor.left >= 0)) plot.setLegend({ idx: hist.t_s.length - 1 });
+    });
+  }
+
+  resize() {
+    if (!this.plot) return;
+    const w = Math.max(180, Math.floor(this.holder.getBoundingClientRect().width || 0));
+    if (w > 0 && Math.abs(w - this.plot.width) > 2) this.plot.setSize({ width: w, height: this.plot.height });
+  }
+
+  clear() {
+    this.data = null;
+    this.plot?.setData([[], [], [], []]);
+  }
+
+  destroy() {
+    this.ro.disconnect();
+    this.plot?.destroy();
+    this.plot = null;
+  }
+}

@@ -55,7 +55,7 @@ export function stage(app) {
   app.inspector = new Inspector({ sim: () => app.sim, select: (id) => { app.select(id); canvas.focus(); }, changed: () => app.afterChange() });
   app.inspector.show(app.selected);
   app.fleetSummary = h('p', { class: 'stage-sub', role: 'status' });
-  app.servingPanel = new ServingPanel();
+  app.servingPanel = new ServingPanel({ select: (id) => app.select(id), selected: () => app.selected });
   app.featureSlot = h('div', { class: 'feature-slot' });
   const grad = () => h('li', null, h('span', { class: 'lg-grad', 'aria-hidden': 'true' }), h('span', null, t('legend.util')));
   const item = (sw, key) => h('li', null, ...sw.split(' ').map((s) => h('span', { class: `sw sw-${s}`, 'aria-hidden': 'true' })), t(key));

@@ -268,7 +268,7 @@ fn build() -> Vec<Field> {
     b.int("balancer.max_ring_size", 1.0, f64::from(MAX_RING_SIZE), "", "ring_hash with `ring: envoy`: Envoy's maximum_ring_size (≥ `min_ring_size`; Envoy's default 8,388,608 is above fleetlab's ceiling)");
     b.int("balancer.table_size", 2.0, 1_000_003.0, "", "maglev: lookup table size, a prime");
     b.float("balancer.load_delay_s", 0.0, 3600.0, "s", "period of the load reports the balancer sees (0: exact, live)");
-    b.float("balancer.timeout_s", 0.0, 86_400.0, "s", "time the balancer waits for one attempt (0: forever; Envoy's route timeout 15 s, nginx proxy_read_timeout 60 s); a late attempt fails (requests.timed_out) and its work still runs on the instance; web instances only: a model server's requests are not timed out");
+    b.float("balancer.timeout_s", 0.0, 86_400.0, "s", "time the balancer waits for one attempt (0: forever; Envoy's route timeout 15 s, nginx proxy_read_timeout 60 s); a late attempt fails (requests.timed_out); a web instance still does its work, a model server aborts the sequence and frees its KV blocks; for a model server it spans the whole streamed response, to the last output token");
     b.int("balancer.retries", 0.0, 100.0, "", "retries of a failed attempt, each on another instance than the one before (Envoy: none without a retry policy)");
     b.name("balancer.retry_on", RetryOn::NAMES, "what is retried: `connect_failure` (refused connection), `error_timeout` (nginx's default proxy_next_upstream: also resets and timeouts) or `5xx` (Envoy retry_on 5xx: also a 503 from a full queue)");
     b.float("balancer.retry_backoff_s", 0.0, 60.0, "s", "Envoy's retry back-off base: retry k waits a uniform time below min(base × 2^(k−1), 10 × base) (0: at once, as nginx; Envoy: 0.025)");

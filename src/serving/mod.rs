@@ -12,4 +12,4 @@ pub mod replica;
 pub mod runs;
 pub mod tokens;
 
-pub use replica::{HistorySample, Outcome, Replica, Seq, Step};
+pub use replica::{Attempt, HistorySample, Outcome, Replica, Seq, Step};

@@ -29,10 +29,29 @@ use std::collections::VecDeque;
 use super::kv::{blocks_for, BlockPool, BLOCK_TOKENS};
 use crate::scenario::LlmConfig;
 
+/// The client's attempt a sequence serves, as the balancer sent it. The replica only keeps it:
+/// the simulation reads it back when the attempt times out (to fail or retry that attempt).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Attempt {
+    /// When the attempt was sent (its timeout runs from here).
+    pub sent_ns: u64,
+    pub key: u32,
+    /// Attempts that failed before this one, and the instance of the last (a retry avoids it).
+    pub attempt: u32,
+    pub previous: u32,
+    /// The request's shared-prefix group and prefix tokens as drawn (a retry sends them again).
+    pub group: u32,
+    pub prefix_tokens: u32,
+}
+
 /// One request inside a replica.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Seq {
     pub arrived_ns: u64,
+    /// The client's attempt (its timeout's start; what a retry resends).
+    pub origin: Attempt,
+    /// Its client gave up (a timeout): aborted, removed with its blocks before the next step.
+    pub aborted: bool,
     /// Prompt tokens (the shared prefix included).
     pub prompt: u32,
     /// Output tokens it will generate.
@@ -72,6 +91,13 @@ impl Seq {
         };
         Seq {
             arrived_ns,
+            origin: Attempt {
+                sent_ns: arrived_ns,
+                group,
+                prefix_tokens,
+                ..Attempt::default()
+            },
+            aborted: false,
             prompt,
             output: output.max(1),
             group: if prefix_blocks == 0 { 0 } else { group },
@@ -149,6 +175,8 @@ pub struct Replica {
     since_ns: u64,
     /// The last one-second samples of KV use, batch and waiting, oldest first.
     pub history: VecDeque<HistorySample>,
+    /// Sequences aborted while a step was under way, still held until it ends.
+    pub aborting: u32,
 }
 
 impl Replica {
@@ -170,6 +198,7 @@ impl Replica {
             last_ns: now_ns,
             since_ns: now_ns,
             history: VecDeque::new(),
+            aborting: 0,
         }
     }
 
@@ -225,6 +254,55 @@ impl Replica {
     /// A request arrives: it waits for the next step's scheduling.
     pub fn enqueue(&mut self, seq: Seq) {
         self.waiting.push_back(seq);
+    }
+
+    /// When the oldest sequence whose client still waits was sent (None: none held).
+    pub fn oldest_sent(&self) -> Option<u64> {
+        self.waiting
+            .iter()
+            .chain(self.running.iter())
+            .filter(|s| !s.aborted)
+            .map(|s| s.origin.sent_ns)
+            .min()
+    }
+
+    /// Aborts every sequence whose attempt was sent at or before `sent_by` (their clients gave
+    /// up), reporting each to `out`. As vLLM's engine core takes aborts between steps, they
+    /// leave (their KV blocks freed) at once when no step is under way, else when it ends,
+    /// the tokens of that step thrown away with them. Returns how many were aborted.
+    pub fn abort_sent_by(&mut self, now_ns: u64, sent_by: u64, mut out: impl FnMut(&Seq)) -> u32 {
+        let mut n = 0;
+        for s in self.waiting.iter_mut().chain(self.running.iter_mut()) {
+            if !s.aborted && s.origin.sent_ns <= sent_by {
+                s.aborted = true;
+                n += 1;
+                out(s);
+            }
+        }
+        self.aborting += n;
+        if self.step.is_none() {
+            self.remove_aborted(now_ns);
+        }
+        n
+    }
+
+    /// Removes the aborted sequences, freeing their blocks (vLLM's `Scheduler.finish_requests`
+    /// with `FINISHED_ABORTED`, then `_free_request`).
+    fn remove_aborted(&mut self, now_ns: u64) {
+        if self.aborting == 0 {
+            return;
+        }
+        self.accumulate(now_ns);
+        let kv = &mut self.kv;
+        let mut free = |s: &Seq| {
+            if s.aborted {
+                kv.release(s.private, s.group, s.attached);
+            }
+            !s.aborted
+        };
+        self.waiting.retain(|s| free(s));
+        self.running.retain(|s| free(s));
+        self.aborting = 0;
     }
 
     /// Forms the next step (the batch and its tokens) at `now_ns`; `speed` scales the step
@@ -341,6 +419,7 @@ impl Replica {
             return;
         };
         self.prefill_tokens += u64::from(step.prefill_tokens);
+        self.remove_aborted(now_ns);
         let mut i = 0;
         while i < self.running.len() {
             let s = &mut self.running[i];
@@ -384,10 +463,11 @@ impl Replica {
 
     /// Drops every sequence and the cache's contents at `now_ns` (the replica crashed or
     /// stopped: GPU memory is gone); the counters and averages stay. Returns the sequences
-    /// dropped.
+    /// dropped whose clients still waited (aborted ones are not counted again).
     pub fn shut_down(&mut self, now_ns: u64) -> u32 {
         self.accumulate(now_ns);
-        let lost = self.len() as u32;
+        let lost = self.len() as u32 - self.aborting;
+        self.aborting = 0;
         self.waiting = VecDeque::new();
         self.running = Vec::new();
         self.kv = BlockPool::new(self.cfg.kv_blocks, self.cfg.prefix_caching);
@@ -484,6 +564,44 @@ mod tests {
         let (_, done) = drain(&mut r);
         assert_eq!(done.len(), 5, "every sequence finishes");
         assert_eq!(r.kv.used(), 0);
+    }
+
+    #[test]
+    fn an_aborted_sequence_leaves_at_the_step_end_and_frees_its_blocks() {
+        // Two sequences of prompt 100 tokens (7 blocks of 16 each).
+        // Aborted during their prefill step, they stay until it ends (vLLM takes aborts between
+        // steps), produce no first token, and every block comes back; a waiting one aborted
+        // while no step runs leaves at once.
+        let mut r = Replica::new(&cfg(4, 100), 0);
+        let mut a = Seq::new(0, 100, 3, 0, 0);
+        a.origin.sent_ns = 10;
+        let mut b = Seq::new(0, 100, 3, 0, 0);
+        b.origin.sent_ns = 20;
+        r.enqueue(a);
+        r.enqueue(b);
+        let step = r.schedule(0, 1.0).unwrap();
+        assert_eq!(r.kv.used(), 14);
+        assert_eq!(r.oldest_sent(), Some(10));
+        let mut seen = Vec::new();
+        assert_eq!(r.abort_sent_by(1, 15, |s| seen.push(s.origin.sent_ns)), 1);
+        assert_eq!(seen, [10]);
+        assert_eq!(
+            (r.running(), r.aborting),
+            (2, 1),
+            "held until the step ends"
+        );
+        assert_eq!(r.oldest_sent(), Some(20));
+        let mut firsts = 0;
+        r.finish_step(step.ns, |o| {
+            firsts += u32::from(matches!(o, Outcome::FirstToken { .. }))
+        });
+        assert_eq!(firsts, 1, "only the sequence whose client waits");
+        assert_eq!((r.running(), r.aborting, r.kv.used()), (1, 0, 7));
+        // Idle now: an abort removes at once.
+        r.enqueue(Seq::new(0, 50, 2, 0, 0));
+        assert_eq!(r.abort_sent_by(step.ns, u64::MAX, |_| {}), 2);
+        assert_eq!((r.len(), r.aborting, r.kv.used()), (0, 0, 0));
+        assert_eq!(r.oldest_sent(), None);
     }
 
     #[test]

@@ -63,7 +63,9 @@ pub use observe::{
 };
 pub use replay::Replay;
 pub use routing::PICKS_KEPT;
-pub use serving::{ReplicaHistory, ReplicaReadout, ServingReadout, ServingSummary, HISTORY_S};
+pub use serving::{
+    PickBrief, ReplicaHistory, ReplicaReadout, ServingReadout, ServingSummary, HISTORY_S,
+};
 use workload::Workload;
 
 const NS: u64 = 1_000_000_000;

@@ -8,15 +8,16 @@
 //! blocks says so in the log (`kv_full`, once per spell: the spell ends when its waiting
 //! queue empties) and in the view's flags. Requests never vanish: they wait (or are
 //! preempted back into the waiting queue) until served, dropped at a full queue
-//! (`queue_limit`) or lost in a crash.
+//! (`queue_limit`), lost in a crash, or aborted when `balancer.timeout_s` runs out before
+//! their last token (the sequence leaves and frees its KV blocks; see `timeouts.rs`).
 
 use serde::Serialize;
 
 use crate::balance::endpoint_picker::{endpoint_saturation, saturation};
 use crate::balance::endpoint_picker::{KV_CACHE_UTIL_THRESHOLD, QUEUE_DEPTH_THRESHOLD};
-use crate::balance::PickScores;
+use crate::balance::{Failure, PickScores};
 use crate::metrics::{LatencyRecorder, LatencyStats};
-use crate::serving::{Outcome, Replica, Seq};
+use crate::serving::{Attempt, Outcome, Replica, Seq};
 
 use super::service::QueueFull;
 use super::workload::LlmRequest;
@@ -35,6 +36,15 @@ pub struct ReplicaHistory {
     pub kv_use: Vec<f64>,
     pub batch: Vec<f64>,
     pub waiting: Vec<f64>,
+}
+
+/// One kept pick in brief: the request's number, when it was routed and the replica chosen
+/// (the list the page offers to choose from, without every endpoint's numbers).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PickBrief {
+    pub request: u64,
+    pub t_s: f64,
+    pub winner: Option<u32>,
 }
 
 /// What the simulation measures of model serving beyond the web metrics.
@@ -195,13 +205,21 @@ impl Simulation {
         request: Request,
         llm: LlmRequest,
     ) -> Result<(), QueueFull> {
-        let seq = Seq::new(
+        let mut seq = Seq::new(
             request.arrived_ns,
             llm.prompt,
             llm.output,
             llm.group,
             llm.prefix_tokens,
         );
+        seq.origin = Attempt {
+            sent_ns: request.sent_ns,
+            key: request.key,
+            attempt: request.attempt,
+            previous: request.previous,
+            group: llm.group,
+            prefix_tokens: llm.prefix_tokens,
+        };
         let queue_limit = self.scenario.instances.queue_limit;
         let inst = &mut self.fleet[id];
         inst.routed += 1;
@@ -220,6 +238,7 @@ impl Simulation {
         if idle {
             self.run_replica(id);
         }
+        self.arm_timeout(id);
         Ok(())
     }
 
@@ -242,6 +261,7 @@ impl Simulation {
             replica.kv_use(),
         );
         inst.held = waiting;
+        inst.abandoned = replica.aborting;
         inst.set_in_service(now, running);
         let epoch = inst.epoch;
         let spell_starts = blocked && !inst.kv_full;
@@ -341,6 +361,56 @@ impl Simulation {
         // Sequences left: the activator (if it holds requests) may send the next ones here.
         if self.scaling.activator_settings.is_some() {
             self.activator_slot_free(id, false);
+        }
+    }
+
+    /// Replica `id`'s timer fired: every sequence whose attempt is `timeout` old is aborted
+    /// (the balancer reset the stream, the server aborts the request and frees its KV blocks;
+    /// see `timeouts.rs`), and the attempt fails for its client or is retried.
+    pub(super) fn on_llm_timeout(&mut self, id: u32, timeout: u64) {
+        let now = self.now_ns;
+        let Some(sent_by) = now.checked_sub(timeout) else {
+            self.arm_timeout(id);
+            return;
+        };
+        let inst = &mut self.fleet[id];
+        let Some(replica) = inst.llm.as_mut() else {
+            return;
+        };
+        let mut expired = Vec::new();
+        replica.abort_sent_by(now, sent_by, |s| {
+            let o = s.origin;
+            expired.push((
+                Request {
+                    arrived_ns: s.arrived_ns,
+                    sent_ns: o.sent_ns,
+                    work: 0.0,
+                    key: o.key,
+                    attempt: o.attempt,
+                    previous: o.previous,
+                },
+                LlmRequest {
+                    prompt: s.prompt,
+                    output: s.output,
+                    group: o.group,
+                    prefix_tokens: o.prefix_tokens,
+                },
+            ));
+        });
+        let idle = replica.step.is_none();
+        inst.abandoned = replica.aborting;
+        inst.failed += expired.len() as u64;
+        if idle && !expired.is_empty() {
+            // Removed at once: the replica's counts follow, and it may start a step (or stop,
+            // when draining and now empty).
+            self.run_replica(id);
+            if self.scaling.activator_settings.is_some() {
+                self.activator_slot_free(id, false);
+            }
+        }
+        self.arm_timeout(id);
+        for (request, llm) in expired {
+            self.attempt_failed(id, request, Some(llm), Failure::Timeout);
         }
     }
 
@@ -450,6 +520,25 @@ impl Simulation {
             .as_ref()
             .map(|p| p.iter().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// The kept picks in brief, oldest first, one per request (a retried request's first pick,
+    /// the one `pick_scores` gives).
+    pub fn pick_list(&self) -> Vec<PickBrief> {
+        let Some(picks) = self.picks.as_ref() else {
+            return Vec::new();
+        };
+        let mut out: Vec<PickBrief> = Vec::with_capacity(picks.len());
+        for p in picks {
+            if out.iter().all(|b| b.request != p.request) {
+                out.push(PickBrief {
+                    request: p.request,
+                    t_s: p.t_s,
+                    winner: p.winner,
+                });
+            }
+        }
+        out
     }
 
     /// The scores behind the pick for request number `request`, if still kept.

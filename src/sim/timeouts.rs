@@ -13,6 +13,34 @@
 //! Conservation keeps its form: `in_flight` counts requests a client still waits for, and
 //! `count_in_system` counts each instance's `live` requests (`active − abandoned`).
 //!
+//! Model servers (`instances.model: llm`) differ on both counts, as their upstreams do:
+//! - The timeout spans the whole streamed response. Envoy arms the route timeout when the
+//!   downstream request is complete (`Filter::onRequestComplete` in
+//!   source/common/router/router.cc, `response_timeout_` with `timeout_.global_timeout_`) and
+//!   disarms it only when the upstream response ends; `Filter::onResponseTimeout` resets every
+//!   upstream request still in flight, "also … in the case of BiDi streaming APIs where we
+//!   might have already seen the headers" (its comment). So a request still streaming output
+//!   tokens at the deadline fails too: its first tokens do not save it (TTFT is recorded, the
+//!   request counts in `failed` and `timed_out`, not `completed`).
+//! - The work stops. vLLM's API server notices the closed stream and aborts the request
+//!   (v1 `AsyncLLM.generate` catches the cancellation and calls `AsyncLLM.abort`,
+//!   vllm/v1/engine/async_llm.py); the engine core takes aborts between steps and the
+//!   scheduler finishes the request as `FINISHED_ABORTED` and frees its KV blocks
+//!   (`Scheduler.finish_requests` → `_free_request`, vllm/v1/core/sched/scheduler.py). Here a
+//!   timed-out sequence leaves its replica at once when no step is under way, else when the
+//!   step ends, that step's tokens thrown away (`Replica::abort_sent_by`). Noticing the
+//!   disconnect is taken as instant (upstream it takes until the next write or the next poll
+//!   of the connection, milliseconds).
+//! - Retries and outlier detection treat it as a web request's timeout: `retry_on` decides
+//!   whether the prompt is sent again (to another replica when there is one; it is prefilled
+//!   from scratch unless prefix caching holds part of it), and the instance is charged with a
+//!   failure. That is the non-streamed response (`stream: false`), whose headers come with the
+//!   whole answer. A streamed one sends its headers at once, and after response headers
+//!   Envoy neither retries nor charges outlier detection (`onResponseTimeout` records
+//!   `LocalOriginTimeout` only for an upstream request `awaitingHeaders()`), and nginx passes
+//!   a request to the next server only if nothing was sent to the client yet: not modelled (a
+//!   request carries no streaming flag).
+//!
 //! Cost: every request of an instance gets the same timeout and its queue is in the order the
 //! attempts were sent, so the first request to time out is always its oldest live one. Each
 //! instance therefore keeps at most one pending timer, at that request's deadline; when it
@@ -20,7 +48,10 @@
 //! re-arms it (a timer that finds nothing due just moves on), so the event heap holds O(1)
 //! timer events per instance, not one per request. A change of `timeout_s` applies to requests
 //! already sent (Envoy fixes each request's timeout when it starts; the difference lasts one
-//! timeout at most) and re-arms every timer.
+//! timeout at most) and re-arms every timer. A replica's timer works the same way over its
+//! waiting and running sequences (the oldest by when its attempt was sent), so it too holds one
+//! timer at most; each firing scans that replica's sequences, bounded by `queue_limit` and
+//! `max_batch`.
 
 use crate::balance::Failure;
 use crate::registry::seconds_to_ns;
@@ -58,6 +89,9 @@ impl Simulation {
     /// When the oldest request of instance `id` whose client still waits was sent.
     fn oldest_live_sent(&self, id: u32) -> Option<u64> {
         let inst = &self.fleet[id];
+        if let Some(r) = inst.llm.as_ref() {
+            return r.oldest_sent();
+        }
         let serving = inst
             .serving
             .iter()
@@ -88,6 +122,9 @@ impl Simulation {
         inst.timeout_armed = false;
         if timeout == 0 {
             return;
+        }
+        if inst.llm.is_some() {
+            return self.on_llm_timeout(id, timeout);
         }
         let overdue = |r: &Request| r.sent_ns.saturating_add(timeout) <= now;
         let mut expired = Vec::new();
