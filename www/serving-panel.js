@@ -58,7 +58,8 @@ export class ServingPanel {
       this.readouts,
       this.pool,
       this.lat,
-      h('div', { class: 'sv-scroll' },
+      // a region that scrolls sideways on a phone: focusable, so keyboards can scroll it too
+      h('div', { class: 'sv-scroll', tabindex: 0, role: 'region', 'aria-label': t('serving.table_caption') },
         h('table', { class: 'sv-table' },
           h('caption', { class: 'vh' }, t('serving.table_caption')),
           h('thead', null, h('tr', null,
@@ -87,6 +88,12 @@ export class ServingPanel {
     this.chart.clear();
   }
 
+  /** Why no time is shown yet: nothing finished its first token, or the warm-up is on. */
+  notYet(sim) {
+    const w = sim.scenario().warmup_s;
+    return w > 0 ? t('serving.latency_none', { w: fmt.s(w) }) : t('serving.latency_none_yet');
+  }
+
   /** Reads the core's serving readout, explanation and picks; hidden for a web fleet. */
   update(sim, ex) {
     this.sim = sim;
@@ -95,16 +102,18 @@ export class ServingPanel {
     if (!s) return;
     text(this.outs.sat, fmt.num(s.pool_saturation));
     text(this.outs.hit, fmt.pct(ex?.serving?.prefix_hit_fraction));
-    text(this.outs.ttft, fmt.ms(s.ttft_s.mean));
+    // before any first token is measured (the warm-up) the core's figures are zeros: say so
+    const measured = s.ttft_measured > 0;
+    text(this.outs.ttft, measured ? fmt.ms(s.ttft_s.mean) : '—');
     const thresholds = { q: fmt.int(s.queue_depth_threshold), kv: fmt.pct(s.kv_cache_util_threshold) };
     text(this.intro, t('serving.intro', thresholds));
     text(this.pool, t(s.saturated ? 'serving.pool_saturated' : 'serving.pool', {
       x: fmt.num(s.pool_saturation), ...thresholds,
     }));
     this.el.dataset.saturated = String(s.saturated);
-    text(this.lat, t('serving.latency', {
+    text(this.lat, measured ? t('serving.latency', {
       ttft50: fmt.ms(s.ttft_s.p50), ttft99: fmt.ms(s.ttft_s.p99), tpot50: fmt.ms(s.tpot_s.p50), tpot99: fmt.ms(s.tpot_s.p99),
-    }));
+    }) : this.notYet(sim));
     const selected = this.o.selected?.() ?? null;
     const rows = s.replicas.slice(0, ROWS).map((r) => h('tr', { 'data-instance': r.instance, class: [r.saturated ? 'sat' : '', r.instance === selected ? 'sel' : ''].join(' ').trim() || null },
       h('th', { scope: 'row' },
@@ -229,7 +238,7 @@ export class ServingPanel {
         prompt: fmt.int(p.prompt_tokens), winner: p.winner == null ? '—' : `#${p.winner}`,
       })),
       h('p', { class: 'sv-rule' }, ruleText(p)),
-      h('div', { class: 'sv-scroll' }, h('table', { class: 'sv-table sv-scores', 'data-request': p.request },
+      h('div', { class: 'sv-scroll', tabindex: 0, role: 'region', 'aria-label': t(chosen ? 'serving.why_caption_n' : 'serving.why_caption', { n: fmt.int(p.request) }) }, h('table', { class: 'sv-table sv-scores', 'data-request': p.request },
         h('caption', { class: 'vh' }, t(chosen ? 'serving.why_caption_n' : 'serving.why_caption', { n: fmt.int(p.request) })),
         h('thead', null, h('tr', null, cols.map((c) => h('th', { scope: 'col' }, t(`serving.why.${c}`))))),
         h('tbody', null, rows.map((e) => h('tr', { class: e.instance === p.winner ? 'win' : null, 'data-instance': e.instance },

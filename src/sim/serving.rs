@@ -160,6 +160,9 @@ pub struct ServingReadout {
     pub kv_cache_util_threshold: f64,
     pub ttft_s: LatencyStats,
     pub tpot_s: LatencyStats,
+    /// Requests whose first token counts in `ttft_s` (none during the warm-up, when the
+    /// figures above are zeros, not measurements).
+    pub ttft_measured: u64,
 }
 
 impl Simulation {
@@ -466,6 +469,7 @@ impl Simulation {
             kv_cache_util_threshold: KV_CACHE_UTIL_THRESHOLD,
             ttft_s: serving.ttft.stats(),
             tpot_s: serving.tpot.stats(),
+            ttft_measured: serving.ttft.count(),
         })
     }
 

@@ -203,8 +203,11 @@ test('four model-server balancers compared on a phone: laid out and accessible',
     await page.locator('#cmp-run').click();
     await page.waitForSelector('#cmp-sentence', { timeout: 60000 });
     assert.deepEqual(await layoutFaults(page), [], `390x844-${lang} four balancers`);
-    // the comparison card only: the model-serving panel is another view's
     await axe(page, `390x844-${lang} four model-server balancers compared`, '#compare');
+    // the model-serving panel, with a pick chosen and a replica's chart
+    await page.evaluate(() => window.fleetlab.app.select(1));
+    await page.waitForSelector('#model-serving .sv-pick-list button.sv-pick', { timeout: 20000 });
+    await axe(page, `390x844-${lang} model serving panel`, '#model-serving');
     await page.context().close();
   }
 });

@@ -165,6 +165,10 @@ test('web balancers in model serving mode: the loads they saw, their own rule', 
   await runAndPause(page, 3);
   assert.match(await page.locator('#sv-why .sv-rule').textContent(), /decides by its own rule/);
   assert.ok(await page.locator('.sv-pick-list button.sv-pick').count() > 0);
+  // 3 s into the example's 60 s warm-up nothing is measured: no "0 ms", but why there is none
+  assert.equal(await page.evaluate(() => window.fleetlab.sim.serving().ttft_measured), 0);
+  assert.equal(await page.locator('.ro[data-value="summary.ttft_s.mean"] output').textContent(), '—');
+  assert.match(await page.locator('.sv-lat').textContent(), /No first token measured yet: .*warm-up \(60 s\)/);
   await page.context().close();
 });
 
