@@ -130,7 +130,13 @@ impl Buckets {
         };
         let heap = &mut self.heaps[active];
         if std::mem::take(&mut heap.top_lowered) {
-            Self::sift_down(&mut heap.items, 0);
+            if Self::is_live(&self.stamps, &heap.items[0]) {
+                Self::sift_down(&mut heap.items, 0);
+            } else {
+                // The last winner, gone to another bucket: dropped now rather than sifted
+                // down and dropped later.
+                Self::pop_top(&mut heap.items);
+            }
         }
         heap.items.push(item);
         let at = heap.items.len() - 1;
@@ -172,13 +178,18 @@ impl Buckets {
                 }
                 return self.min;
             }
-            // A dead top (the lowered one too) leaves: the last entry sifts down from the root.
+            // A dead top (the lowered one too) leaves.
             heap.top_lowered = false;
-            let last = heap.items.pop().expect("a live entry remains");
-            if !heap.items.is_empty() {
-                heap.items[0] = last;
-                Self::sift_down(&mut heap.items, 0);
-            }
+            Self::pop_top(&mut heap.items);
+        }
+    }
+
+    /// Drops the top entry: the last one sifts down from the root.
+    fn pop_top(items: &mut Vec<Item>) {
+        let Some(last) = items.pop() else { return };
+        if !items.is_empty() {
+            items[0] = last;
+            Self::sift_down(items, 0);
         }
     }
 
