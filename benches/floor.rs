@@ -11,9 +11,9 @@
 //! cheapest obvious way: one binary heap of 16-byte entries (time in ns, and a sequence number
 //! and the instance packed into one u64 so simultaneous events leave first in, first out as
 //! fleetlab's do), one queue of arrival times per instance whose head is the request in service,
-//! and three counters. Randomness is fleetlab's own (`SimRng::exponential` through libm,
+//! and three counters. Randomness is fleetlab's own (`SimRng::exponential`, a ziggurat,
 //! `SimRng::below`), so the arithmetic per draw is the same and the gap between the two is the
-//! price of fleetlab's features and layout, not of a cheaper logarithm. That is why it is the
+//! price of fleetlab's features and layout, not of a cheaper sampler. That is why it is the
 //! floor: no faithful simulator of this model can skip any of the work done here.
 
 use std::cmp::Reverse;

@@ -155,7 +155,7 @@ impl Simulation {
                     inst.weight = weight;
                     inst.speed = speed;
                 }
-                self.discovery.view.clear();
+                self.clear_view();
                 self.discovery.dirty = true;
             }
         }
@@ -193,7 +193,7 @@ impl Simulation {
             let was_shared = self.routing.is_shared();
             let old = std::mem::replace(&mut self.routing, Routing::build(now));
             let now_shared = self.routing.is_shared();
-            self.discovery.view.clear();
+            self.clear_view();
             if let Routing::Shared {
                 queue, abandoned, ..
             } = old

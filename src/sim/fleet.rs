@@ -226,7 +226,8 @@ impl Fleet {
     #[inline]
     fn note(&mut self, id: u32) {
         let c = &mut self.changes;
-        if c.tracking {
+        // A handler touches the same instance several times in a row: listed once.
+        if c.tracking && c.ids.last() != Some(&id) {
             if c.ids.len() < MAX_LISTED_CHANGES {
                 c.ids.push(id);
             } else {

@@ -327,6 +327,17 @@ impl Simulation {
         }
     }
 
+    /// Empties the balancer's view (the next pick rebuilds it). Every instance that was in it
+    /// leaves with `view_index` reset, so `view_index != u32::MAX` always means "at that index
+    /// of the view", which `flush_load_changes` relies on.
+    pub(super) fn clear_view(&mut self) {
+        for id in std::mem::take(&mut self.discovery.view) {
+            if let Some(inst) = self.fleet.get_mut_quiet(id) {
+                inst.view_index = u32::MAX;
+            }
+        }
+    }
+
     pub(super) fn ensure_view(&mut self) {
         let refresh_live = self.scenario.registry.refresh_s <= 0.0;
         let registry_moved =
@@ -469,8 +480,12 @@ impl Simulation {
                     let Some(inst) = self.fleet.get(id) else {
                         continue;
                     };
+                    // In the view exactly when `view_index` is set (see `clear_view` and
+                    // `rebuild_view`), so the view itself, far from the cache at large N, is
+                    // not read.
                     let ix = inst.view_index as usize;
-                    if view.get(ix) == Some(&id) {
+                    if ix < view.len() {
+                        debug_assert_eq!(view[ix], id, "view_index of {id}");
                         b.load_changed(ix, inst.live());
                     }
                 }
