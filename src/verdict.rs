@@ -14,8 +14,8 @@
 //! [`ranking`] is the same rule for two to four runs (the page compares up to four balancers):
 //! on each measure the runs within the margin of the best are its *leaders*; a run that leads
 //! on every measure wins, several such runs tie, and when none does it is a trade-off. For two
-//! runs with finite figures this names exactly the winner [`verdict`] names. Model servers add
-//! two measures, the mean and p99 time to first token (what a user waits for before the first
+//! web-fleet runs with finite figures this names exactly the winner [`verdict`] names (which
+//! does not weigh TTFT, so on model servers the two can differ). Model servers add two measures, the mean and p99 time to first token (what a user waits for before the first
 //! word appears), with the latency margins.
 
 use serde::Serialize;
@@ -46,10 +46,21 @@ pub struct Ttft {
     pub p99_s: f64,
 }
 
+/// A latency figure, or NaN when it is missing or its recorder measured nothing (an empty
+/// recorder reports 0, which would otherwise look like the best latency of all). A summary
+/// without the count (older JSON) keeps the figure.
+fn measured(count: Option<f64>, value: Option<f64>) -> f64 {
+    match (count, value) {
+        (Some(c), _) if c <= 0.0 => f64::NAN,
+        (_, Some(v)) => v,
+        _ => f64::NAN,
+    }
+}
+
 impl RunMeasures {
     /// From a summary as JSON (what the page's `Simulation.summary()` returns); a summary
-    /// without request counts is refused, named `field`. Missing latencies are NaN (they never
-    /// lead).
+    /// without request counts is refused, named `field`. Missing latencies, and those of a run
+    /// that measured none (its recorder reports zeros), are NaN: they never lead.
     pub fn from_summary_json(doc: &serde_json::Value, field: &str) -> Result<RunMeasures, Error> {
         let n = |p: &str| doc.pointer(p).and_then(|x| x.as_f64());
         let count = |p: &str| n(p).filter(|x| *x >= 0.0).map(|x| x as u64);
@@ -61,11 +72,11 @@ impl RunMeasures {
             (Some(arrived), Some(dropped), Some(failed)) => Ok(RunMeasures {
                 arrived,
                 lost: dropped.saturating_add(failed),
-                mean_s: n("/latency_s/mean").unwrap_or(f64::NAN),
-                p99_s: n("/latency_s/p99").unwrap_or(f64::NAN),
+                mean_s: measured(n("/latency_measured"), n("/latency_s/mean")),
+                p99_s: measured(n("/latency_measured"), n("/latency_s/p99")),
                 ttft: doc.get("ttft_s").filter(|t| t.is_object()).map(|_| Ttft {
-                    mean_s: n("/ttft_s/mean").unwrap_or(f64::NAN),
-                    p99_s: n("/ttft_s/p99").unwrap_or(f64::NAN),
+                    mean_s: measured(n("/ttft_measured"), n("/ttft_s/mean")),
+                    p99_s: measured(n("/ttft_measured"), n("/ttft_s/p99")),
                 }),
             }),
             _ => Err(Error::of(
@@ -79,14 +90,16 @@ impl RunMeasures {
     }
 
     pub fn from_summary(s: &crate::sim::Summary) -> RunMeasures {
+        let count = |c: u64| Some(c as f64);
+        let ttft_count = s.ttft_measured.map(|c| c as f64);
         RunMeasures {
             arrived: s.requests.arrived,
             lost: s.requests.dropped.saturating_add(s.requests.failed),
-            mean_s: s.latency_s.mean,
-            p99_s: s.latency_s.p99,
+            mean_s: measured(count(s.latency_measured), Some(s.latency_s.mean)),
+            p99_s: measured(count(s.latency_measured), Some(s.latency_s.p99)),
             ttft: s.ttft_s.map(|t| Ttft {
-                mean_s: t.mean,
-                p99_s: t.p99,
+                mean_s: measured(ttft_count, Some(t.mean)),
+                p99_s: measured(ttft_count, Some(t.p99)),
             }),
         }
     }
@@ -507,5 +520,57 @@ mod tests {
     fn no_arrivals_and_missing_latency_are_even() {
         let v = verdict(&run(0, 0, f64::NAN, f64::NAN), &run(0, 0, 0.01, 0.02));
         assert_eq!(v.winner, Better::Even);
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod measured_nothing {
+    use super::*;
+    use crate::scenario::Scenario;
+    use crate::sim::Simulation;
+
+    fn summary(json: &str) -> crate::sim::Summary {
+        let mut sim = Simulation::new(Scenario::from_json(json).unwrap()).unwrap();
+        sim.run_to_end();
+        sim.summary()
+    }
+
+    /// A run whose every request times out completes none: its latency recorder is empty and
+    /// reports zeros. Those zeros must not lead: the run that served everything wins outright
+    /// (before, the empty run "led" on p99 and mean with 0 ms and the verdict was a trade-off).
+    #[test]
+    fn a_run_that_measured_no_latency_never_leads_on_latency() {
+        // One instance at C = 1 req/s (mean service 1 s) and a 1 ms timeout: P(service < 1 ms)
+        // = 1 − e^−0.001 ≈ 0.1 %, so of ~30 requests none is expected to complete in time.
+        let failing = summary(
+            r#"{"seed": 3, "duration_s": 30, "instances": {"count": 1, "capacity_rps": 1},
+                "traffic": {"rate_rps": 1}, "balancer": {"timeout_s": 0.001}}"#,
+        );
+        let serving = summary(
+            r#"{"seed": 3, "duration_s": 30, "instances": {"count": 4, "capacity_rps": 1},
+                "traffic": {"rate_rps": 1}}"#,
+        );
+        assert_eq!(failing.latency_measured, 0, "{failing:?}");
+        assert_eq!(
+            failing.latency_s.mean, 0.0,
+            "an empty recorder reports zeros"
+        );
+        assert!(serving.latency_measured > 0);
+        let runs = [
+            RunMeasures::from_summary(&failing),
+            RunMeasures::from_summary(&serving),
+        ];
+        assert!(runs[0].mean_s.is_nan() && runs[0].p99_s.is_nan());
+        let r = ranking(&runs);
+        assert_eq!(r.outcome, Outcome::Winner, "{r:?}");
+        assert_eq!(r.winners, vec![1]);
+        // the same through the JSON the page hands over
+        let json: Vec<RunMeasures> = [&failing, &serving]
+            .iter()
+            .map(|s| {
+                RunMeasures::from_summary_json(&serde_json::to_value(s).unwrap(), "s").unwrap()
+            })
+            .collect();
+        assert_eq!(ranking(&json), r);
     }
 }

@@ -637,7 +637,18 @@ pub fn compare_verdict(a: JsValue, b: JsValue) -> Result<JsValue, JsValue> {
 pub fn compare_ranking(summaries: JsValue) -> Result<JsValue, JsValue> {
     let result = (|| {
         let list = json_of(&summaries, "summaries")?;
-        let items = list.as_array().cloned().unwrap_or_default();
+        let items = match list.as_array() {
+            Some(items) if (2..=4).contains(&items.len()) => items.clone(),
+            _ => {
+                return Err(Error::of(
+                    "summaries",
+                    ErrorKind::WrongType {
+                        expected: "a list of two to four run summaries".into(),
+                    },
+                    None,
+                ))
+            }
+        };
         let runs = items
             .iter()
             .enumerate()

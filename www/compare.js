@@ -22,7 +22,10 @@ const REQUIRED = 2;
 
 /** A table column: its catalog key, the summary's value and how it is written. */
 const col = (key, value, show) => ({ key, value, show });
-const LATENCY = ['mean', 'p50', 'p95', 'p99', 'max'].map((m) => col(`cmp.m.${m}`, (s) => s.latency_s[m], fmt.ms));
+/** A latency figure, or null (written —) when the run measured none: the core's zeros then. */
+const latency = (m) => (s) => (s.latency_measured === 0 ? null : s.latency_s[m]);
+const ttft = (m) => (s) => (s.ttft_measured === 0 ? null : s.ttft_s[m]);
+const LATENCY = ['mean', 'p50', 'p95', 'p99', 'max'].map((m) => col(`cmp.m.${m}`, latency(m), fmt.ms));
 const COUNTS = [
   col('cmp.col.completed', (s) => s.requests.completed, fmt.int),
   col('cmp.col.dropped', (s) => s.requests.dropped, fmt.int),
@@ -31,8 +34,8 @@ const COUNTS = [
 /** Model servers: latency mean and p99, then what a user of a model feels, then the counts. */
 const SERVING = [
   LATENCY[0], LATENCY[3],
-  col('cmp.m.ttft_mean', (s) => s.ttft_s.mean, fmt.ms),
-  col('cmp.m.ttft_p99', (s) => s.ttft_s.p99, fmt.ms),
+  col('cmp.m.ttft_mean', ttft('mean'), fmt.ms),
+  col('cmp.m.ttft_p99', ttft('p99'), fmt.ms),
   col('cmp.m.tpot_mean', (s) => s.tpot_s.mean, fmt.ms),
   col('cmp.m.tokens', (s) => s.serving.output_tokens_per_s, fmt.num),
   col('cmp.m.cached', (s) => s.serving.cached_prompt_share, fmt.pct1),
@@ -48,10 +51,10 @@ const MEASURE_COLUMNS = {
 /** Each ranked measure's value in a summary, for the verdict's bars (lost: a count). */
 const MEASURE_VALUE = {
   lost: (s) => s.requests.dropped + s.requests.failed,
-  p99: (s) => s.latency_s.p99,
-  mean: (s) => s.latency_s.mean,
-  ttft_mean: (s) => s.ttft_s.mean,
-  ttft_p99: (s) => s.ttft_s.p99,
+  p99: latency('p99'),
+  mean: latency('mean'),
+  ttft_mean: ttft('mean'),
+  ttft_p99: ttft('p99'),
 };
 
 const isModelServer = (s) => Boolean(s.ttft_s && s.tpot_s && s.serving);
@@ -66,7 +69,7 @@ export class Compare {
     this.o = o;
     this.result = null; // {algos, dur, summaries, ranking, key, needKeys}
     const algos = row('balancer.algorithm').names;
-    const changed = () => { this.o.changed(); this.markStale(); };
+    const changed = () => { this.syncOptional(); this.o.changed(); this.markStale(); };
     this.selects = TAGS.map((tag, i) => h('select', { id: `cmp-${tag}`, onchange: changed },
       i >= REQUIRED ? h('option', { value: '' }, t('cmp.none')) : null,
       algos.map((a) => h('option', { value: a }, nameOf('balancer.algorithm', a)))));
@@ -76,6 +79,7 @@ export class Compare {
     this.selDur = h('select', { id: 'cmp-dur', onchange: () => this.o.changed() },
       DURATIONS.map((d) => h('option', { value: d }, fmt.s(d))));
     this.selDur.value = '300';
+    this.syncOptional();
     this.runner = new SideBySide({ id: 'cmp-run', runLabel: t('cmp.run'), progressLabel: t('cmp.progress'), onRun: () => this.run() });
     this.err = h('p', { class: 'err', role: 'alert' });
     this.results = h('div', { class: 'cmp-results', hidden: true });
@@ -89,9 +93,23 @@ export class Compare {
       this.err, this.results);
   }
 
-  /** The balancers chosen, in order: A, B, then C and D when set. */
+  /** The balancers chosen, in order: A, B, then C and D when set (D counts only after C). */
   chosen() {
-    return this.selects.map((s) => s.value).filter(Boolean);
+    const out = [];
+    for (const s of this.selects) {
+      if (!s.value) break;
+      out.push(s.value);
+    }
+    return out;
+  }
+
+  /** D is offered once C is chosen, so a result's tags always match the boxes. */
+  syncOptional() {
+    for (let i = REQUIRED + 1; i < this.selects.length; i++) {
+      const off = !this.selects[i - 1].value || this.selects[i - 1].disabled;
+      this.selects[i].disabled = off;
+      if (off) this.selects[i].value = '';
+    }
   }
 
   /** "a,b[,c[,d]],seconds" for the URL, and back (the two-balancer form of older links too). */
@@ -110,6 +128,7 @@ export class Compare {
       else if (i >= REQUIRED) sel.value = '';
     });
     if (hasDur && DURATIONS.includes(Number(last))) this.selDur.value = last;
+    this.syncOptional();
   }
 
   /** Settings key of the scenario a result was run on. */
@@ -216,11 +235,11 @@ export class Compare {
   bars(r) {
     return h('div', { class: 'cmp-bars' }, r.ranking.measures.map((m) => {
       const values = r.summaries.map(MEASURE_VALUE[m.measure]);
-      const top = Math.max(...values) || 1;
+      const top = Math.max(0, ...values.filter(Number.isFinite)) || 1;
       const show = m.measure === 'lost' ? fmt.int : fmt.ms;
       return h('div', { class: 'cmp-row', 'data-measure': m.measure }, h('span', { class: 'cmp-metric' }, t(`cmp.measure.${m.measure}`)),
         h('div', { class: 'cmp-pair' }, values.map((v, i) => h('div', { class: `cmp-line${!m.even && m.leaders.includes(i) ? ' lead' : ''}` },
-          h('span', { class: 'cmp-track' }, h('span', { class: `cmp-bar cmp-${TAGS[i]}`, style: { width: `${Math.max(0.5, (v / top) * 100)}%` } })),
+          h('span', { class: 'cmp-track' }, h('span', { class: `cmp-bar cmp-${TAGS[i]}`, style: { width: `${Number.isFinite(v) ? Math.max(0.5, (v / top) * 100) : 0}%` } })),
           h('span', { class: 'cmp-val' }, `${TAGS[i].toUpperCase()} ${show(v)}`)))));
     }));
   }

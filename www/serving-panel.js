@@ -263,7 +263,9 @@ function press(fn, again) {
       fn();
       again()?.focus({ preventScroll: true });
     },
-    onclick: () => { if (!pressed) fn(); pressed = false; },
+    // a keyboard click (detail 0) always acts: a mouse press released off the button must not
+    // swallow the next Enter or Space
+    onclick: (e) => { if (!pressed || e.detail === 0) fn(); pressed = false; },
   };
 }
 

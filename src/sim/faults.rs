@@ -52,8 +52,9 @@ impl Simulation {
                 let lost = inst.lose_all();
                 inst.failed += lost.len() as u64;
                 // A model server's sequences live in its replica, and go with the GPU's memory
-                // (the batch, the waiting queue and the cache). They fail without a retry: the
-                // replica keeps their tokens, not the client's attempt.
+                // (the batch, the waiting queue and the cache). They fail and are not retried
+                // (a simplification: a web request lost in a crash follows `retry_on`; a
+                // streamed response that had started would not be retried by Envoy either).
                 let lost_llm = match inst.llm.as_mut() {
                     Some(r) => {
                         let n = u64::from(r.shut_down(now));

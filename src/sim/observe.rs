@@ -26,12 +26,18 @@ pub struct Summary {
     pub events_processed: u64,
     pub requests: Requests,
     pub latency_s: LatencyStats,
+    /// Requests whose latency counts in `latency_s` (those completed that arrived after the
+    /// warm-up). With none, `latency_s` holds zeros, not measurements.
+    pub latency_measured: u64,
     /// Model servers: time to first token and time per output token (requests arriving after
     /// the warm-up; TPOT of requests with more than one output token).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ttft_s: Option<LatencyStats>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tpot_s: Option<LatencyStats>,
+    /// Model servers: first tokens that count in `ttft_s`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttft_measured: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub serving: Option<ServingSummary>,
     pub instances: InstancesSummary,
@@ -257,8 +263,10 @@ impl Simulation {
             events_processed: self.stats.events_processed,
             requests: self.requests(),
             latency_s: self.stats.latency.stats(),
+            latency_measured: self.stats.latency.count(),
             ttft_s: self.serving.as_ref().map(|s| s.ttft.stats()),
             tpot_s: self.serving.as_ref().map(|s| s.tpot.stats()),
+            ttft_measured: self.serving.as_ref().map(|s| s.ttft.count()),
             serving: self.serving_summary(),
             instances: InstancesSummary {
                 r#final: self.members(),

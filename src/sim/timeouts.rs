@@ -2,6 +2,12 @@
 //! client (Envoy's route timeout, 15 s by default, `DEFAULT_ROUTE_TIMEOUT_MS` in
 //! source/common/router/config_impl.h; nginx's `proxy_read_timeout`, 60 s), counted in
 //! `requests.failed` and `requests.timed_out` — or retried, when `retry_on` covers timeouts.
+//! Strictly, Envoy's route timeout ends the request with a 504 and never retries
+//! (`Filter::onResponseTimeout` → `onUpstreamTimeoutAbort`, whose cleanup drops the retry
+//! state); a retry after a timeout comes from the per-try timeout (`per_try_timeout`,
+//! `onPerTryTimeoutCommon` → `maybeRetryReset`, only while nothing was sent downstream yet). So
+//! `timeout_s` with `retry_on` covering timeouts is Envoy's `per_try_timeout`; without retries
+//! the two behave the same.
 //!
 //! What happens to the abandoned work: it stays on the instance and is served when its turn
 //! comes, and the response is thrown away. On a timeout Envoy resets the upstream stream
@@ -18,8 +24,8 @@
 //!   downstream request is complete (`Filter::onRequestComplete` in
 //!   source/common/router/router.cc, `response_timeout_` with `timeout_.global_timeout_`) and
 //!   disarms it only when the upstream response ends; `Filter::onResponseTimeout` resets every
-//!   upstream request still in flight, "also … in the case of BiDi streaming APIs where we
-//!   might have already seen the headers" (its comment). So a request still streaming output
+//!   upstream request still in flight, response headers seen or not. So a request still
+//!   streaming output
 //!   tokens at the deadline fails too: its first tokens do not save it (TTFT is recorded, the
 //!   request counts in `failed` and `timed_out`, not `completed`).
 //! - The work stops. vLLM's API server notices the closed stream and aborts the request

@@ -112,9 +112,13 @@ test('links: the two-balancer form restores as before, the four-balancer form re
   await old.context().close();
   const four = await openPage(browser, `${server.url}#lang=en&compare=${FOUR.join()},60`, problems);
   assert.deepEqual(await choice(four), [...FOUR, '60']);
-  // D alone, without C: compared as the third
+  // C cleared: D goes too and waits for C (otherwise D's balancer would be tagged C)
   await four.locator('#cmp-c').selectOption('');
-  await four.waitForFunction(() => location.hash.includes('compare=round_robin,least_connections,cache_aware,60'));
+  await four.waitForFunction(() => location.hash.includes('compare=round_robin,least_connections,60'));
+  assert.deepEqual(await choice(four), ['round_robin', 'least_connections', '', '', '60']);
+  assert.equal(await four.locator('#cmp-d').isDisabled(), true);
+  await four.locator('#cmp-c').selectOption('maglev');
+  assert.equal(await four.locator('#cmp-d').isDisabled(), false);
   await four.context().close();
 });
 
