@@ -501,7 +501,16 @@ fn race_table(race: &fleetlab::race::Race) -> String {
         }
         out.push('\n');
     }
-    let _ = writeln!(out, "\nverdict: {}", race.verdict);
+    // The race's rule ends on cost (instance-seconds); when every variant used the same (a fixed
+    // fleet, as with --balancers) that step names nobody, and the comparison below decides.
+    let same_cost = lanes
+        .windows(2)
+        .all(|w| w[0].contender.instance_seconds == w[1].contender.instance_seconds);
+    if same_cost {
+        out.push('\n');
+    } else {
+        let _ = writeln!(out, "\nverdict: {}", race.verdict);
+    }
     let names: Vec<&str> = lanes.iter().map(|l| l.contender.name.as_str()).collect();
     let _ = write!(
         out,
