@@ -11,7 +11,7 @@ import { t, fmt, nameOf, field } from './i18n.js';
 import { fleetlab, row } from './core.js';
 import { errorText } from './errors.js';
 import { KEYED } from './relevance.js';
-import { SideBySide } from './side-by-side.js';
+import { SideBySide, showStale } from './side-by-side.js';
 
 /** Request keys given to every run when a hash balancer is compared on a run without keys. */
 const KEYS = 1000;
@@ -183,12 +183,8 @@ export class Compare {
 
   /** Marks the result stale when the scenario (or the choice) no longer matches it. */
   markStale() {
-    if (!this.result || !this.staleNote) return;
-    const stale = this.result.key !== this.key() || this.result.algos.join() !== this.chosen().join();
-    if (String(stale) !== this.results.dataset.stale) {
-      this.results.dataset.stale = String(stale);
-      this.staleNote.hidden = !stale;
-    }
+    if (!this.result) return;
+    showStale(this.results, this.staleNote, this.result.key !== this.key() || this.result.algos.join() !== this.chosen().join());
   }
 
   render() {

@@ -7,7 +7,7 @@ import { h, fill, text } from './dom.js';
 import { t, fmt, nameOf, field, hasField } from './i18n.js';
 import { fleetlab, row } from './core.js';
 import { errorText } from './errors.js';
-import { SideBySide } from './side-by-side.js';
+import { SideBySide, showStale } from './side-by-side.js';
 
 const DURATIONS = [300, 900, 1500];
 const MAX_VARIANTS = 4;
@@ -169,10 +169,8 @@ export class Race {
   }
 
   markStale() {
-    if (!this.result || !this.staleNote) return;
-    const stale = this.result.key !== this.key() || this.result.kinds.join() !== this.chosen().join();
-    this.results.dataset.stale = String(stale);
-    this.staleNote.hidden = !stale;
+    if (!this.result) return;
+    showStale(this.results, this.staleNote, this.result.key !== this.key() || this.result.kinds.join() !== this.chosen().join());
   }
 
   render() {

@@ -10,6 +10,16 @@ const FRAME_MS = 12;
 /** Events per call into the core, so one call cannot overrun the frame by much. */
 const EVENTS_PER_CALL = 40000;
 
+/**
+ * Shows or hides a result's "stale" note: `stale` when the run on screen (or the choice) no
+ * longer matches what the result was run on. Touches the DOM only when that changes.
+ */
+export function showStale(results, note, stale) {
+  if (!note || String(stale) === results.dataset.stale) return;
+  results.dataset.stale = String(stale);
+  note.hidden = !stale;
+}
+
 export class SideBySide {
   /**
    * @param {object} o

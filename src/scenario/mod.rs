@@ -1140,15 +1140,7 @@ impl Scenario {
         let kind = path
             .starts_with("autoscaler.")
             .then(|| self.autoscaler.kind());
-        let spec = schema::field(path, kind).ok_or_else(|| {
-            Error::of(
-                path,
-                ErrorKind::UnknownField {
-                    allowed: Vec::new(),
-                },
-                None,
-            )
-        })?;
+        let spec = known_field(path, kind)?;
         let mut value = parse::from_text(spec, text)?;
         parse::check_value(spec, &mut value, path, kind)?;
         Ok(value)
@@ -1206,15 +1198,7 @@ impl Scenario {
         } else {
             Some(self.autoscaler.kind())
         };
-        let spec = schema::field(path, kind).ok_or_else(|| {
-            Error::of(
-                path,
-                ErrorKind::UnknownField {
-                    allowed: Vec::new(),
-                },
-                None,
-            )
-        })?;
+        let spec = known_field(path, kind)?;
         let mut value = match value {
             Value::String(text) if spec.range().is_some() => parse::from_text(spec, &text)?,
             other => other,
@@ -1287,6 +1271,19 @@ impl Scenario {
             edits: Vec::new(),
         }
     }
+}
+
+/// The schema's field at `path` for the autoscaler variant `kind`, or the error naming it.
+fn known_field(path: &str, kind: Option<&str>) -> Result<&'static schema::Field, Error> {
+    schema::field(path, kind).ok_or_else(|| {
+        Error::of(
+            path,
+            ErrorKind::UnknownField {
+                allowed: Vec::new(),
+            },
+            None,
+        )
+    })
 }
 
 /// Sets `path` (dotted, no list indices) in a JSON document, creating objects on the way (an

@@ -4,13 +4,13 @@
 // duration, and the verdict equal to the core's ranking that the CLI prints; links with two
 // balancers (the older form) and with four restore the choice; the routing lesson's scenario
 // compares too; the table scrolls inside its card on a phone, in English and Chinese.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, openPage, shot, root } from './harness.mjs';
+import { pageSuite, openPage, shot, root } from './harness.mjs';
 
 const FOUR = ['round_robin', 'least_connections', 'endpoint_picker', 'cache_aware'];
 const PREFIX_HEAVY = JSON.parse(readFileSync(join(root, 'examples/serving/prefix-heavy.json'), 'utf8'));
@@ -18,16 +18,7 @@ const PREFIX_HEAVY = JSON.parse(readFileSync(join(root, 'examples/serving/prefix
 let server, browser;
 const problems = [];
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-  assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
-});
+pageSuite(problems, (s, b) => { server = s; browser = b; });
 
 /**
  * The CLI's race of the four balancers on `scenario` measured for `seconds` (the page's

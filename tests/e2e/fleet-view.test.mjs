@@ -9,26 +9,17 @@
 //   the threshold with busiest/idlest call-outs; screenshots of N = 5, 1,000, 10,000 and 100,000
 //   go to target/screenshots/fleet-N.png. No console errors anywhere.
 // Run after `make wasm`: node --test tests/e2e/fleet-view.test.mjs
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, launchBrowser, openPage, root } from './harness.mjs';
+import { pageSuite, openPage, root } from './harness.mjs';
 
 let server;
 let browser;
 const problems = [];
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-  assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
-});
+pageSuite(problems, (s, b) => { server = s; browser = b; });
 
 /** The legend's gradient (style.css .lg-grad): [[u, [r, g, b]], ...] (#rrggbb or rgb() stops). */
 function legendStops() {

@@ -1,13 +1,35 @@
 // Shared by the page tests and the browser benchmark: start scripts/serve.mjs on a free port
 // (server.mjs) and launch Debian's chromium through playwright-core (it cannot download browsers here).
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { root } from './server.mjs';
+import { root, startServer } from './server.mjs';
 
 export { root, startServer } from './server.mjs';
 
 export const SIZES = [[390, 844], [1280, 720], [1366, 800], [1920, 1080]];
+
+/**
+ * A page test file's set-up: one server and one browser for the whole file, handed to `bind`
+ * before the first test; after the last both close, `report` runs, and `problems` (console
+ * errors, page errors, failed requests that openPage collected) must be empty.
+ */
+export function pageSuite(problems, bind, { report } = {}) {
+  let server, browser;
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    bind(server, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    server?.stop();
+    report?.();
+    assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+  });
+}
 
 export function launchBrowser() {
   return chromium.launch({

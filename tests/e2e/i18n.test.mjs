@@ -5,24 +5,15 @@
 // proper names and identifiers of tests/e2e/words.mjs; in English no Chinese but the language
 // control's own name. A first visit takes the browser's language; the choice is kept in the
 // link and in <html lang>.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openPage, shot, paused } from './harness.mjs';
+import { pageSuite, openPage, shot, paused } from './harness.mjs';
 import { englishWords } from './words.mjs';
 
 let server, browser;
 const problems = [];
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-  assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
-});
+pageSuite(problems, (s, b) => { server = s; browser = b; });
 
 /** Visible text and labelling attributes, with where they are. */
 function visibleStrings(page) {

@@ -4,9 +4,9 @@
 // "abc", -1, 1.5, 1e309, 99999999999, 0x10. Each refusal names the control in words, states the
 // allowed range, holds no serde or Rust wording, and the simulation keeps its last good state;
 // a value the field allows is taken without a message.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openPage, shot } from './harness.mjs';
+import { pageSuite, openPage, shot } from './harness.mjs';
 import { RUST_WORDING } from './words.mjs';
 
 let server, browser;
@@ -14,16 +14,7 @@ const problems = [];
 // '0x10' is a number to JavaScript's Number() but not to the core: the page must not guess
 const TYPED = ['', 'abc', '-1', '1.5', '1e309', '99999999999', '0x10'];
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-  assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
-});
+pageSuite(problems, (s, b) => { server = s; browser = b; });
 
 const SETUPS = [
   // A base ejection time of 1 s, so every value in max_ejection_time_s's range that is at

@@ -5,27 +5,19 @@
 // is under 12 px. Classroom mode (button, and classroom=1 in the link) gives large type and the
 // fleet and one chart on the first screen. axe-core finds no violation in any of these states
 // (counts printed). Screenshots: target/screenshots/layout-*.png.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, launchBrowser, openPage, shot, SIZES, root } from './harness.mjs';
+import { pageSuite, openPage, shot, SIZES, root } from './harness.mjs';
 
 let server, browser;
 const problems = [];
 const axeSource = readFileSync(join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
 const axeCounts = [];
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-  console.log(`axe-core violations per state:\n${axeCounts.map(([s, n]) => `  ${String(n).padStart(2)}  ${s}`).join('\n')}`);
-  assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+pageSuite(problems, (s, b) => { server = s; browser = b; }, {
+  report: () => console.log(`axe-core violations per state:\n${axeCounts.map(([s, n]) => `  ${String(n).padStart(2)}  ${s}`).join('\n')}`),
 });
 
 /** Layout faults on the page as it is: overflow, overlaps, small text, charts wider than their cards. */

@@ -5,25 +5,16 @@
 // installed in www/lessons (when there are any) runs each step to its moment, with "Jump to the
 // moment", and must pause where the step says: at until_s, or at an event of kind `until`.
 // Screenshots of every step: target/screenshots/lesson-*.png.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, launchBrowser, openPage, shot, root } from './harness.mjs';
+import { pageSuite, openPage, shot, root } from './harness.mjs';
 
 let server, browser;
 const problems = [];
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-  assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
-});
+pageSuite(problems, (s, b) => { server = s; browser = b; });
 
 const state = (page) => page.evaluate(() => ({
   step: Number(document.getElementById('lesson').dataset.step),

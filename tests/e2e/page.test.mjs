@@ -3,24 +3,15 @@
 // start from known scenarios; Step, the time slider and "pause when…"; a link keeps the whole
 // view (clicked faults, speed, tab, comparison, the moment); the comparison's verdict and its
 // staleness; exports. Screenshots go to target/screenshots/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer, launchBrowser, openPage, shot, paused, summaryOf } from './harness.mjs';
+import { pageSuite, openPage, shot, paused, summaryOf } from './harness.mjs';
 
 let server, browser;
 const problems = [];
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-  assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
-});
+pageSuite(problems, (s, b) => { server = s; browser = b; });
 
 const scenario = (page) => page.evaluate(() => window.fleetlab.sim.scenario());
 const hash = (page) => page.evaluate(() => location.hash);

@@ -3,23 +3,14 @@
 // summary of that variant (checked against a run made here with the same scenario), the
 // verdict names the core's winner, the chart has one line per variant, the race's text is in
 // Chinese when the page is, and a changed setting marks the results stale.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openPage, shot } from './harness.mjs';
+import { pageSuite, openPage, shot } from './harness.mjs';
 
 let server, browser;
 const problems = [];
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-  assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
-});
+pageSuite(problems, (s, b) => { server = s; browser = b; });
 
 async function race(page, runLabel, spikeLabel) {
   await page.getByRole('button', { name: spikeLabel }).click();

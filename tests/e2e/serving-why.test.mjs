@@ -5,25 +5,16 @@
 // follows the core after a rewind; a chosen pick that fell out of the kept window says so;
 // the selected replica's chart holds replica_history(id). Screenshots in both languages at
 // 390×844 and 1366×800 go to target/screenshots/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, startServer, launchBrowser, openPage, shot, paused } from './harness.mjs';
+import { pageSuite, root, openPage, shot, paused } from './harness.mjs';
 
 let server, browser;
 const problems = [];
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-  assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
-});
+pageSuite(problems, (s, b) => { server = s; browser = b; });
 
 const example = JSON.parse(readFileSync(join(root, 'examples/serving/prefix-heavy.json'), 'utf8'));
 const withBalancer = (algorithm) => ({ ...example, balancer: { algorithm } });
