@@ -13,11 +13,11 @@
 //! root and back). When a rate change draws a new arrival, the pending one, now stale, moves
 //! into the heap and comes up there as before.
 
-/// Aligned to 8 so that an event moves as two whole words: with its natural alignment of 4
-/// the copies out of the queue were unaligned, overlapping moves that stalled store-to-load
-/// forwarding (a third of the run loop's time at N = 5).
+/// A 4-byte tag, so that the fields after it are aligned words: with a 1-byte tag, copies out
+/// of the queue were unaligned, overlapping moves that stalled store-to-load forwarding (a
+/// third of the run loop's time at N = 5).
 #[derive(Debug, Clone, Copy, PartialEq)]
-#[repr(align(8))]
+#[repr(u32)]
 pub enum Event {
     /// The next request of the arrival process (epoch changes when the rate changes).
     Arrival {

@@ -20,6 +20,8 @@ use std::collections::VecDeque;
 use crate::balance::HcSession;
 use crate::serving::Replica;
 
+use super::slots::ServerSlots;
+
 /// No instance (a request's `previous` before its first attempt).
 pub const NO_INSTANCE: u32 = u32::MAX;
 
@@ -118,9 +120,8 @@ pub struct Instance {
     pub queue: VecDeque<Request>,
     /// How many of the queue's first requests are abandoned.
     pub queue_abandoned: u32,
-    /// Server slots (indexed by a completion's `slot`); `None` is free.
-    pub serving: Vec<Option<Serving>>,
-    free_slots: Vec<u32>,
+    /// Server slots (indexed by a completion's `slot`).
+    pub serving: ServerSlots,
     pub in_service: u32,
     /// A model server's waiting sequences (0 for a web instance).
     pub held: u32,
@@ -184,8 +185,7 @@ impl Instance {
             concurrency,
             queue: VecDeque::new(),
             queue_abandoned: 0,
-            serving: Vec::new(),
-            free_slots: Vec::new(),
+            serving: ServerSlots::default(),
             in_service: 0,
             held: 0,
             llm: None,
@@ -246,26 +246,15 @@ impl Instance {
     }
 
     /// Puts a request into a free server slot; returns the slot.
+    #[inline]
     pub fn take_slot(&mut self, serving: Serving) -> u32 {
-        match self.free_slots.pop() {
-            Some(slot) => {
-                self.serving[slot as usize] = Some(serving);
-                slot
-            }
-            None => {
-                self.serving.push(Some(serving));
-                (self.serving.len() - 1) as u32
-            }
-        }
+        self.serving.take(serving)
     }
 
     /// Empties a server slot, returning what it held.
+    #[inline]
     pub fn release_slot(&mut self, slot: u32) -> Option<Serving> {
-        let taken = self.serving.get_mut(slot as usize)?.take();
-        if taken.is_some() {
-            self.free_slots.push(slot);
-        }
-        taken
+        self.serving.release(slot)
     }
 
     /// Loses everything inside (a crash or a forced stop): returns the requests whose client
@@ -274,7 +263,6 @@ impl Instance {
         let mut lost: Vec<Request> = self
             .serving
             .iter()
-            .flatten()
             .filter(|s| !s.abandoned)
             .map(|s| s.request)
             .collect();
@@ -285,7 +273,6 @@ impl Instance {
                 .copied(),
         );
         self.serving.clear();
-        self.free_slots.clear();
         self.queue.clear();
         self.queue_abandoned = 0;
         self.abandoned = 0;

@@ -37,6 +37,7 @@ mod replay;
 mod routing;
 mod service;
 mod serving;
+mod slots;
 mod timeouts;
 mod workload;
 

@@ -71,6 +71,10 @@ impl Simulation {
 
     /// Sets instance `id`'s timer at its oldest live request's deadline, unless one is pending.
     pub(super) fn arm_timeout(&mut self, id: u32) {
+        // Most runs have no timeout: skip the conversion (a `round`) on every request.
+        if self.scenario.balancer.timeout_s <= 0.0 {
+            return;
+        }
         let timeout = self.timeout_ns();
         if timeout == 0 || self.fleet[id].timeout_armed {
             return;
@@ -101,7 +105,6 @@ impl Simulation {
         let serving = inst
             .serving
             .iter()
-            .flatten()
             .filter(|s| !s.abandoned)
             .map(|s| s.request.sent_ns)
             .min();
@@ -134,7 +137,7 @@ impl Simulation {
         }
         let overdue = |r: &Request| r.sent_ns.saturating_add(timeout) <= now;
         let mut expired = Vec::new();
-        for s in inst.serving.iter_mut().flatten() {
+        for s in inst.serving.iter_mut() {
             if !s.abandoned && overdue(&s.request) {
                 s.abandoned = true;
                 expired.push(s.request);
