@@ -40,6 +40,11 @@ impl LatencyRecorder {
         self.max_ns = self.max_ns.max(latency_ns);
     }
 
+    /// Memory held by the histogram's counts (it grows with the largest latency seen).
+    pub fn heap_bytes(&self) -> usize {
+        self.histogram.distinct_values() * std::mem::size_of::<u64>()
+    }
+
     /// Sum of the recorded latencies, ns.
     pub fn sum_ns(&self) -> u128 {
         self.sum_ns

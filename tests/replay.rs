@@ -31,13 +31,15 @@ fn straight(s: Scenario, t: f64) -> Simulation {
 #[test]
 fn a_rewind_replays_the_same_run() {
     let mut replay = Replay::new(Simulation::new(scenario()).unwrap());
-    replay.advance_until(400_000_000_000, u64::MAX, Breakpoints::NONE);
+    // Long enough for several copies (one per million events, or sooner when the events since
+    // the last copy pay for it).
+    replay.advance_until(4_000_000_000_000, u64::MAX, Breakpoints::NONE);
     assert!(
         replay.checkpoints() > 5,
-        "copies every 30 s: {}",
+        "copies on the way: {}",
         replay.checkpoints()
     );
-    for t in [0.5, 99.9, 100.0, 250.25, 399.0] {
+    for t in [0.5, 99.9, 100.0, 1250.25, 3999.0] {
         assert!(replay.seek((t * 1e9) as u64, u64::MAX));
         let expected = straight(scenario(), t);
         assert_eq!(summary(replay.sim()), summary(&expected), "at {t} s");
@@ -53,10 +55,13 @@ fn a_rewind_replays_the_same_run() {
         );
     }
     // Back and forth again, in pieces (the page spreads a long seek over frames).
-    assert!(!replay.seek(310_000_000_000, 1000));
-    while !replay.seek(310_000_000_000, 50_000) {}
-    assert_eq!(summary(replay.sim()), summary(&straight(scenario(), 310.0)));
-    assert_eq!(replay.horizon_ns(), 400_000_000_000);
+    assert!(!replay.seek(3_100_000_000_000, 1000));
+    while !replay.seek(3_100_000_000_000, 50_000) {}
+    assert_eq!(
+        summary(replay.sim()),
+        summary(&straight(scenario(), 3100.0))
+    );
+    assert_eq!(replay.horizon_ns(), 4_000_000_000_000);
 }
 
 #[test]

@@ -297,7 +297,14 @@ impl Instance {
     fn accumulate(&mut self, now_ns: u64) {
         // Saturating: 10,000 busy servers fill a u64 after 1.8 × 10^6 s, which only a page left
         // running far past any scenario's duration can reach.
-        let area = u64::from(self.in_service).saturating_mul(now_ns - self.last_change_ns);
+        let dt = now_ns - self.last_change_ns;
+        // Under 2^32 ns the product of two u32s cannot overflow: multiply plainly, since in
+        // wasm `saturating_mul` of u64s is a call to a 128-bit multiply (4 % of a run).
+        let area = if dt <= u64::from(u32::MAX) {
+            u64::from(self.in_service) * dt
+        } else {
+            u64::from(self.in_service).saturating_mul(dt)
+        };
         self.busy_area_ns = self.busy_area_ns.saturating_add(area);
         self.last_change_ns = now_ns;
     }

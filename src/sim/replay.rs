@@ -5,12 +5,18 @@
 //! taken after that moment are dropped, while the changes recorded later in the old future
 //! stay part of the run (they are in its description).
 //!
-//! Copies are taken every `EVENTS_PER_CHECKPOINT` events or `SECONDS_PER_CHECKPOINT` simulated
-//! seconds, whichever comes first, so a rewind re-simulates a bounded amount of work at any
-//! fleet size; when their estimated memory passes `MEMORY_BUDGET`, every other copy between
-//! the first (t = 0) and the newest is dropped. The newest always stays: dropping it would make
-//! the next copy due at once, and at 100,000 instances (two copies already past the budget)
-//! the run would copy itself after every event.
+//! Copies are taken every `EVENTS_PER_CHECKPOINT` events, so a rewind re-simulates a bounded
+//! amount of work at any fleet size, and sooner, after `SECONDS_PER_CHECKPOINT` simulated
+//! seconds, when enough events have passed to pay for the copy: at least one per
+//! `BYTES_PER_EVENT` bytes of the last copy. Copying costs time in proportion to its bytes
+//! (in wasm about as much as simulating one event per 33 bytes: 1.5 ms for a 0.5 MB copy of
+//! five instances, whose histograms, charts and log are most of it, against 100 ns an event),
+//! so the rule keeps copies under about 6 % of the work. With a copy every 30 s whatever the
+//! rate, five instances at 450 requests/s spent a third of their time copying. When the
+//! copies' estimated memory passes `MEMORY_BUDGET`, every other copy between the first (t = 0)
+//! and the newest is dropped. The newest always stays: dropping it would make the next copy
+//! due at once, and at 100,000 instances (two copies already past the budget) the run would
+//! copy itself after every event.
 
 use super::clock;
 use crate::error::Error;
@@ -21,6 +27,7 @@ use super::{Breakpoints, Event, Simulation, Stop};
 const EVENTS_PER_CHECKPOINT: u64 = 1_000_000;
 const SECONDS_PER_CHECKPOINT: u64 = 30;
 const MEMORY_BUDGET: usize = 64 << 20;
+const BYTES_PER_EVENT: u64 = 2;
 
 #[derive(Clone)]
 struct Checkpoint {
@@ -29,6 +36,17 @@ struct Checkpoint {
     faults: usize,
     edits: usize,
     bytes: usize,
+}
+
+impl Checkpoint {
+    /// The earliest time, and the least events processed, at which the next copy is due
+    /// before its `EVENTS_PER_CHECKPOINT` (both must be reached).
+    fn due(&self) -> (u64, u64) {
+        (
+            self.sim.now_ns + SECONDS_PER_CHECKPOINT * 1_000_000_000,
+            self.sim.events_processed() + self.bytes as u64 / BYTES_PER_EVENT,
+        )
+    }
 }
 
 pub struct Replay {
@@ -80,16 +98,23 @@ impl Replay {
     ) -> Stop {
         let mut left = max_events;
         loop {
-            let last = &self.checkpoints.last().expect("the first copy stays").sim;
-            let (step_target, budget) = if self.sim.now_ns < last.now_ns {
+            let last = self.checkpoints.last().expect("the first copy stays");
+            let (step_target, budget) = if self.sim.now_ns < last.sim.now_ns {
                 // Replaying a stretch that already has its copies.
-                (target_ns.min(last.now_ns), left)
+                (target_ns.min(last.sim.now_ns), left)
             } else {
-                let next_copy_ns = last.now_ns + SECONDS_PER_CHECKPOINT * 1_000_000_000;
-                let events_to_copy = (last.events_processed() + EVENTS_PER_CHECKPOINT)
-                    .saturating_sub(self.sim.events_processed())
-                    .max(1);
-                (target_ns.min(next_copy_ns), left.min(events_to_copy))
+                // Stop where a copy may fall due: at the copy period's end, then (if too few
+                // events had passed by then) after the events that pay for the copy.
+                let (time_due, events_due) = last.due();
+                let done = self.sim.events_processed();
+                if self.sim.now_ns < time_due {
+                    let events = (last.sim.events_processed() + EVENTS_PER_CHECKPOINT)
+                        .saturating_sub(done)
+                        .max(1);
+                    (target_ns.min(time_due), left.min(events))
+                } else {
+                    (target_ns, left.min(events_due.saturating_sub(done).max(1)))
+                }
             };
             let before = self.sim.events_processed();
             let stop = self.sim.advance_until(step_target, budget, breakpoints);
@@ -107,9 +132,10 @@ impl Replay {
 
     fn maybe_checkpoint(&mut self) {
         let last = self.checkpoints.last().expect("the first copy stays");
-        let due = self.sim.events_processed()
-            >= last.sim.events_processed() + EVENTS_PER_CHECKPOINT
-            || self.sim.now_ns >= last.sim.now_ns + SECONDS_PER_CHECKPOINT * 1_000_000_000;
+        let (time_due, events_due) = last.due();
+        let events = self.sim.events_processed();
+        let due = events >= last.sim.events_processed() + EVENTS_PER_CHECKPOINT
+            || (self.sim.now_ns >= time_due && events >= events_due);
         if !due || self.sim.now_ns <= last.sim.now_ns {
             return;
         }
@@ -256,7 +282,11 @@ impl Simulation {
             }
             _ => self.discovery.view.len() * 16,
         };
+        let histograms = self.stats.latency.heap_bytes()
+            + self.stats.window.latency.heap_bytes()
+            + self.serving.as_ref().map_or(0, |s| s.heap_bytes());
         n * (size_of::<super::Instance>() + 48)
+            + histograms
             + queued * size_of::<super::Request>()
             + self.queue.len() * 64
             + self.stats.timeline.len() * size_of::<crate::metrics::Sample>()
@@ -288,6 +318,46 @@ mod tests {
             "{} copies after {taken} events",
             r.copies
         );
+    }
+
+    #[test]
+    fn a_copy_waits_for_the_events_that_pay_for_it_and_at_most_a_million() {
+        // Five instances at 450/s: 30 s is about 27,000 events, fewer than a copy's bytes / 2.
+        let scenario =
+            Scenario::from_json(r#"{"duration_s": 100000, "traffic": {"rate_rps": 450}}"#).unwrap();
+        let mut replay = Replay::new(Simulation::new(scenario).unwrap());
+        replay.advance_until(3_000 * 1_000_000_000, u64::MAX, Breakpoints::NONE);
+        let spans: Vec<(u64, u64, u64)> = replay
+            .checkpoints
+            .windows(2)
+            .map(|w| {
+                let (a, b) = (&w[0], &w[1]);
+                let events = b.sim.events_processed() - a.sim.events_processed();
+                (events, b.sim.now_ns - a.sim.now_ns, a.bytes as u64)
+            })
+            .collect();
+        assert!(spans.len() >= 5, "{} copies in 3,000 s", spans.len());
+        for &(events, ns, bytes) in &spans {
+            assert!(
+                ns >= SECONDS_PER_CHECKPOINT * 1_000_000_000,
+                "{ns} ns apart"
+            );
+            assert!(
+                events >= bytes / BYTES_PER_EVENT || events >= EVENTS_PER_CHECKPOINT,
+                "{events} events paid for a copy of {bytes} bytes"
+            );
+            assert!(
+                events > 30_000,
+                "more than 30 s of events ({events}): a copy every 30 s was the old pace"
+            );
+        }
+        // Not much later than due: one event past bytes / 2, or within the next 30 s.
+        for &(events, _, bytes) in &spans {
+            assert!(
+                events <= bytes / BYTES_PER_EVENT + 30 * 1_000,
+                "{events} events"
+            );
+        }
     }
 
     #[test]

@@ -90,6 +90,14 @@ impl Totals {
 }
 
 impl ServingStats {
+    /// Memory held by the four histograms.
+    pub fn heap_bytes(&self) -> usize {
+        [&self.ttft, &self.tpot, &self.window_ttft, &self.window_tpot]
+            .iter()
+            .map(|r| r.heap_bytes())
+            .sum()
+    }
+
     pub fn new() -> Self {
         ServingStats {
             ttft: LatencyRecorder::new(3),
