@@ -201,6 +201,9 @@ impl Simulation {
                 break;
             }
         }
+        if let Some(&next) = balancer.likely_next().and_then(|i| view.get(i)) {
+            self.fleet.prefetch(next);
+        }
         if self.picks.is_some() {
             self.record_pick(info, chosen);
         }
