@@ -258,6 +258,12 @@ impl EventQueue {
         Some((top.time_ns, top.event))
     }
 
+    /// The heap's next event (not the arrival lane's), to look at before it is due.
+    #[inline]
+    pub fn heap_top(&self) -> Option<&Event> {
+        self.heap.first().map(|e| &e.event)
+    }
+
     pub fn len(&self) -> usize {
         self.heap.len() + usize::from(self.arrival.is_some())
     }
