@@ -290,7 +290,8 @@ impl Fleet {
     }
 
     /// Has the processor start fetching instance `id`'s record into the cache, and returns at
-    /// once (see `Balancer::likely_next`). Changes nothing.
+    /// once (for a balancer's likely next pick, `Balancer::likely_next`, and the event heap's next
+    /// completion). Changes nothing.
     #[inline]
     pub fn prefetch(&self, id: u32) {
         if let Some(slot) = self.records.slot(id) {
