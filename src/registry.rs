@@ -212,6 +212,11 @@ impl Registry {
             .count() as u32
     }
 
+    /// Room for `n` more leases (a fleet starting at once).
+    pub fn reserve(&mut self, n: usize) {
+        self.leases.reserve(n);
+    }
+
     pub fn register(&mut self, id: u32, now_ns: u64) {
         let existed = self.lease(id).state.discoverable();
         *self.entry(id) = Lease {

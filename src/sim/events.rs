@@ -264,6 +264,10 @@ impl EventQueue {
         self.heap.first().map(|e| &e.event)
     }
 
+    pub fn reserve(&mut self, n: usize) {
+        self.heap.reserve(n);
+    }
+
     pub fn len(&self) -> usize {
         self.heap.len() + usize::from(self.arrival.is_some())
     }

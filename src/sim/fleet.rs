@@ -218,6 +218,13 @@ impl Fleet {
         }
     }
 
+    /// Room for `n` more instances at once, so that starting a large fleet does not grow its
+    /// records by doubling, copying every record each time.
+    pub fn reserve(&mut self, n: usize) {
+        self.records.window.reserve(n);
+        self.alive.reserve(n);
+    }
+
     pub fn track_changes(&mut self, on: bool) {
         let c = &mut self.changes;
         c.tracking = on;

@@ -362,6 +362,10 @@ impl Simulation {
             self.fleet.overrides.insert(o.instance, (o.weight, o.speed));
         }
         let n = self.scenario.instances.count;
+        // Each instance keeps a few events pending: its completion, heartbeat and lease timer.
+        self.fleet.reserve(n as usize);
+        self.queue.reserve(3 * n as usize);
+        self.registry.reserve(n as usize);
         for _ in 0..n {
             self.add_instance(true);
         }
