@@ -281,6 +281,13 @@ impl EventQueue {
 mod tests {
     use super::*;
 
+    /// A linear congruential step (Knuth's MMIX constants): test data without a dependency.
+    fn next(x: &mut u64) {
+        *x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+    }
+
     #[test]
     fn earliest_first_and_fifo_ties() {
         let mut q = EventQueue::default();
@@ -305,9 +312,7 @@ mod tests {
         let mut got = Vec::new();
         let mut x: u64 = 12345;
         for i in 0..20_000u32 {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            next(&mut x);
             let t = (x >> 33) % 500;
             q.schedule(t, Event::Fault { index: i });
             expected.push((t, i));
@@ -354,9 +359,7 @@ mod tests {
         };
         let mut x: u64 = 99;
         for i in 0..20_000u32 {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            next(&mut x);
             let t = (x >> 33) % 300;
             let event = if i % 4 == 0 {
                 Event::Arrival { epoch: i }
