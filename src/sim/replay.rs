@@ -106,14 +106,16 @@ impl Replay {
                 // Stop where a copy may fall due: at the copy period's end, then (if too few
                 // events had passed by then) after the events that pay for the copy.
                 let (time_due, events_due) = last.due();
+                let bound = last.sim.events_processed() + EVENTS_PER_CHECKPOINT;
                 let done = self.sim.events_processed();
                 if self.sim.now_ns < time_due {
-                    let events = (last.sim.events_processed() + EVENTS_PER_CHECKPOINT)
-                        .saturating_sub(done)
-                        .max(1);
-                    (target_ns.min(time_due), left.min(events))
+                    (
+                        target_ns.min(time_due),
+                        left.min(bound.saturating_sub(done).max(1)),
+                    )
                 } else {
-                    (target_ns, left.min(events_due.saturating_sub(done).max(1)))
+                    let events = events_due.min(bound).saturating_sub(done).max(1);
+                    (target_ns, left.min(events))
                 }
             };
             let before = self.sim.events_processed();
@@ -357,6 +359,29 @@ mod tests {
                 events <= bytes / BYTES_PER_EVENT + 30 * 1_000,
                 "{events} events"
             );
+        }
+    }
+
+    #[test]
+    fn a_copy_too_big_to_pay_for_still_comes_every_million_events() {
+        // 10,000 instances at 100 requests/s: 30 s pass long before a million events (mostly
+        // heartbeats), and a copy's bytes / 2 is more than a million.
+        let scenario = Scenario::from_json(
+            r#"{"duration_s": 100000, "traffic": {"rate_rps": 100},
+                "instances": {"count": 10000}}"#,
+        )
+        .unwrap();
+        let mut replay = Replay::new(Simulation::new(scenario).unwrap());
+        assert!(replay.checkpoints[0].bytes as u64 / BYTES_PER_EVENT > EVENTS_PER_CHECKPOINT);
+        replay.advance_until(u64::MAX, 2 * EVENTS_PER_CHECKPOINT + 10, Breakpoints::NONE);
+        let taken: Vec<u64> = replay
+            .checkpoints
+            .iter()
+            .map(|c| c.sim.events_processed())
+            .collect();
+        assert_eq!(taken.len(), 3, "copies at {taken:?}");
+        for w in taken.windows(2) {
+            assert!(w[1] - w[0] <= EVENTS_PER_CHECKPOINT, "copies at {taken:?}");
         }
     }
 
