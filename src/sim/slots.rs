@@ -17,8 +17,7 @@ pub struct ServerSlots {
     first: Option<Serving>,
     /// Slots 1, 2, …
     rest: Vec<Option<Serving>>,
-    /// Whether slot 0 was ever made (slots are made in order, so slot `k` exists iff
-    /// `k < made`).
+    /// How many slots were made: they are made in order, so slot `k` exists iff `k < made`.
     made: u32,
     /// The free stack: its top, or `NONE`, and below it the rest, bottom first.
     free_top: u32,
