@@ -417,20 +417,26 @@ impl Fleet {
 /// processor's own prefetching) without waiting for them.
 #[inline]
 fn prefetch(record: &Option<Instance>) {
+    prefetch_value(record);
+}
+
+/// Has the processor start fetching `value`'s first and last cache line, and returns at once.
+#[inline]
+pub(super) fn prefetch_value<T>(value: &T) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        let first = std::ptr::from_ref(record).cast::<i8>();
-        let last = first.wrapping_add(std::mem::size_of::<Option<Instance>>() - 1);
+        let first = std::ptr::from_ref(value).cast::<i8>();
+        let last = first.wrapping_add(std::mem::size_of::<T>().max(1) - 1);
         // SAFETY: a prefetch only hints at the cache; it reads nothing into the program and
-        // cannot fault, and both addresses are inside `record`.
+        // cannot fault, and both addresses are inside `value`.
         unsafe {
             _mm_prefetch::<_MM_HINT_T0>(first);
             _mm_prefetch::<_MM_HINT_T0>(last);
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = record;
+    let _ = value;
 }
 
 impl std::ops::Index<u32> for Fleet {
