@@ -594,12 +594,7 @@ mod tests {
             for _ in 0..steps {
                 match rng.below(10) {
                     0..=4 => {
-                        let got = fast.pick(0, &Loads(vec![]), &mut scratch, 0);
-                        let want = oracle.pick(0, &Loads(loads.clone()), &mut scratch, 0);
-                        assert_eq!(got, want, "round {round}");
-                        let i = got.unwrap();
-                        loads[i] += 1;
-                        fast.load_changed(i, loads[i]);
+                        pick_checked(&mut fast, &mut oracle, &mut loads, &mut scratch);
                     }
                     5..=8 => {
                         let i = rng.below(ids.len() as u32) as usize;
@@ -645,13 +640,7 @@ mod tests {
             fast.set_loads(&loads);
             // Scrambled rotation state: a few hundred picks with completions in between.
             for _ in 0..300 {
-                let i = fast.pick(0, &Loads(vec![]), &mut scratch, 0).unwrap();
-                assert_eq!(
-                    Some(i),
-                    oracle.pick(0, &Loads(loads.clone()), &mut scratch, 0)
-                );
-                loads[i] += 1;
-                fast.load_changed(i, loads[i]);
+                pick_checked(&mut fast, &mut oracle, &mut loads, &mut scratch);
                 let j = rng.below(n as u32) as usize;
                 if loads[j] > 0 {
                     loads[j] -= 1;
@@ -675,6 +664,22 @@ mod tests {
             }
         }
         assert!(named > 1000, "hints were given ({named})");
+    }
+
+    /// A pick of the indexed balancer (`fast`), which must be nginx's scan of the same loads
+    /// (`oracle`), then charged to the winner as the simulation reports it.
+    fn pick_checked(
+        fast: &mut LeastConnections,
+        oracle: &mut LeastConnections,
+        loads: &mut [u32],
+        scratch: &mut SimRng,
+    ) {
+        let want = oracle.pick(0, &Loads(loads.to_vec()), scratch, 0);
+        let got = fast.pick(0, &Loads(vec![]), scratch, 0);
+        assert_eq!(got, want);
+        let i = got.expect("an endpoint");
+        loads[i] += 1;
+        fast.load_changed(i, loads[i]);
     }
 
     fn buckets(b: &mut LeastConnections) -> &mut Buckets {
@@ -716,12 +721,7 @@ mod tests {
                 b.members.iter_mut().for_each(|m| m.stamp = u32::MAX - 5);
             }
             if rng.below(2) == 0 {
-                let got = fast.pick(0, &Loads(vec![]), &mut scratch, 0);
-                let want = oracle.pick(0, &Loads(loads.clone()), &mut scratch, 0);
-                assert_eq!(got, want, "step {step}");
-                let i = got.unwrap();
-                loads[i] += 1;
-                fast.load_changed(i, loads[i]);
+                pick_checked(&mut fast, &mut oracle, &mut loads, &mut scratch);
             } else {
                 let i = rng.below(n as u32) as usize;
                 if loads[i] > 0 {

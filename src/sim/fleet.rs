@@ -302,7 +302,7 @@ impl Fleet {
     #[inline]
     pub fn prefetch(&self, id: u32) {
         if let Some(slot) = self.records.slot(id) {
-            prefetch(slot);
+            prefetch_value(slot);
         }
     }
 
@@ -412,15 +412,10 @@ impl Fleet {
     }
 }
 
-/// Fetches the first and the last cache line of a record (a pick reads whether the record is
-/// kept, then the instance's state, at its two ends; the lines in between follow by the
-/// processor's own prefetching) without waiting for them.
-#[inline]
-fn prefetch(record: &Option<Instance>) {
-    prefetch_value(record);
-}
-
 /// Has the processor start fetching `value`'s first and last cache line, and returns at once.
+/// For a record, those are what a pick reads first (whether the record is kept, then the
+/// instance's state, at its two ends); the lines in between follow by the processor's own
+/// prefetching.
 #[inline]
 pub(super) fn prefetch_value<T>(value: &T) {
     #[cfg(target_arch = "x86_64")]
