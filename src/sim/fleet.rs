@@ -302,7 +302,11 @@ impl Fleet {
     #[inline]
     pub fn prefetch(&self, id: u32) {
         if let Some(slot) = self.records.slot(id) {
-            prefetch_value(slot);
+            // A record is line-aligned: its hot part is its first `HOT_LINES` lines.
+            let first = std::ptr::from_ref(slot).cast::<i8>();
+            for line in 0..Instance::HOT_LINES {
+                prefetch(first.wrapping_add(64 * line));
+            }
         }
     }
 
@@ -412,26 +416,27 @@ impl Fleet {
     }
 }
 
-/// Has the processor start fetching `value`'s first and last cache line, and returns at once.
-/// For a record, those are what a pick reads first (whether the record is kept, then the
-/// instance's state, at its two ends); the lines in between follow by the processor's own
-/// prefetching.
+/// Has the processor start fetching `value`'s first and last cache line, and returns at once
+/// (for a request, both of its lines when it straddles two).
 #[inline]
 pub(super) fn prefetch_value<T>(value: &T) {
+    let first = std::ptr::from_ref(value).cast::<i8>();
+    prefetch(first);
+    prefetch(first.wrapping_add(std::mem::size_of::<T>().max(1) - 1));
+}
+
+/// Has the processor start fetching the cache line of `at`, and returns at once.
+#[inline]
+fn prefetch(at: *const i8) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        let first = std::ptr::from_ref(value).cast::<i8>();
-        let last = first.wrapping_add(std::mem::size_of::<T>().max(1) - 1);
         // SAFETY: a prefetch only hints at the cache; it reads nothing into the program and
-        // cannot fault, and both addresses are inside `value`.
-        unsafe {
-            _mm_prefetch::<_MM_HINT_T0>(first);
-            _mm_prefetch::<_MM_HINT_T0>(last);
-        }
+        // cannot fault, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(at) };
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = value;
+    let _ = at;
 }
 
 impl std::ops::Index<u32> for Fleet {

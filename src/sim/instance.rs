@@ -101,77 +101,89 @@ impl Lifecycle {
     }
 }
 
+/// The fields are laid out by hand (`repr(C)`), those every request reads or writes first, so
+/// that starting, queueing and completing a request touch the record's first three cache lines
+/// and no other (the compiler's own order, by alignment, spread them over all six), and a
+/// balancer's read of the load (`active`: the queue's length, `in_service`, `held`) one line:
+/// at 100,000 instances the records outgrow the cache and each line touched is a miss.
 #[derive(Debug, Clone)]
+#[repr(C, align(64))]
 pub struct Instance {
-    pub id: u32,
-    pub state: Lifecycle,
-    /// Its position in the balancer's view (`u32::MAX`: not in it).
-    pub view_index: u32,
+    // First line: the load, and what decides whether a request can start.
+    pub queue: VecDeque<Request>,
+    pub in_service: u32,
+    /// A model server's waiting sequences (0 for a web instance).
+    pub held: u32,
+    pub concurrency: u32,
     /// Incremented on crash and restart; events from an older epoch are ignored.
     pub epoch: u32,
-    pub weight: u32,
+    pub state: Lifecycle,
+    /// The timeout timer: its epoch (a re-armed timer makes older ones stale) and whether one
+    /// is pending.
+    pub timeout_armed: bool,
+    /// On the shared queue's idle list.
+    pub idle_listed: bool,
+    /// In a spell of waiting for KV blocks (since its queue last emptied).
+    pub kv_full: bool,
+    /// Its position in the balancer's view (`u32::MAX`: not in it).
+    pub view_index: u32,
+    /// Attempts sent to it, including refused ones.
+    pub routed: u64,
+    // Second line: the service rate, busy time and the counts a completion updates.
+    pub completed: u64,
+    /// Busy server-nanoseconds (u64 arithmetic is native in wasm; u128 is not).
+    busy_area_ns: u64,
+    last_change_ns: u64,
     /// Capacity multiplier set by the scenario (heterogeneous fleets).
     pub speed: f64,
     /// Capacity multiplier of a `slow` fault (1 when healthy).
     pub slow_factor: f64,
-    /// Heartbeats are lost (the instance still serves).
-    pub partitioned: bool,
-    pub concurrency: u32,
-    pub queue: VecDeque<Request>,
     /// How many of the queue's first requests are abandoned.
     pub queue_abandoned: u32,
-    /// Server slots (indexed by a completion's `slot`).
-    pub serving: ServerSlots,
-    pub in_service: u32,
-    /// A model server's waiting sequences (0 for a web instance).
-    pub held: u32,
-    /// The model-server replica (None for a web instance).
-    pub llm: Option<Box<Replica>>,
-    /// In a spell of waiting for KV blocks (since its queue last emptied).
-    pub kv_full: bool,
     /// Requests in it (waiting or served) whose client already gave up.
     pub abandoned: u32,
-    /// The timeout timer: its epoch (a re-armed timer makes older ones stale) and whether one
-    /// is pending.
+    /// The model-server replica (None for a web instance).
+    pub llm: Option<Box<Replica>>,
+    pub id: u32,
+    pub weight: u32,
+    /// Server slots (indexed by a completion's `slot`).
+    pub serving: ServerSlots,
+    // The rest is read at most once a second, or on a change of the instance's life.
     pub timeout_epoch: u32,
-    pub timeout_armed: bool,
+    /// Heartbeat chain of the current registration; a new registration starts a new chain.
+    pub heartbeat_epoch: u32,
     pub created_ns: u64,
     /// When it last became ready.
     pub ready_ns: u64,
     pub stopped_ns: Option<u64>,
-    /// Attempts sent to it, including refused ones.
-    pub routed: u64,
-    pub completed: u64,
     pub dropped: u64,
     /// Attempts that failed here: lost in a crash, or refused because it was gone or leaving
     /// (a refused attempt that a retry then served elsewhere still counts here).
     pub failed: u64,
-    /// On the shared queue's idle list.
-    pub idle_listed: bool,
-    /// Heartbeat chain of the current registration; a new registration starts a new chain.
-    pub heartbeat_epoch: u32,
-    /// The consul lease's timer is pending, and the sequence number reserved at its last
-    /// renewal (the expiry sorts as if scheduled then).
-    pub lease_timer_armed: bool,
-    pub lease_epoch: u32,
-    pub lease_seq: u64,
-    /// Active health checking, as the balancer sees this instance (Envoy's session), and the
-    /// epoch of its probe chain (0: no session).
-    pub hc: HcSession,
-    pub hc_epoch: u32,
-    pub hc_active: bool,
-    /// nginx passive health: a reopen timer is pending.
-    pub peer_timer_armed: bool,
     /// Busy area at the last one-second sample and at the autoscaler's last sync (the
     /// simulation's own readers' baselines; kept here so they go with the record).
     pub busy_at_sample: u64,
     pub busy_at_sync: u64,
-    /// Busy server-nanoseconds (u64 arithmetic is native in wasm; u128 is not).
-    busy_area_ns: u64,
-    last_change_ns: u64,
+    /// The consul lease's timer is pending, and the sequence number reserved at its last
+    /// renewal (the expiry sorts as if scheduled then).
+    pub lease_seq: u64,
+    pub lease_epoch: u32,
+    pub lease_timer_armed: bool,
+    /// Heartbeats are lost (the instance still serves).
+    pub partitioned: bool,
+    /// nginx passive health: a reopen timer is pending.
+    pub peer_timer_armed: bool,
+    pub hc_active: bool,
+    /// Active health checking, as the balancer sees this instance (Envoy's session), and the
+    /// epoch of its probe chain (0: no session).
+    pub hc: HcSession,
+    pub hc_epoch: u32,
 }
 
 impl Instance {
+    /// The record's first cache lines, which every request touches (see the layout above).
+    pub const HOT_LINES: usize = 3;
+
     pub fn new(id: u32, now_ns: u64, concurrency: u32, weight: u32, speed: f64) -> Self {
         Instance {
             id,
@@ -324,5 +336,58 @@ impl Instance {
             return 0.0;
         }
         self.busy_area_ns(end) as f64 / (alive as f64 * f64::from(self.concurrency))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Where a field starts in the record, and where it ends.
+    fn span<T>(inst: &Instance, field: &T) -> (usize, usize) {
+        let at = std::ptr::from_ref(field) as usize - std::ptr::from_ref(inst) as usize;
+        (at, at + std::mem::size_of::<T>())
+    }
+
+    #[test]
+    fn what_a_request_touches_lies_in_the_first_lines_and_the_load_in_one() {
+        assert_eq!(std::mem::align_of::<Option<Instance>>(), 64);
+        let i = Instance::new(0, 0, 1, 1, 1.0);
+        let hot = Instance::HOT_LINES * 64;
+        let per_request = [
+            span(&i, &i.queue),
+            span(&i, &i.in_service),
+            span(&i, &i.held),
+            span(&i, &i.concurrency),
+            span(&i, &i.epoch),
+            span(&i, &i.state),
+            span(&i, &i.timeout_armed),
+            span(&i, &i.routed),
+            span(&i, &i.completed),
+            span(&i, &i.busy_area_ns),
+            span(&i, &i.last_change_ns),
+            span(&i, &i.speed),
+            span(&i, &i.slow_factor),
+            span(&i, &i.queue_abandoned),
+            span(&i, &i.abandoned),
+            span(&i, &i.llm),
+            span(&i, &i.serving),
+        ];
+        for (start, end) in per_request {
+            assert!(
+                end <= hot,
+                "a field at {start}..{end} lies past the hot lines"
+            );
+        }
+        for (start, end) in [
+            span(&i, &i.queue),
+            span(&i, &i.in_service),
+            span(&i, &i.held),
+        ] {
+            assert!(
+                end <= 64,
+                "the load's field at {start}..{end} leaves the first line"
+            );
+        }
     }
 }
