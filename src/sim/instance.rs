@@ -104,8 +104,9 @@ impl Lifecycle {
 /// The fields are laid out by hand (`repr(C)`), those every request reads or writes first, so
 /// that starting, queueing and completing a request touch the record's first three cache lines
 /// and no other (the compiler's own order, by alignment, spread them over all six), and a
-/// balancer's read of the load (`active`: the queue's length, `in_service`, `held`) one line:
-/// at 100,000 instances the records outgrow the cache and each line touched is a miss.
+/// balancer's read of the load (`live`: the queue's length, `in_service`, `held`, `abandoned`)
+/// one line: at 100,000 instances the records outgrow the cache and each line touched is a
+/// miss.
 #[derive(Debug, Clone)]
 #[repr(C, align(64))]
 pub struct Instance {
@@ -125,8 +126,8 @@ pub struct Instance {
     pub idle_listed: bool,
     /// In a spell of waiting for KV blocks (since its queue last emptied).
     pub kv_full: bool,
-    /// Its position in the balancer's view (`u32::MAX`: not in it).
-    pub view_index: u32,
+    /// Requests in it (waiting or served) whose client already gave up.
+    pub abandoned: u32,
     /// Attempts sent to it, including refused ones.
     pub routed: u64,
     // Second line: the service rate, busy time and the counts a completion updates.
@@ -140,8 +141,8 @@ pub struct Instance {
     pub slow_factor: f64,
     /// How many of the queue's first requests are abandoned.
     pub queue_abandoned: u32,
-    /// Requests in it (waiting or served) whose client already gave up.
-    pub abandoned: u32,
+    /// Its position in the balancer's view (`u32::MAX`: not in it).
+    pub view_index: u32,
     /// The model-server replica (None for a web instance).
     pub llm: Option<Box<Replica>>,
     pub id: u32,
@@ -383,6 +384,7 @@ mod tests {
             span(&i, &i.queue),
             span(&i, &i.in_service),
             span(&i, &i.held),
+            span(&i, &i.abandoned),
         ] {
             assert!(
                 end <= 64,
