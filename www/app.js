@@ -603,11 +603,12 @@ export class App {
     const key = JSON.stringify([det.desired, det.offered_rps, det.capacity_rps]);
     if (key !== this.settingsKey) { this.settingsKey = key; this.refreshForms(); }
     const tl = this.lastTl;
-    const p99 = tl?.p99_s?.length ? tl.p99_s[tl.p99_s.length - 1] : null;
+    // the last sampled second's figures; none before the first second ends (— on screen)
+    const last = (col) => (tl?.[col]?.length ? tl[col][tl[col].length - 1] : null);
     const algorithm = sim.scenario().balancer.algorithm;
     // rows are read only where shown: a 100,000-instance fleet makes this costly
     const rows = this.tab === 'registry' || KEYED.includes(algorithm) ? readRows(sim, KEYED.includes(algorithm) ? Infinity : 200) : [];
-    this.explain.update(ex, det, p99, rows, algorithm);
+    this.explain.update(ex, det, { p99: last('p99_s'), throughput: last('throughput_rps') }, rows, algorithm);
     if (this.selected != null) this.inspector.update(readRow(sim, this.selected));
     this.servingPanel?.update(sim, ex);
     if (this.tab === 'registry') this.registryTable.update(rows, this.selected, sim.view_len() / viewFields.length);

@@ -12,7 +12,7 @@ import { KEYED } from './relevance.js';
 /** The core value each readout shows (a lesson's `highlight.value` names these). */
 const VALUE_OF = {
   per_instance_load: 'explain.nominal.per_instance_load', instances_needed: 'explain.nominal.instances_needed',
-  rho: 'explain.nominal.rho', rho_ready: 'explain.rho_ready', m_throughput: 'details.throughput_rps',
+  rho: 'explain.nominal.rho', rho_ready: 'explain.rho_ready', m_throughput: 'timeline.throughput_rps',
   m_mean: 'explain.measured_mean_s', m_p99: 'timeline.p99_s', m_dropped: 'summary.requests.dropped',
   m_failed: 'summary.requests.failed', m_in_flight: 'summary.requests.in_flight',
 };
@@ -69,10 +69,12 @@ export class ExplainPanel {
   }
 
   /**
-   * @param {object} ex  explain()  @param {object} det  details()  @param {number|null} p99  last second's p99
+   * @param {object} ex  explain()  @param {object} det  details()
+   * @param {{p99: number|null, throughput: number|null}} second  the last sampled second's p99 and
+   *   throughput (null before the first second ends)
    * @param {object[]} rows  the view's data rows  @param {string} algorithm  the balancer's
    */
-  update(ex, det, p99, rows = [], algorithm = '') {
+  update(ex, det, second, rows = [], algorithm = '') {
     const nom = ex.nominal;
     text(this.ro.per_instance_load.v, fmt.rps(nom.per_instance_load));
     text(this.ro.instances_needed.v, fmt.int(nom.instances_needed));
@@ -116,9 +118,9 @@ export class ExplainPanel {
     text(this.uneven, keyed ? t('explain.uneven', { id: longest.id, q: fmt.int(longest.queue), rho: fmt.num(ex.rho_ready) }) : '');
 
     // measured
-    text(this.meas.throughput.v, fmt.rps(det.throughput_rps));
+    text(this.meas.throughput.v, fmt.rps(second.throughput));
     text(this.meas.mean.v, fmt.ms(ex.measured_mean_s));
-    text(this.meas.p99.v, fmt.ms(p99));
+    text(this.meas.p99.v, fmt.ms(second.p99));
     text(this.meas.dropped.v, fmt.int(det.requests.dropped));
     text(this.meas.failed.v, fmt.int(det.requests.failed));
     text(this.meas.in_flight.v, fmt.int(det.requests.in_flight));

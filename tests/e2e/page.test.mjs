@@ -111,6 +111,8 @@ test('Step by event, second and autoscaler sync; the time slider rewinds exactly
   await page.getByRole('button', { name: 'Step', exact: true }).click();
   const t2 = await page.evaluate(() => window.fleetlab.sim.now_s);
   assert.ok(Math.abs(t2 - t1 - 1) < 1e-6, `one second: ${t1} → ${t2}`);
+  // the first second has ended: its throughput is on screen
+  await page.waitForFunction(() => /\d req\/s/.test(document.querySelector('output[data-value="timeline.throughput_rps"]').textContent));
   await page.getByRole('combobox', { name: 'Step by' }).selectOption('sync');
   await page.getByRole('button', { name: 'Step', exact: true }).click();
   const t3 = await page.evaluate(() => window.fleetlab.sim.now_s);
@@ -137,6 +139,9 @@ test('Step by event, second and autoscaler sync; the time slider rewinds exactly
   // pause when a lease expires: the crash at t = 3 s, evicted 15 s after the last heartbeat
   await page.evaluate(() => window.fleetlab.app.seek(0));
   await paused(page);
+  // before the first second ends no second is measured: a dash, as for p99, not "0 req/s"
+  await page.waitForFunction(() => document.querySelector('output[data-value="timeline.throughput_rps"]').textContent === '—');
+  assert.equal(await page.locator('output[data-value="timeline.p99_s"]').textContent(), '—');
   await page.locator('.pause-when summary').click();
   await page.getByLabel('a lease expires (evicted)').check();
   await page.getByRole('button', { name: 'Play' }).click();
