@@ -41,7 +41,7 @@
 use std::collections::HashMap;
 
 use super::common::weight;
-use super::{Balancer, Endpoint, LoadView};
+use super::{Balancer, Endpoint, Likely, LoadView};
 use crate::rng::SimRng;
 
 #[derive(Debug, Clone, Default)]
@@ -427,10 +427,10 @@ impl Balancer for LeastConnections {
         true
     }
 
-    fn likely_next(&self) -> Option<usize> {
+    fn likely_next(&self, _rng: &SimRng) -> Likely {
         match &self.loads {
-            Reported::Indexed(buckets) => buckets.likely_next().map(|i| i as usize),
-            _ => None,
+            Reported::Indexed(buckets) => [buckets.likely_next().map(|i| i as usize), None],
+            _ => [None; 2],
         }
     }
 
@@ -658,7 +658,7 @@ mod tests {
                     named += 1;
                 }
                 let i = got.unwrap();
-                hint = fast.likely_next();
+                hint = fast.likely_next(&scratch)[0];
                 loads[i] += 1;
                 fast.load_changed(i, loads[i]);
             }

@@ -160,15 +160,19 @@ pub trait Balancer: BalancerClone {
     /// Endpoint `index` now has `active` requests.
     fn load_changed(&mut self, _index: usize, _active: u32) {}
 
-    /// The endpoint the next pick will most likely return, when the balancer can tell at
-    /// almost no cost. Only a hint, which changes no pick: the simulation has the processor
-    /// fetch that instance's record while the events before the next pick run, since at
-    /// N = 100,000 the record of an instance picked out of index order is otherwise a wait
-    /// for main memory.
-    fn likely_next(&self) -> Option<usize> {
-        None
+    /// The endpoints the next pick will most likely read, when the balancer can tell at
+    /// almost no cost (`rng` is the generator the next pick will draw from; a balancer that
+    /// draws looks ahead on a copy). Only a hint, which changes no pick: the simulation has the
+    /// processor fetch those instances' records while the events before the next pick run,
+    /// since at N = 100,000 the record of an instance picked out of index order is otherwise a
+    /// wait for main memory.
+    fn likely_next(&self, _rng: &SimRng) -> Likely {
+        [None; 2]
     }
 }
+
+/// Up to two endpoints (indices) that the next pick will likely read.
+pub type Likely = [Option<usize>; 2];
 
 /// Copying a boxed balancer (the page's rewind keeps copies of the whole simulation).
 pub trait BalancerClone {

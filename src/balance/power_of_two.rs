@@ -21,12 +21,16 @@
 //! weights on every endpoint change (Envoy uses the active counts of that moment, which
 //! `set_endpoints` does not see) and without Envoy's random pre-picks that de-synchronise many
 //! proxies; slow start is not modelled.
+//!
+//! With equal weights the next pick's first two draws are named in advance (`likely_next`, made
+//! on a copy of the generator), so that the simulation can fetch both instances' records before
+//! the request comes: at 100,000 instances those two reads were a third of the run.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 use super::common::weight;
-use super::{Balancer, Endpoint, LoadView};
+use super::{Balancer, Endpoint, Likely, LoadView};
 use crate::rng::SimRng;
 
 #[derive(Debug, Clone)]
@@ -94,6 +98,16 @@ impl Balancer for PowerOfTwo {
             }
         }
         Some(candidate)
+    }
+
+    /// The next pick's first two draws, made on a copy of the generator (equal weights).
+    fn likely_next(&self, rng: &SimRng) -> Likely {
+        if self.len == 0 || self.edf.is_some() {
+            return [None; 2];
+        }
+        let n = self.len as u32;
+        let mut ahead = rng.clone();
+        [Some(ahead.below(n) as usize), Some(ahead.below(n) as usize)]
     }
 }
 
@@ -171,6 +185,28 @@ mod tests {
 
     fn eps(weights: &[u32]) -> Vec<Endpoint> {
         weighted(0, weights)
+    }
+
+    #[test]
+    fn the_hint_is_the_next_picks_two_draws() {
+        let mut b = PowerOfTwo::new(2);
+        b.set_endpoints(&eps(&[1; 1000]));
+        let loads = Loads((0..1000).map(|i| (i * 7919 % 13) as u32).collect());
+        let mut rng = SimRng::seed(5);
+        for _ in 0..10_000 {
+            let [Some(first), Some(second)] = b.likely_next(&rng) else {
+                panic!("two hints with equal weights");
+            };
+            let want = if loads.0[second] < loads.0[first] {
+                second
+            } else {
+                first
+            };
+            assert_eq!(b.pick(0, &loads, &mut rng, 0), Some(want));
+        }
+        // Unequal weights pick by a schedule, not by draws: no hint.
+        b.set_endpoints(&eps(&[1, 2, 3]));
+        assert_eq!(b.likely_next(&rng), [None, None]);
     }
 
     fn counts(b: &mut PowerOfTwo, loads: &Loads, picks: u64, seed: u64) -> Vec<u64> {

@@ -17,9 +17,13 @@
 //! clients and are the baseline the load-aware policies beat: a random split of a Poisson arrival
 //! stream gives independent Poisson streams, so with exponential service every instance is its
 //! own M/M/1 queue and sees none of the pooling benefit.
+//!
+//! `Random` names its next pick in advance (`likely_next`, the next draw made on a copy of the
+//! generator; Envoy's `peekAnotherHost` peeks the same way, to prefetch connections), so that the
+//! simulation can fetch that instance's record before the request comes.
 
 use super::common::weight;
-use super::{Balancer, Endpoint, LoadView};
+use super::{Balancer, Endpoint, Likely, LoadView};
 use crate::rng::SimRng;
 
 /// Envoy's `RANDOM`: uniform over the endpoints, weights ignored.
@@ -47,6 +51,12 @@ impl Balancer for Random {
         _now_ns: u64,
     ) -> Option<usize> {
         (self.endpoints > 0).then(|| rng.below(self.endpoints) as usize)
+    }
+
+    /// The next pick's draw, made on a copy of the generator.
+    fn likely_next(&self, rng: &SimRng) -> Likely {
+        let next = (self.endpoints > 0).then(|| rng.clone().below(self.endpoints) as usize);
+        [next, None]
     }
 }
 
@@ -124,6 +134,22 @@ mod tests {
             c[b.pick(0, &loads, &mut rng, 0).unwrap()] += 1;
         }
         c
+    }
+
+    #[test]
+    fn the_hint_is_the_next_pick() {
+        let mut b = Random::new();
+        b.set_endpoints(
+            &(0..1000)
+                .map(|id| Endpoint { id, weight: 1 })
+                .collect::<Vec<_>>(),
+        );
+        let (mut rng, loads) = (SimRng::seed(11), Loads(vec![0; 1000]));
+        for _ in 0..10_000 {
+            let [hint, none] = b.likely_next(&rng);
+            assert_eq!(b.pick(0, &loads, &mut rng, 0), hint);
+            assert_eq!(none, None);
+        }
     }
 
     #[test]

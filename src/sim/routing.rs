@@ -201,8 +201,16 @@ impl Simulation {
                 break;
             }
         }
-        if let Some(&next) = balancer.likely_next().and_then(|i| view.get(i)) {
-            self.fleet.prefetch(next);
+        if view.len() >= LOOK_AHEAD_FROM {
+            for next in balancer
+                .likely_next(&self.balancer_rng)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(&id) = view.get(next) {
+                    self.fleet.prefetch(id);
+                }
+            }
         }
         if self.picks.is_some() {
             self.record_pick(info, chosen);
@@ -501,6 +509,12 @@ impl Simulation {
         }
     }
 }
+
+/// The smallest view for which the balancer's hint of its next pick (`likely_next`) is asked
+/// for, and that instance's record fetched ahead: smaller fleets' records stay in the
+/// processor's caches, where the look-ahead only costs (random and power_of_two: 8 % more CPU
+/// time at N = 5, 3 % at 1,000; 4 % less at 10,000 and 23 % less at 100,000).
+const LOOK_AHEAD_FROM: usize = 4096;
 
 /// Picks whose scores are kept for the "why this replica?" view.
 pub const PICKS_KEPT: usize = 16;
