@@ -513,8 +513,12 @@ impl Simulation {
 /// The smallest view for which the balancer's hint of its next pick (`likely_next`) is asked
 /// for, and that instance's record fetched ahead: smaller fleets' records stay in the
 /// processor's caches, where the look-ahead only costs (random and power_of_two: 8 % more CPU
-/// time at N = 5, 3 % at 1,000; 4 % less at 10,000 and 23 % less at 100,000).
+/// time at N = 5, 3 % at 1,000; 4 % less at 10,000 and 23 % less at 100,000). Never where
+/// there is no prefetch instruction to use the hint (wasm).
+#[cfg(target_arch = "x86_64")]
 const LOOK_AHEAD_FROM: usize = 4096;
+#[cfg(not(target_arch = "x86_64"))]
+const LOOK_AHEAD_FROM: usize = usize::MAX;
 
 /// Picks whose scores are kept for the "why this replica?" view.
 pub const PICKS_KEPT: usize = 16;
