@@ -425,6 +425,9 @@ pub(super) fn prefetch_value<T>(value: &T) {
     prefetch(first.wrapping_add(std::mem::size_of::<T>().max(1) - 1));
 }
 
+/// Whether `prefetch` does anything on this target (x86-64; wasm has no prefetch instruction).
+pub(super) const PREFETCHES: bool = cfg!(target_arch = "x86_64");
+
 /// Has the processor start fetching the cache line of `at`, and returns at once.
 #[inline]
 fn prefetch(at: *const i8) {

@@ -201,7 +201,7 @@ impl Simulation {
                 break;
             }
         }
-        if view.len() >= LOOK_AHEAD_FROM {
+        if super::fleet::PREFETCHES && view.len() >= LOOK_AHEAD_FROM {
             for next in balancer
                 .likely_next(&self.balancer_rng)
                 .into_iter()
@@ -515,10 +515,7 @@ impl Simulation {
 /// processor's caches, where the look-ahead only costs (random and power_of_two: 8 % more CPU
 /// time at N = 5, 3 % at 1,000; 4 % less at 10,000 and 23 % less at 100,000). Never where
 /// there is no prefetch instruction to use the hint (wasm).
-#[cfg(target_arch = "x86_64")]
 const LOOK_AHEAD_FROM: usize = 4096;
-#[cfg(not(target_arch = "x86_64"))]
-const LOOK_AHEAD_FROM: usize = usize::MAX;
 
 /// Picks whose scores are kept for the "why this replica?" view.
 pub const PICKS_KEPT: usize = 16;
