@@ -19,8 +19,10 @@
 //! own M/M/1 queue and sees none of the pooling benefit.
 //!
 //! `Random` names its next pick in advance (`likely_next`, the next draw made on a copy of the
-//! generator; Envoy's `peekAnotherHost` peeks the same way, to prefetch connections), so that the
-//! simulation can fetch that instance's record before the request comes.
+//! generator), so that the simulation can fetch that instance's record before the request
+//! comes. Envoy looks ahead in the same spirit to preconnect: `peekAnotherHost` draws the next
+//! random number early and keeps it for the pick (`LoadBalancerBase::random(peeking)`,
+//! `stashed_random_`, load_balancer_impl.h).
 
 use super::common::weight;
 use super::{Balancer, Endpoint, Likely, LoadView};

@@ -119,8 +119,7 @@ pub struct Instance {
     /// Incremented on crash and restart; events from an older epoch are ignored.
     pub epoch: u32,
     pub state: Lifecycle,
-    /// The timeout timer: its epoch (a re-armed timer makes older ones stale) and whether one
-    /// is pending.
+    /// A timeout timer is pending (its epoch is `timeout_epoch`).
     pub timeout_armed: bool,
     /// On the shared queue's idle list.
     pub idle_listed: bool,
@@ -130,7 +129,8 @@ pub struct Instance {
     pub abandoned: u32,
     /// Attempts sent to it, including refused ones.
     pub routed: u64,
-    // Second line: the service rate, busy time and the counts a completion updates.
+    // Second line: what starting and completing a request read and update (the service rate,
+    // busy time, counts), and the replica of a model server.
     pub completed: u64,
     /// Busy server-nanoseconds (u64 arithmetic is native in wasm; u128 is not).
     busy_area_ns: u64,
@@ -150,6 +150,7 @@ pub struct Instance {
     /// Server slots (indexed by a completion's `slot`).
     pub serving: ServerSlots,
     // The rest is read at most once a second, or on a change of the instance's life.
+    /// The timeout timer's epoch: a re-armed timer makes older ones stale.
     pub timeout_epoch: u32,
     /// Heartbeat chain of the current registration; a new registration starts a new chain.
     pub heartbeat_epoch: u32,
