@@ -501,8 +501,10 @@ impl Simulation {
             self.now_ns = t;
             self.stats.events_processed += 1;
             // The next completion's instance record is fetched while this event runs.
-            if let Some(&Event::Completion { instance, .. }) = self.queue.heap_top() {
-                self.fleet.prefetch(instance);
+            if fleet::PREFETCHES {
+                if let Some(&Event::Completion { instance, .. }) = self.queue.heap_top() {
+                    self.fleet.prefetch(instance);
+                }
             }
             if breakpoints.is_empty() {
                 self.handle(event);

@@ -74,8 +74,10 @@ impl Simulation {
         }
         // The next waiting request starts below, after the bookkeeping: its fetch overlaps it
         // (at 10,000 instances and more the queues outgrow the cache).
-        if let Some(next) = self.fleet[id].queue.front() {
-            super::fleet::prefetch_value(next);
+        if super::fleet::PREFETCHES {
+            if let Some(next) = self.fleet[id].queue.front() {
+                super::fleet::prefetch_value(next);
+            }
         }
         let Some(done) = self.fleet[id].release_slot(slot) else {
             return;
